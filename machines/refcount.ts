@@ -1,0 +1,113 @@
+/**
+ * Reference counting with a ledger: the part every OpenSSL object shares.
+ *
+ * OpenSSL keeps one integer per object (`references`, spec §1.1). The model
+ * keeps that integer (`refs`, what real libssl has) and beside it a ledger of
+ * who believes they hold each reference (`holders`): the application (with
+ * the trace line that acquired it), an SSL, a cache, a store, a callback.
+ * While everyone plays by the rules the two agree (refs = holders.length). A
+ * release by someone who holds nothing (`bad-free`, misuse P1/P2) still
+ * decrements `refs`, as libssl does, so the object dies early and the holders
+ * left in the ledger are exactly the pointers that now dangle.
+ *
+ * Events shared by the three machines:
+ * - `UP_REF { who, line }`: `who` takes a reference (spec §2 SSL_SESSION_up_ref).
+ * - `FREE { who, line }`: `who` releases one (spec §2 SSL_SESSION_free: at 0 it is destroyed).
+ * - `ACCESS`: any other use of the object (a getter, a pointer argument); legal only while alive.
+ */
+import type { MachineEvent } from './kit/definition.ts';
+
+/** One entry of the ledger. `who` is `app`, `ssl:c1`, `ssl:c1/ctx`, `cache:sctx`, `store:sctx`, `new_cb`, `lookup`. */
+export interface Holder {
+  readonly who: string;
+  /** The trace line that took the reference (0 for references taken before the trace, never here). */
+  readonly line: number;
+}
+
+export interface Counted {
+  readonly refs: number;
+  readonly holders: readonly Holder[];
+}
+
+export interface RefEvent {
+  readonly type: 'UP_REF' | 'FREE';
+  readonly who: string;
+  readonly line: number;
+}
+
+/** Does the releasing party hold a reference on this object? */
+export function holds(context: Counted, who: string): boolean {
+  return context.holders.some((h) => h.who === who);
+}
+
+/** Removes `who`'s entry: the one acquired at `line` if there is one, else its latest. */
+export function withoutHolder(holders: readonly Holder[], who: string, line: number): readonly Holder[] {
+  let index = holders.findIndex((h) => h.who === who && h.line === line);
+  if (index < 0) index = holders.findLastIndex((h) => h.who === who);
+  if (index < 0) return holders;
+  return [...holders.slice(0, index), ...holders.slice(index + 1)];
+}
+
+type Args = { readonly context: Counted; readonly event: MachineEvent };
+const whoOf = (event: MachineEvent): string => String(event['who']);
+
+/** Guards for FREE, named after who releases and what is left. */
+export const refGuards = {
+  /** The releaser holds a reference, it is the last one, and others still believe they hold one. */
+  holderReleasesLastWhileHeld: ({ context, event }: Args) =>
+    context.refs === 1 && holds(context, whoOf(event)) && context.holders.length > 1,
+  holderReleasesLast: ({ context, event }: Args) => context.refs === 1 && holds(context, whoOf(event)),
+  holderReleases: ({ context, event }: Args) => holds(context, whoOf(event)),
+  /** Someone who holds nothing releases the last reference while others believe they hold one. */
+  strangerReleasesLastWhileHeld: ({ context }: Args) => context.refs === 1 && context.holders.length > 0,
+  strangerReleasesLast: ({ context }: Args) => context.refs === 1,
+} as const;
+
+/** Updates shared by the three machines. */
+export const refUpdates = {
+  addHolder: (context: Counted, event: MachineEvent) => ({
+    refs: context.refs + 1,
+    holders: [...context.holders, { who: whoOf(event), line: Number(event['line'] ?? 0) }],
+  }),
+  dropHolder: (context: Counted, event: MachineEvent) => ({
+    refs: context.refs - 1,
+    holders: withoutHolder(context.holders, whoOf(event), Number(event['line'] ?? 0)),
+  }),
+  /** A release by someone who holds nothing: the count drops, the ledger cannot. */
+  stealRef: (context: Counted) => ({ refs: context.refs - 1 }),
+} as const;
+
+/** The fault signal, with its kind; the world turns it into a diagnostic. */
+export const fault = (kind: string) => ({ type: 'fault', params: { kind } }) as const;
+
+/** The fault raised when the last reference goes while the ledger still lists holders. */
+export const orphanFault = {
+  type: 'fault',
+  params: ({ context }: { context: Counted }) => ({
+    kind: 'freed-while-held',
+    orphans: context.holders.map((h) => h.who),
+  }),
+} as const;
+
+/**
+ * The FREE transitions of a live object, in guard order. `onDestroy` is what
+ * happens when the count reaches 0 (the target state and the signals that
+ * release what the object owned).
+ */
+export function freeTransitions(onDestroy: { readonly target: string; readonly actions: readonly unknown[] }): unknown[] {
+  return [
+    { guard: 'holderReleasesLastWhileHeld', target: onDestroy.target, actions: ['dropHolder', orphanFault, ...onDestroy.actions] },
+    { guard: 'holderReleasesLast', target: onDestroy.target, actions: ['dropHolder', ...onDestroy.actions] },
+    { guard: 'holderReleases', actions: ['dropHolder'] },
+    { guard: 'strangerReleasesLastWhileHeld', target: onDestroy.target, actions: ['stealRef', fault('bad-free'), orphanFault, ...onDestroy.actions] },
+    { guard: 'strangerReleasesLast', target: onDestroy.target, actions: ['stealRef', fault('bad-free'), ...onDestroy.actions] },
+    { actions: ['stealRef', fault('bad-free')] },
+  ];
+}
+
+/** What a destroyed object does with any event: every use is a use after free, a second free a double free. */
+export const freedTransitions = {
+  FREE: { actions: [fault('double-free')] },
+  UP_REF: { actions: [fault('use-after-free')] },
+  ACCESS: { actions: [fault('use-after-free')] },
+} as const;

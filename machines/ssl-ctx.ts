@@ -1,0 +1,184 @@
+/**
+ * SslCtx: the lifecycle of one `SSL_CTX` and the structure of its session cache.
+ *
+ * The OpenSSL contract (spec §1.3, §1.5, §4):
+ * - `SSL_CTX_new` gives refcount 1; every SSL holds two more (§1.3), so the
+ *   context, and its cache, outlive `SSL_CTX_free` while SSLs remain (§10 M6).
+ * - At refcount 0, `SSL_CTX_free` first flushes the whole cache
+ *   (`SSL_CTX_flush_sessions(ctx, 0)`: remove_cb for every session, tail first),
+ *   then frees the rest (§4 SSL_CTX_free). Here: `destroying` while the world
+ *   runs that flush, then `freed`.
+ * - The cache is an lhash keyed by (ssl_version, session id) plus a doubly
+ *   linked list sorted by expiry (`calc_timeout`), head = latest (§1.5). The
+ *   cache holds one reference per session (§1.2), taken and dropped by the
+ *   cache procedures of `src/cache/`, which drive this machine's primitive
+ *   events: `LH_INSERT`, `LH_DELETE`, `LIST_ADD`, `LIST_REMOVE`.
+ * - `sess_number` is the lhash's item count, not the list length (§1.5).
+ */
+import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
+
+/** A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2). */
+export interface HashNode {
+  readonly key: string;
+  readonly sid: string;
+}
+
+/** A list element with the expiry it was sorted by (`calc_timeout`). */
+export interface ListEntry {
+  readonly sid: string;
+  readonly calc: number;
+}
+
+export type MethodKind = 'TLS_method' | 'TLS_client_method' | 'TLS_server_method';
+
+/** Settings an application changes with SSL_CTX_set_* (spec §4). */
+export interface CtxSettings {
+  readonly method: MethodKind;
+  readonly mode: number;
+  readonly cacheSize: number;
+  readonly timeout: number;
+  readonly options: number;
+  readonly numTickets: number;
+  readonly maxEarlyData: number;
+  readonly minProto: number;
+  readonly maxProto: number;
+  readonly sidCtx: string;
+  readonly newCb: string | null;
+  readonly removeCb: string | null;
+  readonly getCb: string | null;
+}
+
+/** The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes). */
+export interface CtxStats {
+  readonly accept_good: number;
+  readonly connect_good: number;
+  readonly hit: number;
+  readonly miss: number;
+  readonly timeout: number;
+  readonly cache_full: number;
+  readonly cb_hit: number;
+}
+
+export interface CtxContext extends Counted, CtxSettings {
+  readonly id: string;
+  readonly stats: CtxStats;
+  readonly lhash: readonly HashNode[];
+  /** Head (latest expiry) first. */
+  readonly list: readonly ListEntry[];
+}
+
+export type CtxEvent =
+  | { readonly type: 'UP_REF' | 'FREE'; readonly who: string; readonly line: number }
+  | { readonly type: 'ACCESS' }
+  | { readonly type: 'DESTROY' }
+  | { readonly type: 'CONFIGURE'; readonly settings: Partial<CtxSettings> }
+  | { readonly type: 'COUNT'; readonly stat: keyof CtxStats }
+  | { readonly type: 'LH_INSERT'; readonly key: string; readonly sid: string }
+  | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string }
+  | { readonly type: 'LIST_ADD'; readonly sid: string; readonly calc: number }
+  | { readonly type: 'LIST_REMOVE'; readonly sid: string };
+
+export interface CtxInput {
+  readonly id: string;
+  readonly method: MethodKind;
+  readonly line: number;
+}
+
+type Ev = CtxEvent & MachineEvent;
+
+/** SSL_CTX_new's defaults (spec §4 SSL_CTX_new). */
+export function defaultSettings(method: MethodKind): CtxSettings {
+  return {
+    method,
+    mode: 0x2, // SSL_SESS_CACHE_SERVER
+    cacheSize: 20480, // SSL_SESSION_CACHE_MAX_SIZE_DEFAULT
+    timeout: 7200, // tls1_default_timeout; the man page's 300 s is wrong (spec §11.1)
+    options: 0,
+    numTickets: 2,
+    maxEarlyData: 0,
+    minProto: 0,
+    maxProto: 0,
+    sidCtx: '',
+    newCb: null,
+    removeCb: null,
+    getCb: null,
+  };
+}
+
+const ZERO_STATS: CtxStats = { accept_good: 0, connect_good: 0, hit: 0, miss: 0, timeout: 0, cache_full: 0, cb_hit: 0 };
+
+/**
+ * spec §1.5 SSL_SESSION_list_add: unlink first if linked, then insert at the
+ * head if it expires no sooner than the head, at the tail if sooner than the
+ * tail, else before the first element it does not expire before.
+ */
+export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly ListEntry[] {
+  const rest = list.filter((e) => e.sid !== entry.sid);
+  const head = rest[0];
+  const tail = rest[rest.length - 1];
+  if (head === undefined || tail === undefined) return [entry];
+  if (entry.calc >= head.calc) return [entry, ...rest];
+  if (entry.calc < tail.calc) return [...rest, entry];
+  const at = rest.findIndex((e, i) => i > 0 && entry.calc >= e.calc);
+  return [...rest.slice(0, at), entry, ...rest.slice(at)];
+}
+
+const cacheEvents = {
+  LH_INSERT: { actions: ['lhInsert'] },
+  LH_DELETE: { actions: ['lhDelete'] },
+  LIST_ADD: { actions: ['listAdd'] },
+  LIST_REMOVE: { actions: ['listRemove'] },
+  COUNT: { actions: ['count'] },
+  ACCESS: {},
+} as const;
+
+export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
+  id: 'SslCtx',
+  initialContext: (input) => ({
+    id: input.id,
+    refs: 1,
+    holders: [{ who: 'app', line: input.line }],
+    ...defaultSettings(input.method),
+    stats: ZERO_STATS,
+    lhash: [],
+    list: [],
+  }),
+  guards: { ...refGuards },
+  updates: {
+    ...refUpdates,
+    configure: (_c, e) => (e.type === 'CONFIGURE' ? { ...e.settings } : {}),
+    count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + 1 } } : {}),
+    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: [...c.lhash, { key: e.key, sid: e.sid }] } : {}),
+    lhDelete: (c, e) =>
+      e.type === 'LH_DELETE' ? { lhash: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)) } : {},
+    listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, calc: e.calc }) } : {}),
+    listRemove: (c, e) => (e.type === 'LIST_REMOVE' ? { list: c.list.filter((x) => x.sid !== e.sid) } : {}),
+  },
+  signals: ['fault', 'flushAll'],
+  config: {
+    initial: 'live',
+    states: {
+      live: {
+        on: {
+          ...cacheEvents,
+          UP_REF: { actions: ['addHolder'] },
+          // spec §4 SSL_CTX_free: at 0, flush(ctx, 0) before anything is freed.
+          FREE: freeTransitions({ target: 'destroying', actions: [{ type: 'flushAll', params: {} }] }),
+          CONFIGURE: { actions: ['configure'] },
+        },
+      },
+      destroying: {
+        on: {
+          ...cacheEvents,
+          DESTROY: { target: 'freed' },
+          FREE: { actions: [fault('double-free')] },
+          '*': { actions: [fault('use-after-free')] },
+        },
+      },
+      freed: {
+        on: { ...freedTransitions, '*': { actions: [fault('use-after-free')] } },
+      },
+    },
+  },
+});

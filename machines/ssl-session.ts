@@ -1,0 +1,204 @@
+/**
+ * SslSession: the lifecycle of one `SSL_SESSION`.
+ *
+ * The OpenSSL contract (spec §1.1, §1.2, §2):
+ * - `SSL_SESSION_new`, `SSL_SESSION_dup` and `d2i_SSL_SESSION` return a session
+ *   with refcount 1 that belongs to the caller; every SSL using it, every
+ *   cache holding it, a new-session callback that returned 1 and every
+ *   `SSL_get1_session` hold one more.
+ * - `SSL_SESSION_free` drops one; at 0 the object is destroyed, **whether or
+ *   not a cache still links it** (§2 SSL_SESSION_free): a cache entry then
+ *   dangles, and libssl crashes or hangs when it next walks the list (§10 M1).
+ * - `not_resumable` is a one-way mark set by `SSL_CTX_remove_session`, flushes
+ *   and evictions (§4) and cleared only on internal copies (§2 ssl_session_dup).
+ * - `owner` is the raw pointer to the ctx whose cache list links the session;
+ *   it is no reference and no guard (§9).
+ *
+ * States: `live` until the count reaches 0, then `freed`, where every event is
+ * a fault (`use-after-free`, or `double-free` for a second free).
+ */
+import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
+
+/** A ticket as the model needs it: who can decrypt it and what it encodes. */
+export interface Ticket {
+  /** The server ctx (session_ctx) whose keys encrypted it, or whose cache a stateful ticket names. */
+  readonly issuer: string;
+  /** TLS 1.3 stateful ticket: a session id looked up in the server's cache (spec §6.6). */
+  readonly stateful: boolean;
+  /** The server session a stateless ticket encodes (spec §2 i2d: what is encoded), or the id a stateful one names. */
+  readonly state: EncodedSession;
+}
+
+/** The fields `i2d_SSL_SESSION` encodes (spec §2): not `not_resumable`, not the cache links. */
+export interface EncodedSession {
+  readonly sessionId: string;
+  readonly sidCtx: string;
+  readonly version: number;
+  readonly time: number;
+  readonly timeout: number;
+  readonly cipher: boolean;
+  readonly ticket: Ticket | null;
+  readonly tickLifetimeHint: number;
+  readonly maxEarlyData: number;
+}
+
+export interface SessionContext extends Counted, EncodedSession {
+  /** The model's id: `s1`, `s2`, … in creation order. */
+  readonly id: string;
+  readonly notResumable: boolean;
+  /** The ctx whose cache list links this session (OpenSSL's `owner`), or null. */
+  readonly owner: string | null;
+}
+
+export type SessionEvent =
+  | { readonly type: 'UP_REF' | 'FREE'; readonly who: string; readonly line: number }
+  | { readonly type: 'ACCESS' }
+  | { readonly type: 'TRANSFER'; readonly from: string; readonly to: string; readonly line: number }
+  | { readonly type: 'MARK_NOT_RESUMABLE' }
+  | { readonly type: 'MARK_RESUMABLE' }
+  | { readonly type: 'LINK'; readonly owner: string }
+  | { readonly type: 'UNLINK' }
+  | { readonly type: 'SET_TIME'; readonly time: number }
+  | { readonly type: 'SET_TIMEOUT'; readonly timeout: number }
+  | { readonly type: 'SET_ID'; readonly sessionId: string }
+  | { readonly type: 'SET_SID_CTX'; readonly sidCtx: string }
+  | { readonly type: 'FILL'; readonly fields: Partial<EncodedSession> };
+
+export interface SessionInput {
+  readonly id: string;
+  /** Who holds the first reference (the caller of SSL_SESSION_new, or an SSL for a handshake session). */
+  readonly who: string;
+  readonly line: number;
+  readonly fields: EncodedSession;
+  readonly notResumable?: boolean;
+}
+
+/** SSL_SESSION_new's defaults (spec §2): no id, no ticket, version 0, timeout 304 s. */
+export function freshSessionFields(now: number): EncodedSession {
+  return {
+    sessionId: '',
+    sidCtx: '',
+    version: 0,
+    time: now,
+    timeout: 304, // spec §2 SSL_SESSION_new: "5 minute" default, 60*5+4
+    cipher: false,
+    ticket: null,
+    tickLifetimeHint: 0,
+    maxEarlyData: 0,
+  };
+}
+
+type Ev = SessionEvent & MachineEvent;
+
+export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>({
+  id: 'SslSession',
+  initialContext: (input) => ({
+    id: input.id,
+    refs: 1,
+    holders: [{ who: input.who, line: input.line }],
+    notResumable: input.notResumable ?? false,
+    owner: null,
+    ...input.fields,
+  }),
+  guards: {
+    ...refGuards,
+    // TRANSFER relabels a reference; only a real holder can hand one over.
+    transferrerHolds: ({ context, event }) =>
+      event.type === 'TRANSFER' && context.holders.some((h) => h.who === event.from),
+  },
+  updates: {
+    ...refUpdates,
+    transfer: (c, e) => {
+      if (e.type !== 'TRANSFER') return {};
+      const i = c.holders.findLastIndex((h) => h.who === e.from);
+      const holders = [...c.holders];
+      holders[i] = { who: e.to, line: e.line };
+      return { holders };
+    },
+    markNotResumable: () => ({ notResumable: true }),
+    markResumable: () => ({ notResumable: false }),
+    link: (_c, e) => (e.type === 'LINK' ? { owner: e.owner } : {}),
+    unlink: () => ({ owner: null }),
+    setTime: (_c, e) => (e.type === 'SET_TIME' ? { time: e.time } : {}),
+    setTimeout: (_c, e) => (e.type === 'SET_TIMEOUT' ? { timeout: e.timeout } : {}),
+    setId: (_c, e) => (e.type === 'SET_ID' ? { sessionId: e.sessionId } : {}),
+    setSidCtx: (_c, e) => (e.type === 'SET_SID_CTX' ? { sidCtx: e.sidCtx } : {}),
+    // Handshake data only: the lifecycle fields (refs, holders, owner, not_resumable) never change through FILL.
+    fill: (_c, e) => (e.type === 'FILL' ? pickEncoded(e.fields) : {}),
+  },
+  signals: ['fault'],
+  config: {
+    initial: 'live',
+    states: {
+      live: {
+        on: {
+          UP_REF: { actions: ['addHolder'] },
+          FREE: freeTransitions({ target: 'freed', actions: [] }),
+          ACCESS: {},
+          TRANSFER: [{ guard: 'transferrerHolds', actions: ['transfer'] }, { actions: [fault('bad-transfer')] }],
+          MARK_NOT_RESUMABLE: { actions: ['markNotResumable'] },
+          MARK_RESUMABLE: { actions: ['markResumable'] },
+          LINK: { actions: ['link'] },
+          UNLINK: { actions: ['unlink'] },
+          SET_TIME: { actions: ['setTime'] },
+          SET_TIMEOUT: { actions: ['setTimeout'] },
+          SET_ID: { actions: ['setId'] },
+          SET_SID_CTX: { actions: ['setSidCtx'] },
+          FILL: { actions: ['fill'] },
+        },
+      },
+      freed: {
+        on: { ...freedTransitions, '*': { actions: [fault('use-after-free')] } },
+      },
+    },
+  },
+});
+
+const ENCODED_KEYS: readonly (keyof EncodedSession)[] = [
+  'sessionId',
+  'sidCtx',
+  'version',
+  'time',
+  'timeout',
+  'cipher',
+  'ticket',
+  'tickLifetimeHint',
+  'maxEarlyData',
+];
+
+function pickEncoded(fields: Partial<EncodedSession>): Partial<EncodedSession> {
+  const out: Record<string, unknown> = {};
+  for (const key of ENCODED_KEYS) if (key in fields) out[key] = fields[key];
+  return out as Partial<EncodedSession>;
+}
+
+/** spec §2 SSL_SESSION_is_resumable: `!not_resumable && (session_id_length > 0 || ticklen > 0)`. */
+export function isResumable(s: SessionContext): boolean {
+  return !s.notResumable && (s.sessionId.length > 0 || s.ticket !== null);
+}
+
+/** spec §1.5 ssl_session_calculate_timeout: time + timeout (no overflow with the model's safe integers). */
+export function calcTimeout(s: Pick<SessionContext, 'time' | 'timeout'>): number {
+  return s.time + s.timeout;
+}
+
+/** spec §1.5: the lhash key is (ssl_version, session id). */
+export function cacheKey(s: Pick<SessionContext, 'version' | 'sessionId'>): string {
+  return `${s.version}:${s.sessionId}`;
+}
+
+/** The fields i2d encodes, read off a session (spec §2). */
+export function encode(s: SessionContext): EncodedSession {
+  return {
+    sessionId: s.sessionId,
+    sidCtx: s.sidCtx,
+    version: s.version,
+    time: s.time,
+    timeout: s.timeout,
+    cipher: s.cipher,
+    ticket: s.ticket,
+    tickLifetimeHint: s.tickLifetimeHint,
+    maxEarlyData: s.maxEarlyData,
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * Ssl: the lifecycle of one `SSL` connection object.
+ *
+ * The OpenSSL contract (spec §1.3, §1.4, §3):
+ * - `SSL_new(ctx)` gives refcount 1 and takes **two** references on `ctx`:
+ *   one as `s->ctx`, one as `s->session_ctx`. `SSL_set_SSL_CTX` moves only the
+ *   first; the cache used stays `session_ctx`'s (R16).
+ * - The SSL holds one reference on its current session (`s->session`).
+ * - The bad-session rule (§3 ssl_clear_bad_session): `SSL_free`, `SSL_clear`
+ *   and `SSL_set_session` on a connection whose handshake completed and which
+ *   has not sent close_notify remove the session from `session_ctx`'s cache
+ *   and mark it not resumable. That condition is a state here: `connected`.
+ * - `SSL_free` at 0, in order: bad-session rule, free the session, free
+ *   `session_ctx`, free `ctx` (§3 SSL_free steps 2-5).
+ *
+ * States: `before` (never completed a handshake, or cleared), `connected`
+ * (handshake done, no close_notify sent), `closed` (close_notify sent),
+ * `failed` (a fatal alert: still in init, so no bad-session rule, §8), `freed`.
+ *
+ * Signals to the world: `clearBadSession`, `acquireSession`, `releaseSession`,
+ * `acquireCtx`, `releaseCtx` (effects on other objects, in OpenSSL's order),
+ * and `fault`.
+ */
+import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
+
+/** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
+export interface PendingTicket {
+  /** The server-side session the ticket was made from (its encoded state travels in the ticket). */
+  readonly serverSession: string;
+}
+
+export interface SslContext extends Counted {
+  readonly id: string;
+  /** `s->ctx`: settings and certificates. */
+  readonly ctx: string;
+  /** `s->session_ctx`: the cache and the session callbacks (R16). */
+  readonly sessionCtx: string;
+  readonly session: string | null;
+  /** SSL_SENT_SHUTDOWN (1) | SSL_RECEIVED_SHUTDOWN (2). */
+  readonly shutdown: number;
+  /** `s->hit`: the last handshake resumed (SSL_session_reused). */
+  readonly hit: boolean;
+  readonly sidCtx: string;
+  readonly role: 'client' | 'server' | null;
+  /** The negotiated version of the last handshake, 0 before. */
+  readonly version: number;
+  /** The SSL at the other end of the in-memory connection. */
+  readonly peer: string | null;
+  readonly pendingTickets: readonly PendingTicket[];
+  /** The peer's close_notify waits in our read buffer. */
+  readonly closeNotifyPending: boolean;
+}
+
+/** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
+export interface ConnectionFields {
+  readonly role: 'client' | 'server' | null;
+  readonly version: number;
+  readonly hit: boolean;
+  readonly peer: string | null;
+  readonly pendingTickets: readonly PendingTicket[];
+  readonly closeNotifyPending: boolean;
+  readonly sidCtx: string;
+}
+
+export type SslEvent =
+  | { readonly type: 'UP_REF' | 'FREE'; readonly who: string; readonly line: number }
+  | { readonly type: 'ACCESS' }
+  | { readonly type: 'HANDSHAKE_DONE'; readonly fields: Partial<ConnectionFields> }
+  | { readonly type: 'HANDSHAKE_FAILED'; readonly fields: Partial<ConnectionFields> }
+  | { readonly type: 'SHUTDOWN' }
+  | { readonly type: 'SET_SHUTDOWN'; readonly flags: number }
+  | { readonly type: 'CLEAR' }
+  | { readonly type: 'SET_SESSION'; readonly session: string | null; readonly line: number }
+  | { readonly type: 'INSTALL_SESSION'; readonly session: string | null }
+  | { readonly type: 'SET_CTX'; readonly ctx: string; readonly line: number }
+  | { readonly type: 'CONNECTION'; readonly fields: Partial<ConnectionFields> };
+
+export interface SslInput {
+  readonly id: string;
+  readonly ctx: string;
+  readonly sidCtx: string;
+  readonly line: number;
+}
+
+type Ev = SslEvent & MachineEvent;
+type P = { readonly context: SslContext; readonly event: Ev };
+
+const SENT = 1;
+
+/** The effects of SSL_free at refcount 0 (spec §3 SSL_free steps 2-5), in order. */
+const teardown = [
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.sessionCtx, who: `ssl:${context.id}/session_ctx` }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: `ssl:${context.id}/ctx` }) },
+];
+
+/** ssl_clear_bad_session on the current session: remove it from session_ctx's cache (spec §3). */
+const clearBadSession = {
+  type: 'clearBadSession',
+  params: ({ context }: P) => ({ ctx: context.sessionCtx, session: context.session }),
+};
+
+/** SSL_set_session steps 1, 3, 4 (spec §3): the rule on the old session, +1 on the new, -1 on the old. */
+const setSessionEffects = [
+  {
+    type: 'acquireSession',
+    params: ({ context, event }: P) => ({
+      session: event.type === 'SET_SESSION' ? event.session : null,
+      who: `ssl:${context.id}`,
+      line: event.type === 'SET_SESSION' ? event.line : 0,
+    }),
+  },
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+  'setSession',
+];
+
+/** What SSL_clear does besides the session (spec §3 SSL_clear): reset hit and shutdown. */
+const resetForClear = 'resetForClear';
+
+const common = {
+  UP_REF: { actions: ['addHolder'] },
+  ACCESS: {},
+  INSTALL_SESSION: {
+    actions: [
+      { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+      'setSession',
+    ],
+  },
+  SET_CTX: {
+    actions: [
+      {
+        type: 'acquireCtx',
+        params: ({ context, event }: P) => ({
+          ctx: event.type === 'SET_CTX' ? event.ctx : null,
+          who: `ssl:${context.id}/ctx`,
+          line: event.type === 'SET_CTX' ? event.line : 0,
+        }),
+      },
+      { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: `ssl:${context.id}/ctx` }) },
+      'setCtx',
+    ],
+  },
+  CONNECTION: { actions: ['setConnection'] },
+} as const;
+
+export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
+  id: 'Ssl',
+  initialContext: (input) => ({
+    id: input.id,
+    refs: 1,
+    holders: [{ who: 'app', line: input.line }],
+    ctx: input.ctx,
+    sessionCtx: input.ctx,
+    session: null,
+    shutdown: 0,
+    hit: false,
+    sidCtx: input.sidCtx,
+    role: null,
+    version: 0,
+    peer: null,
+    pendingTickets: [],
+    closeNotifyPending: false,
+  }),
+  guards: {
+    ...refGuards,
+    sentShutdown: ({ context }) => (context.shutdown & SENT) !== 0,
+    flagsSayNotSent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) === 0,
+    flagsSaySent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) !== 0,
+  },
+  updates: {
+    ...refUpdates,
+    setSession: (_c, e) => (e.type === 'SET_SESSION' || e.type === 'INSTALL_SESSION' ? { session: e.session } : {}),
+    dropSession: () => ({ session: null }),
+    setCtx: (_c, e) => (e.type === 'SET_CTX' ? { ctx: e.ctx } : {}),
+    setSent: (c) => ({ shutdown: c.shutdown | SENT }),
+    setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
+    resetForClear: () => ({ hit: false, shutdown: 0, pendingTickets: [], closeNotifyPending: false, peer: null }),
+    setConnection: (_c, e) =>
+      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' ? { ...e.fields } : {},
+  },
+  signals: ['fault', 'clearBadSession', 'acquireSession', 'releaseSession', 'acquireCtx', 'releaseCtx'],
+  config: {
+    initial: 'before',
+    states: {
+      before: {
+        on: {
+          ...common,
+          FREE: freeTransitions({ target: 'freed', actions: teardown }),
+          HANDSHAKE_DONE: [
+            { guard: 'sentShutdown', target: 'closed', actions: ['setConnection'] },
+            { target: 'connected', actions: ['setConnection'] },
+          ],
+          HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
+          SHUTDOWN: {}, // spec §3: SSL_shutdown while in init returns -1 and sets nothing
+          SET_SHUTDOWN: { actions: ['setShutdown'] },
+          CLEAR: { actions: [resetForClear] },
+          SET_SESSION: { actions: setSessionEffects },
+        },
+      },
+      connected: {
+        on: {
+          ...common,
+          FREE: freeTransitions({ target: 'freed', actions: [clearBadSession, ...teardown] }),
+          SHUTDOWN: { target: 'closed', actions: ['setSent'] },
+          SET_SHUTDOWN: [{ guard: 'flagsSaySent', target: 'closed', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
+          // spec §3 SSL_clear: a bad session is removed, marked and dropped; the SSL starts over.
+          CLEAR: {
+            target: 'before',
+            actions: [
+              clearBadSession,
+              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+              'dropSession',
+              resetForClear,
+            ],
+          },
+          SET_SESSION: { actions: [clearBadSession, ...setSessionEffects] },
+          HANDSHAKE_DONE: { actions: [fault('handshake-twice')] },
+        },
+      },
+      closed: {
+        on: {
+          ...common,
+          FREE: freeTransitions({ target: 'freed', actions: teardown }),
+          SHUTDOWN: {},
+          SET_SHUTDOWN: [{ guard: 'flagsSayNotSent', target: 'connected', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
+          // A clean connection keeps its session for the next handshake (spec §3 SSL_clear).
+          CLEAR: { target: 'before', actions: [resetForClear] },
+          SET_SESSION: { actions: setSessionEffects },
+        },
+      },
+      failed: {
+        on: {
+          ...common,
+          FREE: freeTransitions({ target: 'freed', actions: teardown }),
+          SHUTDOWN: {},
+          SET_SHUTDOWN: { actions: ['setShutdown'] },
+          CLEAR: { target: 'before', actions: [resetForClear] },
+          SET_SESSION: { actions: setSessionEffects },
+        },
+      },
+      freed: {
+        on: { ...freedTransitions, '*': { actions: [fault('use-after-free')] } },
+      },
+    },
+  },
+});
