@@ -210,3 +210,33 @@ export const OBSERVERS: ReadonlyMap<string, { readonly args: readonly ArgKind[];
   ['owner', { args: ['session'], summary: 'The ctx whose cache list holds the session, or NULL.' }],
   ['stored', { args: ['ctx', 'session'], summary: '1 if the application\'s external store for ctx holds the session.' }],
 ] as const);
+
+/**
+ * The diagnostic kinds a trace may expect with `expect diagnostic KIND`: the
+ * misuse checker's vocabulary. The parser rejects any other word, so a typo
+ * cannot turn an expectation into one that silently never matches.
+ */
+export const DIAGNOSTIC_KINDS = [
+  'use-after-free',
+  'bad-free',
+  'double-free',
+  'stale-borrow',
+  'dangling-cache-entry',
+  'cross-context',
+  'callback-contract',
+  'leak',
+  'not-resumable',
+  'early-session',
+  'capacity',
+] as const;
+export type DiagnosticKind = (typeof DIAGNOSTIC_KINDS)[number];
+
+/** What each observer yields: `owner` a ctx handle or NULL, every other one an integer. */
+export const OBSERVER_RETURNS: ReadonlyMap<string, 'int' | 'ctx'> = new Map([
+  ['refcount', 'int'],
+  ['freed', 'int'],
+  ['cached', 'int'],
+  ['resumable', 'int'],
+  ['owner', 'ctx'],
+  ['stored', 'int'],
+] as const);
