@@ -12,14 +12,15 @@
  *   call       = IDENT "(" [ expr { "," expr } ] ")"
  *
  * The parser only checks shape; names and kinds are the checker's job, except
- * that an identifier listed in CONSTANTS becomes a `const` node. Every problem
+ * that an identifier listed in CONSTANTS becomes a `const` node and that the
+ * word after `expect diagnostic` must be one of DIAGNOSTIC_KINDS. Every problem
  * is a {@link TraceError} at the first offending line:col, and nothing else may
  * escape, whatever the input: deep nesting is bounded so no stack can overflow.
  */
 
 import type { Expr, Line, Pos, Statement, Trace } from './ast.ts';
-import { CONSTANTS } from './catalogue.ts';
-import { TraceError } from './errors.ts';
+import { CONSTANTS, DIAGNOSTIC_KINDS } from './catalogue.ts';
+import { didYouMean, TraceError } from './errors.ts';
 import { describeToken, LineLexer, type Token } from './lexer.ts';
 
 /**
@@ -109,6 +110,10 @@ class LineParser {
       if (kind === null) {
         const missing = this.peek();
         throw this.error(missing, `expected a diagnostic kind after 'expect diagnostic' (e.g. use-after-free), got ${describeToken(missing)}`);
+      }
+      // Checked here, where the word's column is known: the tree keeps only the statement's.
+      if (!(DIAGNOSTIC_KINDS as readonly string[]).includes(kind.text)) {
+        throw this.lexer.error(kind.col - 1, `unknown diagnostic kind ${kind.text}${didYouMean(kind.text, DIAGNOSTIC_KINDS)}`);
       }
       return { kind: 'expect-diagnostic', diagnostic: kind.text, pos };
     }
