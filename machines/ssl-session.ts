@@ -116,6 +116,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
       holders[i] = { who: e.to, line: e.line };
       return { holders };
     },
+    adoptUnbacked: (c, e) => (e.type === 'TRANSFER' ? { holders: [...c.holders, { who: e.to, line: e.line }] } : {}),
     markNotResumable: () => ({ notResumable: true }),
     markResumable: () => ({ notResumable: false }),
     link: (_c, e) => (e.type === 'LINK' ? { owner: e.owner } : {}),
@@ -136,7 +137,9 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
           UP_REF: { actions: ['addHolder'] },
           FREE: freeTransitions({ target: 'freed', actions: [] }),
           ACCESS: {},
-          TRANSFER: [{ guard: 'transferrerHolds', actions: ['transfer'] }, { actions: [fault('bad-transfer')] }],
+          // A hand-over by a party that holds nothing (get_session_cb with *copy = 0 and no up-ref, P3): the
+          // receiver believes it owns a reference the count does not contain.
+          TRANSFER: [{ guard: 'transferrerHolds', actions: ['transfer'] }, { actions: [fault('bad-transfer'), 'adoptUnbacked'] }],
           MARK_NOT_RESUMABLE: { actions: ['markNotResumable'] },
           MARK_RESUMABLE: { actions: ['markResumable'] },
           LINK: { actions: ['link'] },

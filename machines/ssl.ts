@@ -30,8 +30,18 @@ export interface PendingTicket {
   readonly serverSession: string;
 }
 
+/** Settings SSL_new copies from its ctx (later SSL_CTX_set_* calls do not reach this SSL). */
+export interface SslConfig {
+  readonly options: number;
+  readonly maxEarlyData: number;
+  readonly numTickets: number;
+  readonly minProto: number;
+  readonly maxProto: number;
+}
+
 export interface SslContext extends Counted {
   readonly id: string;
+  readonly config: SslConfig;
   /** `s->ctx`: settings and certificates. */
   readonly ctx: string;
   /** `s->session_ctx`: the cache and the session callbacks (R16). */
@@ -80,6 +90,7 @@ export interface SslInput {
   readonly id: string;
   readonly ctx: string;
   readonly sidCtx: string;
+  readonly config: SslConfig;
   readonly line: number;
 }
 
@@ -150,6 +161,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     id: input.id,
     refs: 1,
     holders: [{ who: 'app', line: input.line }],
+    config: input.config,
     ctx: input.ctx,
     sessionCtx: input.ctx,
     session: null,

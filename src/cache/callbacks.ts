@@ -1,0 +1,125 @@
+/**
+ * The three session callbacks: how libssl calls them (spec §5) and the named
+ * behaviours a trace installs, which stand for real applications' callbacks,
+ * the broken ones of misuse patterns P2, P3 and P4 included.
+ *
+ * The application's external store (one per context, keyed by session id)
+ * is what `new_cb_store` fills, `remove_cb_evict_store` prunes and the
+ * `get_cb_store_*` behaviours serve from.
+ */
+import { makeDiagnostic } from '../world/diagnostics.ts';
+import type { World } from '../world/world.ts';
+
+const removeVia = (ctx: string) => ({ kind: 'callback', cb: 'remove', ctx, describe: `remove_session_cb of ${ctx}` }) as const;
+
+/** remove_session_cb(ctx, sess): a borrowed pointer; the cache's reference, if any, is still held (spec §5). */
+export function callRemoveCb(world: World, ctx: string, sid: string): void {
+  const behaviour = world.ctx(ctx).removeCb;
+  if (behaviour === null) return;
+  world.events.push({ cb: 'remove', ctx, sess: sid, refs: world.session(sid).refs });
+  world.within(removeVia(ctx), () => {
+    if (behaviour === 'remove_cb_evict_store') evictFromStore(world, ctx, sid);
+    else if (behaviour === 'remove_cb_free') world.sendSession(sid, { type: 'FREE', who: 'remove_cb', line: 0 });
+    // remove_cb_log only looks.
+  });
+}
+
+/** The correct external-cache remove callback: forget the entry, free the store's reference. */
+function evictFromStore(world: World, ctx: string, sid: string): void {
+  const store = world.stores.get(ctx);
+  const key = world.session(sid).sessionId;
+  const entry = store?.get(key);
+  if (!store || !entry || entry.sid !== sid) return;
+  store.delete(key);
+  if (entry.owned) world.sendSession(sid, { type: 'FREE', who: `store:${ctx}`, line: entry.line });
+}
+
+/**
+ * new_session_cb(ssl, sess) as ssl_update_cache calls it (spec §5, §6.4): the
+ * library takes a reference for the callback first; a return of 1 gives it to
+ * the application, 0 makes the library drop it.
+ */
+export function callNewCb(world: World, ssl: string, sessionCtx: string, sid: string): void {
+  const behaviour = world.ctx(sessionCtx).newCb;
+  if (behaviour === null) return;
+  world.sendSession(sid, { type: 'UP_REF', who: 'new_cb', line: world.line });
+  const refs = world.session(sid).refs;
+  const ret = runNewCb(world, behaviour, sessionCtx, sid);
+  world.events.push({ cb: 'new', ssl, sess: sid, refs, ret });
+  if (ret === 0) world.sendSession(sid, { type: 'FREE', who: 'new_cb', line: world.line });
+}
+
+function runNewCb(world: World, behaviour: string, ctx: string, sid: string): 0 | 1 {
+  switch (behaviour) {
+    case 'new_cb_store':
+      keepInStore(world, ctx, sid, true);
+      world.sendSession(sid, { type: 'TRANSFER', from: 'new_cb', to: `store:${ctx}`, line: world.line });
+      return 1;
+    case 'new_cb_store_return0':
+      keepInStore(world, ctx, sid, false);
+      world.report(
+        makeDiagnostic(
+          'callback-contract',
+          world.line,
+          `new_session_cb keeps ${world.describe(sid)} in its store but returns 0, so it holds no reference`,
+          'The library drops the callback\'s reference right away. The stored pointer stays valid only while a cache or SSL holds the session; after the next removal, flush or SSL_free it dangles and serving it from the store is a use-after-free (spec §10 M8; Traffic Server #7883).',
+          null,
+        ),
+      );
+      return 0;
+    case 'new_cb_forget_return1':
+      world.sendSession(sid, { type: 'TRANSFER', from: 'new_cb', to: 'app', line: world.line });
+      world.report(
+        makeDiagnostic(
+          'callback-contract',
+          world.line,
+          `new_session_cb returns 1 for ${world.describe(sid)} (it takes the reference) but keeps no pointer to free it with`,
+          'The session can never be freed: one leaked SSL_SESSION per new session (spec §10 M9; Node.js #33931).',
+          null,
+        ),
+      );
+      return 1;
+    default: // new_cb_ignore
+      return 0;
+  }
+}
+
+function keepInStore(world: World, ctx: string, sid: string, owned: boolean): void {
+  const store = world.stores.get(ctx);
+  if (!store) return;
+  const key = world.session(sid).sessionId;
+  const old = store.get(key);
+  store.set(key, { sid, owned, line: world.line });
+  // A correct store replaces an older entry with the same id and frees its reference.
+  if (old && old.owned && old.sid !== sid) world.sendSession(old.sid, { type: 'FREE', who: `store:${ctx}`, line: old.line });
+}
+
+/** What get_session_cb returned: a session the library now owns a reference on (or believes it does), or null. */
+export interface GetCbResult {
+  readonly sid: string | null;
+  readonly copy: 0 | 1;
+}
+
+/**
+ * get_session_cb(ssl, id, len, &copy) (spec §5): `*copy` starts at 1. The
+ * library's handling of the result (the not_resumable check, the up-ref for
+ * copy = 1, the internal store) is in lookup.ts.
+ */
+export function callGetCb(world: World, ssl: string, sessionCtx: string, sessionId: string): GetCbResult | null {
+  const behaviour = world.ctx(sessionCtx).getCb;
+  if (behaviour === null) return null;
+  const entry = behaviour === 'get_cb_miss' ? undefined : world.stores.get(sessionCtx)?.get(sessionId);
+  const sid = entry?.sid ?? null;
+  const copy: 0 | 1 = behaviour === 'get_cb_store_copy' || sid === null ? 1 : 0;
+  const via = { kind: 'callback', cb: 'get', ctx: sessionCtx, describe: `get_session_cb of ${sessionCtx}` } as const;
+  world.within(via, () => {
+    if (sid === null) return;
+    world.sendSession(sid, { type: 'ACCESS' }); // the stored pointer may dangle (P4)
+    // transfer: the application up-refs and hands that reference over (correct);
+    // nocopy: it hands over a reference it never took (P3, rust-openssl #996).
+    if (behaviour === 'get_cb_store_transfer') world.sendSession(sid, { type: 'UP_REF', who: 'lookup', line: world.line });
+    if (behaviour === 'get_cb_store_nocopy') world.sendSession(sid, { type: 'TRANSFER', from: 'get_cb', to: 'lookup', line: world.line });
+  });
+  world.events.push({ cb: 'get', ssl, ret: sid, copy });
+  return { sid, copy };
+}

@@ -1,0 +1,35 @@
+/**
+ * SSL_CTX_flush_sessions (spec §4 SSL_CTX_flush_sessions, §13 flush).
+ *
+ * Walks from the list tail (soonest expiry) and stops at the first session
+ * that has not expired: t == 0 or t > calc_timeout (strict). Each removed
+ * session is deleted from the hash by its current key, unlinked, marked not
+ * resumable and passed to remove_cb while the cache still holds it; the
+ * cache's references are dropped only after the walk.
+ */
+import { calcTimeout } from '../../machines/ssl-session.ts';
+import type { World } from '../world/world.ts';
+import { callRemoveCb } from './callbacks.ts';
+import { lhDeleteByKeyOf } from './lhash.ts';
+import { listRemove } from './list.ts';
+
+export function flushSessions(world: World, ctx: string, t: number): void {
+  world.sendCtx(ctx, { type: 'ACCESS' });
+  const op = world.stateOf('ctx', ctx) === 'destroying' ? 'ctx-free' : 'flush';
+  const via = { kind: 'cache', ctx, op, describe: op === 'ctx-free' ? `SSL_CTX_free(${ctx}) flushing its cache` : `SSL_CTX_flush_sessions(${ctx})` } as const;
+  const removed: string[] = [];
+  world.within(via, () => {
+    for (;;) {
+      const tail = world.ctx(ctx).list.at(-1);
+      if (!tail) break;
+      world.sendSession(tail.sid, { type: 'ACCESS' }); // reads calc_timeout: freed memory if dangling
+      if (t !== 0 && !(t > calcTimeout(world.session(tail.sid)))) break;
+      lhDeleteByKeyOf(world, ctx, tail.sid);
+      listRemove(world, ctx, tail.sid);
+      world.sendSession(tail.sid, { type: 'MARK_NOT_RESUMABLE' });
+      callRemoveCb(world, ctx, tail.sid);
+      removed.push(tail.sid);
+    }
+    for (const sid of removed) world.sendSession(sid, { type: 'FREE', who: `cache:${ctx}`, line: 0 });
+  });
+}

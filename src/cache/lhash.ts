@@ -1,0 +1,30 @@
+/**
+ * The cache's hash table as libssl searches it (spec §1.5, §2 SSL_SESSION_set1_id).
+ *
+ * A node remembers the key its session had when it was inserted. OpenSSL's
+ * lhash finds a node only when both its stored hash and the session's current
+ * key match, so a session whose id was changed after caching leaves a node no
+ * key can find: `SSL_CTX_remove_session` misses it, a flush's delete misses it,
+ * and it still counts in `SSL_CTX_sess_number`. Comparing a probe with a node
+ * reads the node's session, so a destroyed session met on the way is a fault.
+ */
+import type { HashNode } from '../../machines/ssl-ctx.ts';
+import { cacheKey } from '../../machines/ssl-session.ts';
+import type { World } from '../world/world.ts';
+
+/** lh_SSL_SESSION_retrieve: the node whose stored and current key are both `key`. */
+export function lhRetrieve(world: World, ctx: string, key: string): HashNode | undefined {
+  for (const node of world.ctx(ctx).lhash) {
+    if (node.key !== key) continue;
+    // The comparison function reads the session: a destroyed one is a use of freed memory.
+    world.sendSession(node.sid, { type: 'ACCESS' });
+    if (cacheKey(world.session(node.sid)) === key) return node;
+  }
+  return undefined;
+}
+
+/** lh_SSL_SESSION_delete(sessions, s): deletes the node found by s's current key, if any. */
+export function lhDeleteByKeyOf(world: World, ctx: string, sid: string): void {
+  const node = lhRetrieve(world, ctx, cacheKey(world.session(sid)));
+  if (node) world.sendCtx(ctx, { type: 'LH_DELETE', key: node.key, sid: node.sid });
+}

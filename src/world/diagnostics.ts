@@ -1,0 +1,153 @@
+/**
+ * Diagnostics: what the checker tells the user.
+ *
+ * Each kind names one misuse pattern of `misuse-patterns-and-real-bugs.md`
+ * (P1-P12) or one legal surprise, with a paragraph that explains it and what
+ * real OpenSSL 3.0.19 does later (spec §10). A diagnostic always carries the
+ * line where it happened and, when there is one, the cause: the line that
+ * obtained the pointer or released the reference.
+ */
+
+export type DiagnosticKind =
+  | 'bad-free'
+  | 'use-after-free'
+  | 'double-free'
+  | 'stale-borrow'
+  | 'dangling-cache-entry'
+  | 'cross-context'
+  | 'callback-contract'
+  | 'leak'
+  | 'not-resumable'
+  | 'early-session'
+  | 'capacity';
+
+export type Severity = 'error' | 'warning';
+
+export interface Cause {
+  readonly line: number;
+  readonly what: string;
+}
+
+export interface Diagnostic {
+  readonly kind: DiagnosticKind;
+  readonly severity: Severity;
+  readonly line: number;
+  /** One line: what went wrong, naming the objects. */
+  readonly message: string;
+  /** One paragraph: why it is wrong. */
+  readonly explanation: string;
+  /** What real 3.0.19 does later. */
+  readonly consequence: string;
+  readonly cause: Cause | null;
+}
+
+interface KindInfo {
+  readonly severity: Severity;
+  /** Undefined behaviour: after it the model's later steps are marked undefined. */
+  readonly undefinedBehaviour: boolean;
+  readonly pattern: string;
+  readonly explanation: string;
+}
+
+/** The catalogue of kinds; the docs' anti-pattern table is generated from it. */
+export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
+  'bad-free': {
+    severity: 'error',
+    undefinedBehaviour: false,
+    pattern: 'P1, P2',
+    explanation:
+      'The application released a reference it does not own. The pointer was borrowed (SSL_get_session/SSL_get0_session, a callback argument), ' +
+      'so the count that dropped belonged to someone else: an SSL, a cache or the application\'s store. libssl does not check ownership, it just ' +
+      'decrements (spec §2 SSL_SESSION_free), so the object will be destroyed while its real owners still point at it.',
+  },
+  'use-after-free': {
+    severity: 'error',
+    undefinedBehaviour: true,
+    pattern: 'P1, P7',
+    explanation:
+      'The object had already been destroyed: its last reference was released earlier. Any use reads or writes freed memory (spec §10 M2, M3).',
+  },
+  'double-free': {
+    severity: 'error',
+    undefinedBehaviour: true,
+    pattern: 'P2, P3',
+    explanation:
+      'A reference was released on an object that was already destroyed. In 3.0.19 OPENSSL_clear_free zeroed the object, so the second free ' +
+      'takes the count from 0 to -1, runs the destructor again and frees the block a second time (spec §10 M2).',
+  },
+  'stale-borrow': {
+    severity: 'error',
+    undefinedBehaviour: false,
+    pattern: 'P1',
+    explanation:
+      'A pointer from SSL_get_session/SSL_get0_session is valid only while that SSL keeps that session. The SSL has since let go of it ' +
+      '(SSL_set_session, SSL_clear, SSL_free, or a TLS 1.3 ticket replaced it), and the application holds no reference of its own (spec §3, R3). ' +
+      'The object is alive only because something else still holds it.',
+  },
+  'dangling-cache-entry': {
+    severity: 'error',
+    undefinedBehaviour: true,
+    pattern: 'P7',
+    explanation:
+      'A session was destroyed while a context\'s cache still links it. SSL_SESSION_free never unlinks a session from a cache (spec §2), so the ' +
+      'hash table and the expiry list keep a pointer to freed memory, and every later walk of that list touches it (spec §10 M1).',
+  },
+  'cross-context': {
+    severity: 'error',
+    undefinedBehaviour: true,
+    pattern: 'P6',
+    explanation:
+      'One SSL_SESSION may be linked into one SSL_CTX cache only: it has a single pair of list links. Adding a session that another context\'s ' +
+      'cache lists makes the second list_add unlink it with the wrong sentinels, which corrupts the first context or silently leaks its reference (spec §9).',
+  },
+  'callback-contract': {
+    severity: 'error',
+    undefinedBehaviour: false,
+    pattern: 'P2, P3, P4',
+    explanation:
+      'A session callback broke its ownership contract (spec §5): new_session_cb must return 1 exactly when it keeps the reference it was given; ' +
+      'remove_session_cb receives a borrowed pointer and must not free it; get_session_cb with *copy = 0 must hand over a reference it really owns.',
+  },
+  leak: {
+    severity: 'error',
+    undefinedBehaviour: false,
+    pattern: 'P9',
+    explanation:
+      'At the end of the trace the application still owns this reference. Nothing will release it, so the object (and everything it holds) is never freed.',
+  },
+  'not-resumable': {
+    severity: 'warning',
+    undefinedBehaviour: false,
+    pattern: 'P12',
+    explanation:
+      'Legal, but usually a surprise: the session was marked not resumable because its SSL was freed, cleared or given another session after a ' +
+      'completed handshake without SSL_shutdown (spec §3 ssl_clear_bad_session). This happens whatever the cache mode, even to a session the application holds.',
+  },
+  'early-session': {
+    severity: 'warning',
+    undefinedBehaviour: false,
+    pattern: 'P8',
+    explanation:
+      'Legal, but usually a surprise: with TLS 1.3 the session of a connection is not resumable until a NewSessionTicket has been read, which ' +
+      'happens in a later SSL_read, not in SSL_connect (spec §6.3). Taken now, it will never resume; each ticket read later is a new session object.',
+  },
+  capacity: {
+    severity: 'warning',
+    undefinedBehaviour: false,
+    pattern: 'P9',
+    explanation:
+      'Legal, but usually a surprise: 3.0.19 evicts before it links the new session and counts the new one already, so a cache of size N holds at ' +
+      'most N-1 sessions (1 for N = 1) (spec §4 SSL_CTX_add_session, "Important consequence").',
+  },
+};
+
+export function makeDiagnostic(
+  kind: DiagnosticKind,
+  line: number,
+  message: string,
+  consequence: string,
+  cause: Cause | null,
+): Diagnostic {
+  const info = KINDS[kind];
+  return { kind, severity: info.severity, line, message, explanation: info.explanation, consequence, cause };
+}

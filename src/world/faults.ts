@@ -1,0 +1,167 @@
+/**
+ * From machine faults to diagnostics.
+ *
+ * A machine only knows that an event reached it in the wrong state
+ * (`use-after-free`), that a release came from someone holding nothing
+ * (`bad-free`), or that it died while others still believed they held it
+ * (`freed-while-held`). Which misuse that is depends on the path that got
+ * there: a cache walking a freed entry is a dangling cache entry (P7), a
+ * remove callback freeing its argument breaks the callback contract (P2).
+ * `Via` records that path.
+ */
+import type { SessionEvent } from '../../machines/ssl-session.ts';
+import type { SslEvent } from '../../machines/ssl.ts';
+import type { CtxEvent } from '../../machines/ssl-ctx.ts';
+import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
+import type { ObjectKind, World } from './world.ts';
+
+/** The path by which the current events reach objects. */
+export type Via =
+  | { readonly kind: 'cache'; readonly ctx: string; readonly op: CacheOp; readonly describe: string }
+  | { readonly kind: 'callback'; readonly cb: 'new' | 'remove' | 'get'; readonly ctx: string; readonly describe: string };
+
+export type CacheOp = 'flush' | 'evict' | 'lookup' | 'remove' | 'add' | 'ctx-free';
+
+export interface Fault {
+  readonly kind: ObjectKind;
+  readonly id: string;
+  readonly event: SessionEvent | SslEvent | CtxEvent;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly via: Via | null;
+}
+
+/** What 3.0.19 does when a cache operation walks a destroyed session (spec §10 M1, §9). */
+const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
+  flush:
+    'SSL_CTX_flush_sessions walks freed memory: 3.0.19 aborts ("double free or corruption") or, under ASan with libssl uninstrumented, loops forever (spec §10 M1).',
+  evict: 'The eviction in SSL_CTX_add_session unlinks and frees freed memory: heap corruption or an abort (spec §10 M1).',
+  lookup: 'The server looks the id up and resumes from freed memory: silent corruption or a crash (spec §7, §10 M1).',
+  remove: 'SSL_CTX_remove_session unlinks freed memory: heap corruption or an abort (spec §10 M1).',
+  add: 'SSL_CTX_add_session compares against and relinks freed memory: heap corruption (spec §10 M1).',
+  'ctx-free': 'SSL_CTX_free flushes the cache through freed memory: SIGSEGV, an abort or a hang (spec §9, §10 M1).',
+};
+
+export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
+  switch (String(fault.params['kind'])) {
+    case 'use-after-free':
+      return useAfterFree(world, fault);
+    case 'double-free':
+      return doubleFree(world, fault);
+    case 'bad-free':
+      return badFree(world, fault);
+    case 'freed-while-held':
+      return freedWhileHeld(world, fault);
+    case 'bad-transfer':
+      return makeDiagnostic(
+        'callback-contract',
+        world.line,
+        `get_session_cb handed over ${world.describe(fault.id)} with *copy = 0 without taking a reference for the library`,
+        'The library now believes it owns a reference nobody gave it: when the SSL lets go, the session is destroyed while the application\'s store still points at it, and the store\'s own free is a double free (spec §10 M5).',
+        null,
+      );
+    default:
+      throw new Error(`unknown fault ${String(fault.params['kind'])} on ${fault.id}`);
+  }
+}
+
+function destroyedCause(world: World, id: string): Diagnostic['cause'] {
+  const info = world.info.get(id);
+  if (!info || info.destroyedLine === null) return null;
+  return { line: info.destroyedLine, what: `${world.describe(id)} was destroyed here${info.destroyedBy ? ` (last reference released by ${info.destroyedBy})` : ''}` };
+}
+
+function useAfterFree(world: World, f: Fault): Diagnostic {
+  if (f.via?.kind === 'cache') {
+    return makeDiagnostic(
+      'dangling-cache-entry',
+      world.line,
+      `the cache of ${f.via.ctx} reaches ${world.describe(f.id)}, which was destroyed while still linked (${f.via.describe})`,
+      WALK_CONSEQUENCE[f.via.op],
+      destroyedCause(world, f.id),
+    );
+  }
+  const where = f.via?.kind === 'callback' ? ` in the ${f.via.cb} callback` : '';
+  return makeDiagnostic(
+    'use-after-free',
+    world.line,
+    `${world.describe(f.id)} is used${where} after it was destroyed`,
+    'ASan reports heap-use-after-free here; an uninstrumented build reads or writes freed memory silently and may crash much later (spec §10 M3).',
+    destroyedCause(world, f.id),
+  );
+}
+
+function doubleFree(world: World, f: Fault): Diagnostic {
+  if (f.via?.kind === 'cache') {
+    return makeDiagnostic(
+      'dangling-cache-entry',
+      world.line,
+      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was already destroyed (${f.via.describe})`,
+      WALK_CONSEQUENCE[f.via.op],
+      destroyedCause(world, f.id),
+    );
+  }
+  const who = 'who' in f.event ? String(f.event.who) : 'the application';
+  return makeDiagnostic(
+    'double-free',
+    world.line,
+    `${describeHolder(who)} releases ${world.describe(f.id)}, which was already destroyed`,
+    'ASan reports attempting double-free; without ASan glibc does not notice (OPENSSL_clear_free zeroed the tcache key), the count goes to -1, the destructor runs again and the heap is corrupted silently (spec §10 M2).',
+    destroyedCause(world, f.id),
+  );
+}
+
+function badFree(world: World, f: Fault): Diagnostic {
+  const who = 'who' in f.event ? String(f.event.who) : 'app';
+  const holders = heldBy(world, f);
+  const later =
+    holders.length === 0
+      ? 'It was destroyed now, although its owner had not released it.'
+      : `Its count is now lower than its owners (${holders.join(', ')}) believe: it will be destroyed while one of them still points at it.`;
+  if (who === 'remove_cb') {
+    return makeDiagnostic(
+      'callback-contract',
+      world.line,
+      `remove_session_cb freed ${world.describe(f.id)}, a session it was only lent`,
+      `${later} The cache frees its own reference right after the callback: a use-after-free or double free (spec §10 M7; Cyrus IMAP #4785).`,
+      null,
+    );
+  }
+  const line = 'line' in f.event ? Number(f.event.line) : 0;
+  return makeDiagnostic(
+    'bad-free',
+    world.line,
+    `${describeHolder(who)} releases a reference on ${world.describe(f.id)} that it does not own`,
+    `${later} When that happens a cache that still links it crashes or hangs at its next flush, eviction or SSL_CTX_free; an SSL that still uses it frees it a second time (spec §10 M1).`,
+    line > 0 ? { line, what: 'the pointer was obtained here without a reference (borrowed)' } : null,
+  );
+}
+
+function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
+  const orphans = (f.params['orphans'] as readonly string[] | undefined) ?? [];
+  const cache = orphans.find((o) => o.startsWith('cache:'));
+  if (f.kind !== 'session' || !cache) return null;
+  const ctx = cache.slice('cache:'.length);
+  return makeDiagnostic(
+    'dangling-cache-entry',
+    world.line,
+    `${world.describe(f.id)} is destroyed while the cache of ${ctx} still links it`,
+    'Nothing fails yet. The next SSL_CTX_flush_sessions, eviction, lookup of its id or SSL_CTX_free on that context walks freed memory: 3.0.19 aborts, crashes or loops forever, depending on heap layout (spec §10 M1).',
+    null,
+  );
+}
+
+function heldBy(world: World, f: Fault): string[] {
+  const table = f.kind === 'session' ? world.sessions : f.kind === 'ssl' ? world.ssls : world.ctxs;
+  const snapshot = table.get(f.id);
+  return snapshot ? snapshot.context.holders.map((h) => describeHolder(h.who)) : [];
+}
+
+/** A holder label in words. */
+export function describeHolder(who: string): string {
+  if (who === 'app') return 'the application';
+  if (who === 'remove_cb') return 'remove_session_cb';
+  if (who.startsWith('cache:')) return `the cache of ${who.slice(6)}`;
+  if (who.startsWith('store:')) return `the application's store for ${who.slice(6)}`;
+  if (who.startsWith('ssl:')) return `SSL ${who.slice(4)}`;
+  return who;
+}

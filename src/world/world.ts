@@ -1,0 +1,229 @@
+/**
+ * The world: every SSL_CTX, SSL and SSL_SESSION of a trace, each a statechart
+ * snapshot, and the routing between them.
+ *
+ * The world holds no lifecycle logic of its own. To change an object it sends
+ * the object's machine an event; the machine answers with signals, which are
+ * either faults (turned into diagnostics here) or effects on other objects
+ * (`releaseSession`, `clearBadSession`, `flushAll`, …) that the world routes
+ * to the machines or cache procedures they name, in the order the machine
+ * gave them. The cache procedures (`src/cache/`) and the handshake
+ * (`src/handshake/`) are written the same way: they read snapshots and send
+ * events.
+ */
+import type { Engine, Snapshot } from '../../machines/kit/compile.ts';
+import type { MachineEvent, Signal } from '../../machines/kit/definition.ts';
+import { type Engines, tableEngines } from '../../machines/index.ts';
+import type { CtxContext, CtxEvent, CtxInput } from '../../machines/ssl-ctx.ts';
+import type { SessionContext, SessionEvent, SessionInput } from '../../machines/ssl-session.ts';
+import type { SslContext, SslEvent, SslInput } from '../../machines/ssl.ts';
+import type { CallbackEvent } from './events.ts';
+import { type Diagnostic, KINDS } from './diagnostics.ts';
+import { diagnoseFault, type Via } from './faults.ts';
+import { removeSession } from '../cache/remove-session.ts';
+import { flushSessions } from '../cache/flush.ts';
+
+export type ObjectKind = 'session' | 'ssl' | 'ctx';
+
+/** What the world remembers about an object beyond its machine: where it came from and went. */
+export interface ObjectInfo {
+  readonly kind: ObjectKind;
+  readonly createdLine: number;
+  destroyedLine: number | null;
+  /** What released the last reference (`SSL_free(c1)`, `the cache of sctx`). */
+  destroyedBy: string | null;
+}
+
+/** An entry of the application's external session store (filled by new_cb_store, spec §5). */
+export interface StoreEntry {
+  readonly sid: string;
+  /** The store owns a reference (new_cb returned 1), or only keeps the pointer (misuse P4). */
+  readonly owned: boolean;
+  readonly line: number;
+}
+
+/** The epoch of the simulated clock: time(NULL) at the first line of every trace. */
+export const CLOCK_START = 1_800_000_000;
+
+type Ev = MachineEvent;
+
+export class World {
+  readonly engines: Engines;
+  now = CLOCK_START;
+  readonly sessions = new Map<string, Snapshot<SessionContext>>();
+  readonly ssls = new Map<string, Snapshot<SslContext>>();
+  readonly ctxs = new Map<string, Snapshot<CtxContext>>();
+  readonly info = new Map<string, ObjectInfo>();
+  /** The application's external stores, one per ctx, keyed by session id (hex). */
+  readonly stores = new Map<string, Map<string, StoreEntry>>();
+
+  /** The trace line being executed. */
+  line = 0;
+  /** Callbacks fired during the current step. */
+  events: CallbackEvent[] = [];
+  /** Diagnostics of the current step. */
+  diagnostics: Diagnostic[] = [];
+  /** The first line with undefined behaviour: the model is not trusted after it. */
+  undefinedSince: number | null = null;
+
+  /** How to name an object in messages; the trace runner adds the variable names. */
+  namer: (id: string) => string = (id) => id;
+
+  private nextSession = 1;
+  private nextGenerated = 1;
+  private via: Via | null = null;
+
+  constructor(engines: Engines = tableEngines()) {
+    this.engines = engines;
+  }
+
+  // ---- reading -------------------------------------------------------------
+
+  session(id: string): SessionContext {
+    return this.snapshotOf(this.sessions, id).context;
+  }
+  ssl(id: string): SslContext {
+    return this.snapshotOf(this.ssls, id).context;
+  }
+  ctx(id: string): CtxContext {
+    return this.snapshotOf(this.ctxs, id).context;
+  }
+  /** The statechart state an object is in (`live`, `connected`, `freed`, …). */
+  stateOf(kind: ObjectKind, id: string): string {
+    return this.snapshotOf(this.table(kind) as Map<string, Snapshot<unknown>>, id).value;
+  }
+  isFreed(kind: ObjectKind, id: string): boolean {
+    return this.stateOf(kind, id) === 'freed';
+  }
+  /** An object's name for messages: `s3 (sess)`. */
+  describe(id: string): string {
+    return this.namer(id);
+  }
+  kindOf(id: string): ObjectKind | undefined {
+    return this.info.get(id)?.kind;
+  }
+
+  // ---- creating ------------------------------------------------------------
+
+  /** A new SSL_SESSION, with the next id in creation order (`s1`, `s2`, …). */
+  createSession(input: Omit<SessionInput, 'id'>): string {
+    const id = `s${this.nextSession++}`;
+    this.sessions.set(id, this.engines.session.initial({ ...input, id }));
+    this.info.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    return id;
+  }
+
+  createSsl(input: SslInput): string {
+    this.ssls.set(input.id, this.engines.ssl.initial(input));
+    this.info.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    return input.id;
+  }
+
+  createCtx(input: CtxInput): string {
+    this.ctxs.set(input.id, this.engines.ctx.initial(input));
+    this.info.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.stores.set(input.id, new Map());
+    return input.id;
+  }
+
+  /** A fresh 32-byte session id, as ssl_generate_session_id makes (spec §6.5); deterministic here. */
+  generateSessionId(): string {
+    return (this.nextGenerated++).toString(16).padStart(64, '0');
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  sendSession(id: string, event: SessionEvent): void {
+    this.send('session', id, event);
+  }
+  sendSsl(id: string, event: SslEvent): void {
+    this.send('ssl', id, event);
+  }
+  sendCtx(id: string, event: CtxEvent): void {
+    this.send('ctx', id, event);
+  }
+
+  /** Runs `body` with every fault attributed to `via` (a cache walk, a callback). */
+  within<T>(via: Via, body: () => T): T {
+    const outer = this.via;
+    this.via = via;
+    try {
+      return body();
+    } finally {
+      this.via = outer;
+    }
+  }
+
+  report(diagnostic: Diagnostic): void {
+    this.diagnostics.push(diagnostic);
+    if (KINDS[diagnostic.kind].undefinedBehaviour && this.undefinedSince === null) this.undefinedSince = diagnostic.line;
+  }
+
+  private send(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent): void {
+    const table = this.table(kind) as Map<string, Snapshot<unknown>>;
+    const engine = this.engineOf(kind);
+    const before = this.snapshotOf(table, id);
+    const [after, signals] = engine.step(before, event as Ev);
+    table.set(id, after);
+    if (before.value === 'live' && after.value === 'destroying') this.noteDestroyed(id, event);
+    if (before.value !== 'freed' && before.value !== 'destroying' && after.value === 'freed') this.noteDestroyed(id, event);
+    for (const signal of signals) this.route(kind, id, event, signal);
+  }
+
+  private noteDestroyed(id: string, event: SessionEvent | SslEvent | CtxEvent): void {
+    const info = this.info.get(id);
+    if (!info) return;
+    info.destroyedLine = this.line;
+    info.destroyedBy = 'who' in event ? String(event.who) : this.via?.describe ?? null;
+  }
+
+  /** Routes one signal: a fault becomes a diagnostic; an effect goes to the object it names. */
+  private route(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent, signal: Signal): void {
+    const p = signal.params as Record<string, unknown>;
+    switch (signal.type) {
+      case 'fault': {
+        const diagnostic = diagnoseFault(this, { kind, id, event, params: p, via: this.via });
+        if (diagnostic) this.report(diagnostic);
+        return;
+      }
+      case 'acquireSession':
+        if (p['session']) this.sendSession(String(p['session']), { type: 'UP_REF', who: String(p['who']), line: this.line });
+        return;
+      case 'releaseSession':
+        if (p['session']) this.sendSession(String(p['session']), { type: 'FREE', who: String(p['who']), line: 0 });
+        return;
+      case 'acquireCtx':
+        if (p['ctx']) this.sendCtx(String(p['ctx']), { type: 'UP_REF', who: String(p['who']), line: this.line });
+        return;
+      case 'releaseCtx':
+        if (p['ctx']) this.sendCtx(String(p['ctx']), { type: 'FREE', who: String(p['who']), line: 0 });
+        return;
+      case 'clearBadSession':
+        // spec §3 ssl_clear_bad_session: SSL_CTX_remove_session(s->session_ctx, s->session)
+        if (p['session']) removeSession(this, String(p['ctx']), String(p['session']));
+        return;
+      case 'flushAll':
+        // spec §4 SSL_CTX_free at 0: flush(ctx, 0), then the rest is freed
+        flushSessions(this, id, 0);
+        this.sendCtx(id, { type: 'DESTROY' });
+        return;
+      default:
+        throw new Error(`unrouted signal ${signal.type} from ${id}`);
+    }
+  }
+
+  private table(kind: ObjectKind): Map<string, Snapshot<SessionContext>> | Map<string, Snapshot<SslContext>> | Map<string, Snapshot<CtxContext>> {
+    return kind === 'session' ? this.sessions : kind === 'ssl' ? this.ssls : this.ctxs;
+  }
+
+  private engineOf(kind: ObjectKind): Engine<unknown, Ev> {
+    const e = kind === 'session' ? this.engines.session : kind === 'ssl' ? this.engines.ssl : this.engines.ctx;
+    return e as unknown as Engine<unknown, Ev>;
+  }
+
+  private snapshotOf<C>(table: Map<string, Snapshot<C>>, id: string): Snapshot<C> {
+    const s = table.get(id);
+    if (!s) throw new Error(`no object ${id}`);
+    return s;
+  }
+}
