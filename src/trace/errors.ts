@@ -39,14 +39,31 @@ export class TraceError extends Error {
 }
 
 /**
- * `; did you mean X?` for the candidate closest to a misspelt name, or `''`
- * when none is close enough to be a plausible typo. Closeness is the
- * optimal-string-alignment distance ignoring case (so a swapped pair of
- * letters or a wrong case counts as one slip); ties go to the earlier candidate.
+ * `; did you mean X?` for a misspelt name, or `''` when no candidate is a
+ * plausible typo. The closest candidate by optimal-string-alignment distance,
+ * ignoring case, wins (a swapped pair of letters or a wrong case counts as one
+ * slip; ties go to the earlier candidate); failing that, the candidates the name
+ * is a prefix of (`get_cb_store` for the `get_cb_store_*` family) are listed,
+ * if there are at most four.
  */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-  const best = closestName(name, candidates);
-  return best === null ? '' : `; did you mean ${best}?`;
+  const found = suggestions(name, candidates);
+  if (found.length === 0) return '';
+  const list = found.length === 1 ? found[0]! : `${found.slice(0, -1).join(', ')} or ${found[found.length - 1]!}`;
+  return `; did you mean ${list}?`;
+}
+
+/** The names {@link didYouMean} would suggest, best first. */
+export function suggestions(name: string, candidates: Iterable<string>): string[] {
+  const pool = [...candidates].filter((c) => c !== name);
+  const best = closestName(name, pool);
+  if (best !== null) return [best];
+  // A bare prefix is too weak a hint for very short names.
+  if (name.length < 4) return [];
+  const lower = name.toLowerCase();
+  const extensions = pool.filter((c) => c.toLowerCase().startsWith(lower));
+  // Past a handful the list stops being a hint (`SSL_CTX` would name thirty functions).
+  return extensions.length <= 4 ? extensions : [];
 }
 
 /** The candidate closest to `name` within a typo's distance, or null. */
