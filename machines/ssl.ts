@@ -22,13 +22,11 @@
  * and `fault`.
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import type { Ticket } from './ssl-session.ts';
 import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
 
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
-export interface PendingTicket {
-  /** The server-side session the ticket was made from (its encoded state travels in the ticket). */
-  readonly serverSession: string;
-}
+export type PendingTicket = Ticket;
 
 /** Settings SSL_new copies from its ctx (later SSL_CTX_set_* calls do not reach this SSL). */
 export interface SslConfig {

@@ -1,0 +1,114 @@
+/**
+ * The client side of a handshake (spec §6.1, §6.2, §6.3).
+ */
+import { isResumable, type Ticket } from '../../machines/ssl-session.ts';
+import { removeSession } from '../cache/remove-session.ts';
+import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
+import type { World } from '../world/world.ts';
+import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
+import { clientSupports } from './versions.ts';
+
+const OP_NO_TICKET = 1 << 14;
+const CACHE_CLIENT = 0x1;
+
+/** What the ClientHello offers for resumption. */
+export interface ClientOffer {
+  /** The legacy session id sent (TLS ≤ 1.2 sessions; empty for new and TLS 1.3 sessions). */
+  readonly sessionId: string;
+  /** The TLS 1.2 session_ticket extension is sent (the client does not set SSL_OP_NO_TICKET). */
+  readonly sendsTicketExtension: boolean;
+  /** The TLS 1.2 ticket in it, or null for an empty extension. */
+  readonly ticket: Ticket | null;
+  /** The TLS 1.3 pre_shared_key identity offered, or null. */
+  readonly psk: Ticket | null;
+}
+
+/**
+ * tls_construct_client_hello (spec §6.1): a session that is missing, of a
+ * version the client no longer allows, or not resumable is replaced by a new
+ * one, which releases the SSL's reference on the old one.
+ */
+export function clientHello(world: World, client: string): ClientOffer {
+  const c = world.ssl(client);
+  let sid = c.session;
+  if (sid !== null) world.sendSession(sid, { type: 'ACCESS' });
+  if (sid === null || !clientSupports(c, world.session(sid).version) || !isResumable(world.session(sid))) {
+    sid = newHandshakeSession(world, client, { serverId: false });
+  }
+  const sess = world.session(sid);
+  const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
+  const tls13Session = sess.version === TLS1_3;
+  // tls_construct_ctos_psk: a TLS 1.3 ticket is not offered once older than its lifetime hint.
+  const fresh = world.now - sess.time <= sess.tickLifetimeHint;
+  return {
+    sessionId: tls13Session ? '' : sess.sessionId,
+    sendsTicketExtension: sendsTicket,
+    ticket: !tls13Session && sendsTicket ? sess.ticket : null,
+    psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
+  };
+}
+
+/**
+ * tls_process_server_hello (spec §6.2, §6.3): a hit keeps the session; a
+ * miss replaces a session that had an id, and a TLS ≤ 1.2 session takes the
+ * server's id. Returns false on the client's fatal alert (a hit with another
+ * session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT).
+ */
+export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number): boolean {
+  world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit } });
+  const c = world.ssl(client);
+  const sid = c.session ?? '';
+  if (hit) return world.session(sid).sidCtx === c.sidCtx;
+  if (world.session(sid).sessionId !== '') {
+    world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'miss' });
+    newHandshakeSession(world, client, { serverId: false });
+  }
+  const current = world.ssl(client).session ?? '';
+  world.sendSession(current, { type: 'FILL', fields: { version } });
+  if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
+  return true;
+}
+
+/**
+ * A TLS 1.2 NewSessionTicket on the client (spec §6.2): a session with an id
+ * is replaced by a copy (the old one removed from the client cache first in
+ * CLIENT mode); then the ticket is stored and the id becomes its hash.
+ */
+export function processTls12Ticket(world: World, client: string, ticket: Ticket): void {
+  const c = world.ssl(client);
+  const old = c.session ?? '';
+  if (world.session(old).sessionId !== '') {
+    if ((world.ctx(c.sessionCtx).mode & CACHE_CLIENT) !== 0) removeSession(world, c.sessionCtx, old);
+    replaceWithDup(world, client);
+  }
+  storeTicket(world, client, ticket);
+}
+
+/** A TLS 1.3 NewSessionTicket read by the client (spec §6.3): always a new session object. */
+export function processTls13Ticket(world: World, client: string, ticket: Ticket): void {
+  replaceWithDup(world, client);
+  storeTicket(world, client, ticket);
+  updateCache(world, client, SESS_CACHE_CLIENT);
+}
+
+function storeTicket(world: World, client: string, ticket: Ticket): void {
+  const sid = world.ssl(client).session ?? '';
+  world.sendSession(sid, { type: 'SET_TIME', time: world.now });
+  world.sendSession(sid, { type: 'FILL', fields: { ticket, tickLifetimeHint: ticket.state.tickLifetimeHint || ticket.state.timeout } });
+  // The id becomes SHA-256 of the ticket: unique per ticket.
+  world.sendSession(sid, { type: 'SET_ID', sessionId: world.generateSessionId() });
+  world.sendSession(sid, { type: 'MARK_RESUMABLE' });
+}
+
+/** tls_finish_handshake, client (spec §6.2, §6.3, statem_lib.c). */
+export function finishClient(world: World, client: string): void {
+  const c = world.ssl(client);
+  if (c.version === TLS1_3) {
+    // "We encourage applications to only use TLSv1.3 tickets once": the session used is removed.
+    if ((world.ctx(c.sessionCtx).mode & CACHE_CLIENT) !== 0 && c.session !== null) removeSession(world, c.sessionCtx, c.session);
+  } else {
+    updateCache(world, client, SESS_CACHE_CLIENT);
+  }
+  if (c.hit) world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'hit' });
+  world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'connect_good' });
+}

@@ -1,0 +1,127 @@
+/**
+ * The `connect`, `handshake` and `read` pseudo-calls: an in-memory handshake
+ * between a client SSL and a server SSL, in the order the two state machines
+ * really interleave over a BIO pair (spec §6), and the client's later reads.
+ *
+ * TLS ≤ 1.2 full handshake: the server finishes first (after its ticket),
+ * then the client processes the ticket and finishes. TLS ≤ 1.2 resumption:
+ * the client finishes first. TLS 1.3: the client finishes, then the server,
+ * which then sends its NewSessionTickets; the client reads them only in a
+ * later SSL_read (`read`, or the second half of `connect`).
+ */
+import type { Ticket } from '../../machines/ssl-session.ts';
+import { removeSession } from '../cache/remove-session.ts';
+import type { World } from '../world/world.ts';
+import { UsageError } from '../world/usage-error.ts';
+import { clientHello, finishClient, processServerHello, processTls12Ticket, processTls13Ticket } from './client.ts';
+import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
+import { TLS1_3 } from './sessions.ts';
+import { negotiate } from './versions.ts';
+
+const RECEIVED_SHUTDOWN = 2;
+
+/** `handshake(client, server)`: 1 on success, 0 when the handshake fails; tickets stay unread. */
+export function handshake(world: World, client: string, server: string): number {
+  if (!bothUsable(world, client, server)) return -1;
+  const states = [world.stateOf('ssl', client), world.stateOf('ssl', server)];
+  if (states.every((s) => s === 'connected' || s === 'closed')) return 1; // SSL_connect on a finished connection
+  if (states.some((s) => s === 'failed')) return 0;
+  if (!states.every((s) => s === 'before')) throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
+  return runHandshake(world, client, server);
+}
+
+/** `connect(client, server)`: the handshake, then the client reads what the server sent. */
+export function connect(world: World, client: string, server: string): number {
+  const ret = handshake(world, client, server);
+  if (ret === 1) readPending(world, client);
+  return ret;
+}
+
+/** `read(ssl)`: SSL_read processes pending TLS 1.3 tickets, then a pending close_notify. Returns the tickets read. */
+export function readPending(world: World, ssl: string): number {
+  world.sendSsl(ssl, { type: 'ACCESS' });
+  if (world.isFreed('ssl', ssl)) return -1;
+  const tickets = world.ssl(ssl).pendingTickets;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
+  for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
+  if (world.ssl(ssl).closeNotifyPending) {
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false } });
+    world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED_SHUTDOWN });
+  }
+  return tickets.length;
+}
+
+function bothUsable(world: World, client: string, server: string): boolean {
+  if (client === server) throw new UsageError('a connection needs two different SSLs', 1);
+  world.sendSsl(client, { type: 'ACCESS' });
+  world.sendSsl(server, { type: 'ACCESS' });
+  if (world.isFreed('ssl', client) || world.isFreed('ssl', server)) return false;
+  if (world.ctx(world.ssl(client).ctx).method === 'TLS_server_method') {
+    throw new UsageError(`${client} was made from a TLS_server_method() context and cannot be the client`, 0);
+  }
+  if (world.ctx(world.ssl(server).ctx).method === 'TLS_client_method') {
+    throw new UsageError(`${server} was made from a TLS_client_method() context and cannot be the server`, 1);
+  }
+  return true;
+}
+
+function runHandshake(world: World, client: string, server: string): number {
+  world.sendSsl(client, { type: 'CONNECTION', fields: { role: 'client', peer: server } });
+  world.sendSsl(server, { type: 'CONNECTION', fields: { role: 'server', peer: client } });
+  const offer = clientHello(world, client);
+  const version = negotiate(world.ssl(client), world.ssl(server));
+  if (version === 0) return fail(world, server, client); // the server's protocol_version alert
+  world.sendSsl(server, { type: 'CONNECTION', fields: { version } });
+  const decision = processClientHello(world, server, offer);
+  world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
+  if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
+  if (version === TLS1_3) {
+    done(world, client);
+    finishClient(world, client);
+    done(world, server);
+    const tickets = finishTls13(world, server);
+    deliver(world, client, tickets);
+    return 1;
+  }
+  const ticket = decision.ticketExpected ? makeTls12Ticket(world, server) : null;
+  const clientSide = () => {
+    if (ticket) processTls12Ticket(world, client, ticket);
+    done(world, client);
+    finishClient(world, client);
+  };
+  const serverSide = () => {
+    done(world, server);
+    finishTls12(world, server);
+  };
+  if (decision.hit) {
+    clientSide();
+    serverSide();
+  } else {
+    serverSide();
+    clientSide();
+  }
+  return 1;
+}
+
+function done(world: World, ssl: string): void {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: {} });
+}
+
+function deliver(world: World, client: string, tickets: readonly Ticket[]): void {
+  const pending = [...world.ssl(client).pendingTickets, ...tickets];
+  world.sendSsl(client, { type: 'CONNECTION', fields: { pendingTickets: pending } });
+}
+
+/**
+ * A fatal alert (spec §8): the side that sends it and the side that receives
+ * it each remove their current session from their session_ctx (which marks
+ * it not resumable and calls remove_cb), and both stay in init.
+ */
+function fail(world: World, sender: string, receiver: string): number {
+  for (const ssl of [sender, receiver]) {
+    const { session, sessionCtx } = world.ssl(ssl);
+    if (session !== null) removeSession(world, sessionCtx, session);
+    world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
+  }
+  return 0;
+}

@@ -1,0 +1,181 @@
+/**
+ * The server side of a handshake (spec §6.5, §6.6, §7).
+ */
+import type { Ticket } from '../../machines/ssl-session.ts';
+import { encode } from '../../machines/ssl-session.ts';
+import { removeSession } from '../cache/remove-session.ts';
+import { lookupSession } from '../cache/lookup.ts';
+import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
+import type { World } from '../world/world.ts';
+import type { ClientOffer } from './client.ts';
+import { decodeSession, newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
+
+const OP_NO_TICKET = 1 << 14;
+const OP_NO_ANTI_REPLAY = 1 << 24;
+
+/** What processing the ClientHello decided. */
+export interface ServerDecision {
+  readonly hit: boolean;
+  /** The session id the ServerHello carries (TLS ≤ 1.2): echoed on a hit, else the new session's. */
+  readonly echoedId: string;
+  /** A TLS 1.2 NewSessionTicket will be sent. */
+  readonly ticketExpected: boolean;
+}
+
+/** tls_use_ticket: the server issues and accepts TLS 1.2 tickets unless SSL_OP_NO_TICKET. */
+function usesTickets(world: World, server: string): boolean {
+  return (world.ssl(server).config.options & OP_NO_TICKET) === 0;
+}
+
+/** TLS 1.3 stateful tickets: SSL_OP_NO_TICKET, or early data with anti-replay (spec §6.6). */
+export function statefulTickets(world: World, server: string): boolean {
+  const { options, maxEarlyData } = world.ssl(server).config;
+  return (options & OP_NO_TICKET) !== 0 || (maxEarlyData > 0 && (options & OP_NO_ANTI_REPLAY) === 0);
+}
+
+/** ssl_get_prev_session, then ssl_get_new_session(s, 1) on a miss (spec §6.5, §6.6, §7). */
+export function processClientHello(world: World, server: string, offer: ClientOffer): ServerDecision {
+  const version = world.ssl(server).version;
+  if (version === TLS1_3) {
+    // spec §6.6: the current session is dropped before the psk extension is parsed
+    world.sendSsl(server, { type: 'INSTALL_SESSION', session: null });
+    const hit = resumeTls13(world, server, offer);
+    if (!hit) newHandshakeSession(world, server, { serverId: false });
+    return { hit, echoedId: offer.sessionId, ticketExpected: false };
+  }
+  const { candidate, fromCache, ticketExpected } = findTls12Candidate(world, server, offer);
+  const hit = candidate !== null && acceptCandidate(world, server, candidate, fromCache);
+  let expected = ticketExpected;
+  if (candidate !== null && !hit && !fromCache) expected = true; // a failed ticket: issue a new one
+  if (hit && candidate !== null) {
+    world.sendSession(candidate, { type: 'TRANSFER', from: 'lookup', to: `ssl:${server}`, line: world.line });
+    world.sendSsl(server, { type: 'INSTALL_SESSION', session: candidate });
+    return { hit: true, echoedId: offer.sessionId, ticketExpected: expected };
+  }
+  const sid = newHandshakeSession(world, server, { serverId: !expected });
+  return { hit: false, echoedId: world.session(sid).sessionId, ticketExpected: expected };
+}
+
+/** tls_get_ticket_from_client and the session-id lookup (spec §6.5, §7). */
+function findTls12Candidate(
+  world: World,
+  server: string,
+  offer: ClientOffer,
+): { candidate: string | null; fromCache: boolean; ticketExpected: boolean } {
+  if (usesTickets(world, server) && offer.sendsTicketExtension) {
+    const ticket = offer.ticket;
+    if (ticket === null) {
+      // SSL_TICKET_EMPTY: a ticket will be sent; the session id is still looked up
+      const found = offer.sessionId !== '' ? lookupSession(world, server, offer.sessionId) : null;
+      return { candidate: found, fromCache: offer.sessionId !== '', ticketExpected: true };
+    }
+    if (!decrypts(world, server, ticket, false)) return { candidate: null, fromCache: false, ticketExpected: true };
+    // tls_decrypt_ticket: d2i, then the client's session id is copied in
+    const sid = decodeSession(world, 'lookup', { ...ticket.state, sessionId: offer.sessionId });
+    return { candidate: sid, fromCache: false, ticketExpected: false };
+  }
+  const found = offer.sessionId !== '' ? lookupSession(world, server, offer.sessionId) : null;
+  return { candidate: found, fromCache: offer.sessionId !== '', ticketExpected: false };
+}
+
+/** Could this server open the ticket? Its session_ctx's keys, and the right kind (spec §6.6). */
+function decrypts(world: World, server: string, ticket: Ticket, stateful: boolean): boolean {
+  return ticket.issuer === world.ssl(server).sessionCtx && ticket.stateful === stateful;
+}
+
+/**
+ * The checks of ssl_get_prev_session on a candidate the server owns a
+ * reference to (spec §7): version, sid_ctx, expiry (an expired cache entry
+ * is removed). On failure the reference is released.
+ */
+function acceptCandidate(world: World, server: string, sid: string, fromCache: boolean): boolean {
+  const s = world.ssl(server);
+  const sess = world.session(sid);
+  let ok = sess.version === s.version && sess.sidCtx === s.sidCtx;
+  if (ok && world.now > sess.time + sess.timeout) {
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeout' });
+    if (fromCache) removeSession(world, s.sessionCtx, sid);
+    ok = false;
+  }
+  if (ok) {
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
+    return true;
+  }
+  world.sendSession(sid, { type: 'FREE', who: 'lookup', line: world.line });
+  return false;
+}
+
+/** tls_parse_ctos_psk for a resumption ticket, then ssl_get_prev_session's checks (spec §6.6). */
+function resumeTls13(world: World, server: string, offer: ClientOffer): boolean {
+  const ticket = offer.psk;
+  if (ticket === null) return false;
+  const stateful = statefulTickets(world, server);
+  if (!decrypts(world, server, ticket, stateful)) return false;
+  let sid: string | null;
+  if (stateful) {
+    sid = lookupSession(world, server, ticket.state.sessionId);
+    if (sid === null) return false;
+    const { config, sessionCtx } = world.ssl(server);
+    // Anti-replay: the ticket must be removed from the internal cache, else it is ignored (spec §6.6).
+    if (config.maxEarlyData > 0 && (config.options & OP_NO_ANTI_REPLAY) === 0 && !removeSession(world, sessionCtx, sid)) {
+      world.sendSession(sid, { type: 'FREE', who: 'lookup', line: world.line });
+      return false;
+    }
+  } else {
+    sid = decodeSession(world, 'lookup', ticket.state);
+  }
+  world.sendSession(sid, { type: 'TRANSFER', from: 'lookup', to: `ssl:${server}`, line: world.line });
+  world.sendSsl(server, { type: 'INSTALL_SESSION', session: sid });
+  const s = world.ssl(server);
+  const sess = world.session(sid);
+  const expired = world.now > sess.time + sess.timeout;
+  if (sess.version === s.version && sess.sidCtx === s.sidCtx && !expired) {
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
+    return true;
+  }
+  if (expired) world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeout' });
+  // ssl_get_prev_session err: the candidate is freed and s->session set to NULL (not removed from a cache).
+  world.sendSsl(server, { type: 'INSTALL_SESSION', session: null });
+  return false;
+}
+
+/** TLS ≤ 1.2 server: tls_finish_handshake (spec §6.5): update the cache, then count on s->ctx. */
+export function finishTls12(world: World, server: string): void {
+  updateCache(world, server, SESS_CACHE_SERVER);
+  world.sendCtx(world.ssl(server).ctx, { type: 'COUNT', stat: 'accept_good' });
+}
+
+/** The TLS 1.2 NewSessionTicket: it carries the server's session, encoded (spec §6.5). */
+export function makeTls12Ticket(world: World, server: string): Ticket {
+  const s = world.ssl(server);
+  const sess = world.session(s.session ?? '');
+  return { issuer: s.sessionCtx, stateful: false, state: encode(sess) };
+}
+
+/**
+ * TLS 1.3 server after its Finished (spec §6.6): counted as done, then the
+ * tickets, each from a fresh copy except the first of a full handshake, each
+ * with a new id, each through ssl_update_cache.
+ */
+export function finishTls13(world: World, server: string): Ticket[] {
+  const s = world.ssl(server);
+  world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept_good' });
+  const count = s.hit ? Math.min(1, s.config.numTickets) : s.config.numTickets;
+  const tickets: Ticket[] = [];
+  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, i));
+  return tickets;
+}
+
+function sendTls13Ticket(world: World, server: string, index: number): Ticket {
+  if (index !== 0 || world.ssl(server).hit) replaceWithDup(world, server);
+  const sid = world.ssl(server).session ?? '';
+  world.sendSession(sid, { type: 'SET_ID', sessionId: world.generateSessionId() });
+  world.sendSession(sid, { type: 'SET_TIME', time: world.now });
+  const sess = world.session(sid);
+  // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days)
+  world.sendSession(sid, { type: 'FILL', fields: { tickLifetimeHint: Math.min(sess.timeout, 604800) } });
+  const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful: statefulTickets(world, server), state: encode(world.session(sid)) };
+  updateCache(world, server, SESS_CACHE_SERVER);
+  return ticket;
+}
+

@@ -1,0 +1,26 @@
+/**
+ * Protocol version negotiation between the two SSLs' own ranges (copied from
+ * their contexts at SSL_new). 0 means the library's bound: TLS 1.0 below, TLS 1.3 above.
+ */
+import type { SslContext } from '../../machines/ssl.ts';
+
+const LOWEST = 0x301;
+const HIGHEST = 0x304;
+
+function range(s: SslContext): readonly [number, number] {
+  return [s.config.minProto || LOWEST, s.config.maxProto || HIGHEST];
+}
+
+/** The version both accept, the highest one; 0 when there is none (the server's fatal protocol_version alert). */
+export function negotiate(client: SslContext, server: SslContext): number {
+  const [cmin, cmax] = range(client);
+  const [smin, smax] = range(server);
+  const version = Math.min(cmax, smax);
+  return version >= Math.max(cmin, smin) ? version : 0;
+}
+
+/** ssl_version_supported: is a session's version within the client's range? */
+export function clientSupports(client: SslContext, version: number): boolean {
+  const [min, max] = range(client);
+  return version >= min && version <= max;
+}
