@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds conformance/build/harness against the system libssl (Debian libssl-dev
+# 3.0.19) with AddressSanitizer. Idempotent; run from anywhere.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$here/build"
+gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+    -fsanitize=address -fno-omit-frame-pointer \
+    -o "$here/build/harness" "$here"/src/*.c \
+    -lssl -lcrypto
+echo "built $here/build/harness"

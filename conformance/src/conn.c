@@ -1,0 +1,125 @@
+/*
+ * Connections for the pseudo-calls connect, handshake and read: an in-memory
+ * handshake over a BIO pair, and a certificate for every server-capable ctx.
+ */
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "harness.h"
+
+static EVP_PKEY *g_key;
+static X509 *g_cert;
+
+/* A P-256 key and a self-signed certificate, made once (clients do not verify). */
+void conn_init(void)
+{
+    X509_NAME *name;
+
+    g_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    g_cert = X509_new();
+    if (g_key == NULL || g_cert == NULL)
+        die("cannot generate the server key");
+    name = X509_get_subject_name(g_cert);
+    if (!X509_set_version(g_cert, X509_VERSION_3)
+        || !ASN1_INTEGER_set(X509_get_serialNumber(g_cert), 1)
+        || !X509_gmtime_adj(X509_getm_notBefore(g_cert), -10L * 365 * 86400)
+        || !X509_gmtime_adj(X509_getm_notAfter(g_cert), 30L * 365 * 86400)
+        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                       (const unsigned char *)"ssl-session-sim", -1, -1, 0)
+        || !X509_set_issuer_name(g_cert, name)
+        || !X509_set_pubkey(g_cert, g_key)
+        || !X509_sign(g_cert, g_key, EVP_sha256()))
+        die("cannot make the server certificate");
+}
+
+void conn_setup_ctx(SSL_CTX *ctx)
+{
+    if (!SSL_CTX_use_certificate(ctx, g_cert) || !SSL_CTX_use_PrivateKey(ctx, g_key))
+        die("cannot install the server certificate");
+}
+
+typedef enum { RUNNING, DONE, FAILED } Side;
+
+static void step_side(SSL *ssl, Side *side)
+{
+    int r = SSL_do_handshake(ssl);
+
+    if (r == 1) {
+        *side = DONE;
+        return;
+    }
+    switch (SSL_get_error(ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        return;
+    default:
+        *side = FAILED;
+    }
+}
+
+/* Bytes moved through the pair so far: no change in a round means deadlock. */
+static uint64_t traffic(BIO *a, BIO *b)
+{
+    return BIO_number_read(a) + BIO_number_written(a) + BIO_number_read(b) + BIO_number_written(b);
+}
+
+int conn_handshake(SSL *client, SSL *server, int read_tickets)
+{
+    BIO *cbio, *sbio;
+    Side cs = RUNNING, ss = RUNNING;
+
+    /* A fresh pair each time: SSL_set_bio frees a previous connection's BIOs. */
+    if (!BIO_new_bio_pair(&cbio, 0, &sbio, 0))
+        die("BIO_new_bio_pair failed");
+    SSL_set_bio(client, cbio, cbio);
+    SSL_set_bio(server, sbio, sbio);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+
+    /* Alternate until both finish; after a failure keep going while bytes
+     * move, so the peer reads the alert (alerts remove sessions, spec §8). */
+    for (int round = 0; round < 1000 && (cs == RUNNING || ss == RUNNING); round++) {
+        uint64_t before = traffic(cbio, sbio);
+        Side cbefore = cs, sbefore = ss;
+        if (cs == RUNNING)
+            step_side(client, &cs);
+        if (ss == RUNNING)
+            step_side(server, &ss);
+        if (traffic(cbio, sbio) == before && cs == cbefore && ss == sbefore)
+            break;
+    }
+    ERR_clear_error();
+    if (cs == DONE && ss == DONE) {
+        if (read_tickets)
+            conn_read(client);
+        return 1;
+    }
+    return 0;
+}
+
+static void count_tickets(int write_p, int version, int content_type, const void *buf,
+                          size_t len, SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0
+        && ((const unsigned char *)buf)[0] == SSL3_MT_NEWSESSION_TICKET)
+        ++*(int *)arg;
+}
+
+/* SSL_read until it would block: processes tickets and close_notify. */
+int conn_read(SSL *ssl)
+{
+    unsigned char buf[512];
+    int tickets = 0;
+
+    SSL_set_msg_callback(ssl, count_tickets);
+    SSL_set_msg_callback_arg(ssl, &tickets);
+    for (int i = 0; i < 256 && SSL_read(ssl, buf, sizeof(buf)) > 0; i++)
+        continue;
+    SSL_set_msg_callback(ssl, NULL);
+    SSL_set_msg_callback_arg(ssl, NULL);
+    ERR_clear_error();
+    return tickets;
+}

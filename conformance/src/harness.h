@@ -1,0 +1,127 @@
+/*
+ * Conformance harness for ssl-session-sim: shared declarations.
+ *
+ * The harness runs the line protocol of conformance/PROTOCOL.md against the
+ * real libssl under AddressSanitizer. The process is split in two:
+ *   - the supervisor (supervisor.c) forks a worker, watches it with a per-step
+ *     watchdog and turns a crash into a `fault` line;
+ *   - the worker (worker.c) executes the statements and prints the JSON lines.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+/* ---- util.c: errors and growable buffers -------------------------------- */
+
+/* A broken invariant of the harness itself (not of libssl): exit status 2. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* A growable string, used to build one JSON line at a time. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} Str;
+
+void str_addf(Str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void str_add_json_string(Str *s, const char *text);
+void str_reset(Str *s);
+
+/* ---- alloc.c: OpenSSL's memory, ASan hooks ------------------------------ */
+
+/* Installs the allocator wrappers; must run before libcrypto allocates. */
+void alloc_install(void);
+/* The size OpenSSL asked for when it allocated the block at p. */
+size_t alloc_size(const void *p);
+/* Bytes the wrappers put in front of each OpenSSL block (ASan owns them). */
+enum { ALLOC_HEADER = 16 };
+
+/* ---- clock.c: the simulated time(2) ------------------------------------ */
+
+void clock_set(time_t t);
+time_t clock_now(void);
+
+/* ---- objects.c: identity and lifetime of SSL_SESSION / SSL / SSL_CTX ---- */
+
+typedef enum { OBJ_SESSION, OBJ_SSL, OBJ_CTX } ObjKind;
+
+typedef struct StoreEntry StoreEntry;
+
+typedef struct Obj {
+    ObjKind kind;
+    uintptr_t masked;       /* address ^ mask, so LeakSanitizer does not count us */
+    size_t size;            /* allocation size, for attributing ASan addresses */
+    char *id;               /* "s3", "c1", NULL while an SSL/SSL_CTX is unnamed */
+    int destroyed;          /* the ex_data free_func has run */
+    int destroy_count;      /* > 1: libssl destroyed it again (double free) */
+    long created_line, destroyed_line;
+    /* SSL only: the SSL_CTX that holds the cache (s->session_ctx). */
+    struct Obj *session_ctx;
+    /* SSL_CTX only: the application's external store. */
+    StoreEntry *store;
+    size_t store_len, store_cap;
+} Obj;
+
+struct StoreEntry {
+    unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    unsigned int id_len;
+    SSL_SESSION *sess;      /* held in plain form: the "application" owns it */
+    int owns_ref;
+};
+
+void objects_init(void);
+/* Forgets every object (after the start-up calibration). */
+void objects_reset(void);
+/* The newest object at address p (live or destroyed), or NULL. */
+Obj *obj_find(ObjKind kind, const void *p);
+/* The newest live object at address p, or NULL. */
+Obj *obj_find_live(ObjKind kind, const void *p);
+/* The object whose allocation contains addr, any kind; sets *offset. */
+Obj *obj_containing(uintptr_t addr, long *offset);
+void *obj_ptr(const Obj *o);
+size_t obj_count(ObjKind kind);
+Obj *obj_at(ObjKind kind, size_t i);
+/* Gives an unnamed SSL/SSL_CTX a unique id derived from name. */
+void obj_name(Obj *o, const char *name);
+const char *obj_id(const Obj *o);
+/* The statement being executed, recorded in creation/destruction times. */
+extern long g_current_line;
+
+/* ---- probe.c: reading refcounts and the cache list without side effects - */
+
+void probe_calibrate(void);
+int probe_refs(const Obj *o);
+/* The ids in ctx's cache list, head (latest expiry) to tail. */
+void probe_cache_list(Obj *ctx, Str *out_json_array);
+
+/* ---- callbacks.c: the named callback behaviours ------------------------- */
+
+typedef enum { CB_NEW, CB_REMOVE, CB_GET } CbKind;
+/* Installs the named behaviour (or NULL for "NULL") on ctx; 0 if unknown. */
+int callbacks_install(Obj *ctx, CbKind kind, const char *name);
+void store_free_all(Obj *ctx);
+/* The events of the current step, as a JSON array body. */
+extern Str g_events;
+
+/* ---- conn.c: certificates, handshakes and reads ------------------------- */
+
+void conn_init(void);
+/* Gives a server-capable context the harness certificate and key. */
+void conn_setup_ctx(SSL_CTX *ctx);
+int conn_handshake(SSL *client, SSL *server, int read_tickets);
+int conn_read(SSL *ssl);
+
+/* ---- worker.c / supervisor.c ------------------------------------------- */
+
+int worker_main(FILE *in, FILE *out);
+int supervisor_main(char **argv, double step_timeout, long max_rss_mb);
+
+#endif

@@ -1,0 +1,92 @@
+/* Small helpers: fatal errors, checked allocation, a growable string. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("harness: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    /* _exit: skip LeakSanitizer, the report would only hide the message. */
+    _exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        die("out of memory");
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL)
+        die("out of memory");
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+static void str_reserve(Str *s, size_t extra)
+{
+    if (s->len + extra + 1 <= s->cap)
+        return;
+    while (s->len + extra + 1 > s->cap)
+        s->cap = s->cap ? s->cap * 2 : 256;
+    s->buf = xrealloc(s->buf, s->cap);
+}
+
+void str_addf(Str *s, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        die("vsnprintf failed");
+    str_reserve(s, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
+    va_end(ap);
+    s->len += (size_t)n;
+}
+
+void str_add_json_string(Str *s, const char *text)
+{
+    str_addf(s, "\"");
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            str_addf(s, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            str_addf(s, "\\u%04x", *p);
+        else
+            str_addf(s, "%c", *p);
+    }
+    str_addf(s, "\"");
+}
+
+void str_reset(Str *s)
+{
+    s->len = 0;
+    if (s->buf != NULL)
+        s->buf[0] = '\0';
+}
