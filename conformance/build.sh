@@ -6,6 +6,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$here/build"
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
     -fsanitize=address -fno-omit-frame-pointer \
-    -o "$here/build/harness" "$here"/src/*.c \
+    -o "$here/build/harness" "$here/harness.c" "$here"/src/*.c -I"$here/src" \
     -lssl -lcrypto
 echo "built $here/build/harness"
