@@ -35,7 +35,7 @@ function reportCrossContext(world: World, ctx: string, sid: string, owner: strin
       world.line,
       `${world.describe(sid)} is linked into the cache list of ${owner}, and the cache of ${ctx} relinks it`,
       `${owner}'s hash table keeps the session and its reference while its list loses it or is corrupted: depending on where the session sat in ${owner}'s list, 3.0.19 later segfaults or aborts in SSL_CTX_free(${owner}) or SSL_CTX_free(${ctx}), hangs, or silently leaks ${owner}'s reference (spec §9).`,
-      { line: world.info.get(sid)?.createdLine ?? 0, what: `the session was created here; it was cached by ${owner} first` },
+      { line: world.infoOf('session', sid)?.createdLine ?? 0, what: `the session was created here; it was cached by ${owner} first` },
     ),
   );
 }

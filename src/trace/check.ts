@@ -443,7 +443,8 @@ class Checker {
     if (other !== null) throw this.error(e.pos, `${where} must be ${WANTED[slot]}, but ${e.name} is ${SLOT_NOUN[other]}`);
     if (this.vars.has(e.name)) throw this.mismatch(e, slot, where);
     const names = Object.keys(CALLBACKS[slot]);
-    throw this.error(e.pos, `unknown ${SLOT_NOUN[slot].slice(2)} ${e.name}${didYouMean(e.name, names)}`);
+    const hint = didYouMean(e.name, names) || `: the ${SLOT_NOUN[slot].slice(2)}s are ${names.join(', ')}`;
+    throw this.error(e.pos, `unknown ${SLOT_NOUN[slot].slice(2)} ${e.name}${hint}`);
   }
 
   private derIn(e: Expr, where: string): void {

@@ -64,8 +64,8 @@ export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
   }
 }
 
-function destroyedCause(world: World, id: string): Diagnostic['cause'] {
-  const info = world.info.get(id);
+function destroyedCause(world: World, kind: ObjectKind, id: string): Diagnostic['cause'] {
+  const info = world.infoOf(kind, id);
   if (!info || info.destroyedLine === null) return null;
   return { line: info.destroyedLine, what: `${world.describe(id)} was destroyed here${info.destroyedBy ? ` (last reference released by ${info.destroyedBy})` : ''}` };
 }
@@ -77,7 +77,7 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
       world.line,
       `the cache of ${f.via.ctx} reaches ${world.describe(f.id)}, which was destroyed while still linked (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
-      destroyedCause(world, f.id),
+      destroyedCause(world, f.kind, f.id),
     );
   }
   const where = f.via?.kind === 'callback' ? ` in the ${f.via.cb} callback` : '';
@@ -86,7 +86,7 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
     world.line,
     `${world.describe(f.id)} is used${where} after it was destroyed`,
     'ASan reports heap-use-after-free here; an uninstrumented build reads or writes freed memory silently and may crash much later (spec §10 M3).',
-    destroyedCause(world, f.id),
+    destroyedCause(world, f.kind, f.id),
   );
 }
 
@@ -97,7 +97,7 @@ function doubleFree(world: World, f: Fault): Diagnostic {
       world.line,
       `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was already destroyed (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
-      destroyedCause(world, f.id),
+      destroyedCause(world, f.kind, f.id),
     );
   }
   const who = 'who' in f.event ? String(f.event.who) : 'the application';
@@ -106,7 +106,7 @@ function doubleFree(world: World, f: Fault): Diagnostic {
     world.line,
     `${describeHolder(who)} releases ${world.describe(f.id)}, which was already destroyed`,
     'ASan reports attempting double-free; without ASan glibc does not notice (OPENSSL_clear_free zeroed the tcache key), the count goes to -1, the destructor runs again and the heap is corrupted silently (spec §10 M2).',
-    destroyedCause(world, f.id),
+    destroyedCause(world, f.kind, f.id),
   );
 }
 

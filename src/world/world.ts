@@ -99,8 +99,9 @@ export class World {
   describe(id: string): string {
     return this.namer(id);
   }
-  kindOf(id: string): ObjectKind | undefined {
-    return this.info.get(id)?.kind;
+  /** Where an object came from and went (objects of different kinds may share a name: session s1, SSL s1). */
+  infoOf(kind: ObjectKind, id: string): ObjectInfo | undefined {
+    return this.info.get(`${kind}:${id}`);
   }
 
   // ---- creating ------------------------------------------------------------
@@ -109,19 +110,19 @@ export class World {
   createSession(input: Omit<SessionInput, 'id'>): string {
     const id = `s${this.nextSession++}`;
     this.sessions.set(id, this.engines.session.initial({ ...input, id }));
-    this.info.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.set(`session:${id}`, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
     this.ssls.set(input.id, this.engines.ssl.initial(input));
-    this.info.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.set(`ssl:${input.id}`, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
-    this.info.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.set(`ctx:${input.id}`, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     this.stores.set(input.id, new Map());
     return input.id;
   }
@@ -165,13 +166,13 @@ export class World {
     const before = this.snapshotOf(table, id);
     const [after, signals] = engine.step(before, event as Ev);
     table.set(id, after);
-    if (before.value === 'live' && after.value === 'destroying') this.noteDestroyed(id, event);
-    if (before.value !== 'freed' && before.value !== 'destroying' && after.value === 'freed') this.noteDestroyed(id, event);
+    if (before.value === 'live' && after.value === 'destroying') this.noteDestroyed(kind, id, event);
+    if (before.value !== 'freed' && before.value !== 'destroying' && after.value === 'freed') this.noteDestroyed(kind, id, event);
     for (const signal of signals) this.route(kind, id, event, signal);
   }
 
-  private noteDestroyed(id: string, event: SessionEvent | SslEvent | CtxEvent): void {
-    const info = this.info.get(id);
+  private noteDestroyed(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent): void {
+    const info = this.infoOf(kind, id);
     if (!info) return;
     info.destroyedLine = this.line;
     info.destroyedBy = 'who' in event ? String(event.who) : this.via?.describe ?? null;

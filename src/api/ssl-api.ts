@@ -1,0 +1,142 @@
+/**
+ * SSL functions (spec §3). The Ssl statechart does the lifecycle work
+ * (the bad-session rule, the teardown order); these route the calls.
+ */
+import type { Handler } from './types.ts';
+import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
+import type { World } from '../world/world.ts';
+import { readPending } from '../handshake/connect.ts';
+
+const APP = 'app';
+const SENT = 1;
+const RECEIVED = 2;
+
+function lineOf(call: Parameters<Handler>[0], i: number): number {
+  const a = call.args[i];
+  return a?.kind === 'object' ? a.line : 0;
+}
+
+/** SSL_new(ctx) (spec §3): refcount 1, two references on ctx, the ctx's sid_ctx and settings copied. */
+function sslNew(world: World, ctx: string, id: string): string {
+  world.sendCtx(ctx, { type: 'ACCESS' });
+  const c = world.ctx(ctx);
+  const config = { options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
+  world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
+  world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/ctx`, line: world.line });
+  world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/session_ctx`, line: world.line });
+  return id;
+}
+
+/** A fresh id for an SSL: the variable it is first assigned to, made unique if reused. */
+function freshSslId(world: World, target: string | null): string {
+  const base = target ?? 'ssl';
+  let id = base;
+  for (let n = 2; world.ssls.has(id); n++) id = `${base}#${n}`;
+  return id;
+}
+
+export const sslApi: Readonly<Record<string, Handler>> = {
+  SSL_new: (call) => ({ kind: 'object', id: sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), owned: true }),
+  SSL_free: (call) => {
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: lineOf(call, 0) });
+    return VOID;
+  },
+  SSL_up_ref: (call) => {
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'UP_REF', who: APP, line: call.world.line });
+    return int(1);
+  },
+  SSL_clear: (call) => {
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CLEAR' });
+    return int(1);
+  },
+  SSL_shutdown: (call) => shutdown(call.world, objectArg(call, 0) ?? ''),
+  SSL_set_shutdown: (call) => {
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'SET_SHUTDOWN', flags: intArg(call, 1) });
+    return VOID;
+  },
+  SSL_set_session: (call) => {
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'SET_SESSION', session: objectArg(call, 1), line: call.world.line });
+    return int(1);
+  },
+  SSL_get_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
+  SSL_get0_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
+  SSL_get1_session: (call) => {
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    const sid = call.world.isFreed('ssl', ssl) ? null : call.world.ssl(ssl).session;
+    if (sid !== null) call.world.sendSession(sid, { type: 'UP_REF', who: APP, line: call.world.line });
+    return { kind: 'object', id: sid, owned: sid !== null };
+  },
+  SSL_session_reused: (call) => {
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    return int(call.world.ssl(ssl).hit ? 1 : 0);
+  },
+  SSL_copy_session_id: (call) => {
+    const to = objectArg(call, 0) ?? '';
+    const from = objectArg(call, 1) ?? '';
+    call.world.sendSsl(from, { type: 'ACCESS' });
+    // spec §3 SSL_copy_session_id: SSL_set_session(t, SSL_get_session(f)), and f's sid_ctx.
+    call.world.sendSsl(to, { type: 'SET_SESSION', session: call.world.ssl(from).session, line: call.world.line });
+    call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx } });
+    return int(1);
+  },
+  SSL_set_SSL_CTX: (call) => {
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    const s = call.world.ssl(ssl);
+    const ctx = objectArg(call, 1) ?? s.sessionCtx; // NULL means session_ctx (spec §3)
+    if (ctx === s.ctx) return { kind: 'object', id: ctx, owned: false };
+    call.world.sendCtx(ctx, { type: 'ACCESS' });
+    // The SSL's sid_ctx follows the new ctx only if it still equals the old ctx's.
+    if (s.sidCtx === call.world.ctx(s.ctx).sidCtx) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { sidCtx: call.world.ctx(ctx).sidCtx } });
+    call.world.sendSsl(ssl, { type: 'SET_CTX', ctx, line: call.world.line });
+    return { kind: 'object', id: ctx, owned: false };
+  },
+  SSL_dup: (call) => {
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    if (call.world.stateOf('ssl', ssl) !== 'before') {
+      // spec §1.4: an SSL past its first handshake is shared: +1, same pointer.
+      call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
+      return { kind: 'object', id: ssl, owned: true };
+    }
+    const s = call.world.ssl(ssl);
+    const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target));
+    if (s.session !== null) call.world.sendSsl(id, { type: 'SET_SESSION', session: s.session, line: call.world.line });
+    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx: s.sidCtx } });
+    return { kind: 'object', id, owned: true };
+  },
+  SSL_set_session_id_context: (call) => {
+    if (intArg(call, 2) > 32) return int(0);
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CONNECTION', fields: { sidCtx: hexArg(call, 1).slice(0, intArg(call, 2) * 2) } });
+    return int(1);
+  },
+};
+
+function get0(world: World, ssl: string): ReturnType<Handler> {
+  world.sendSsl(ssl, { type: 'ACCESS' });
+  const sid = world.isFreed('ssl', ssl) ? null : world.ssl(ssl).session;
+  return { kind: 'object', id: sid, owned: false, borrowedFrom: ssl };
+}
+
+/**
+ * SSL_shutdown (spec §3, ssl3_shutdown): in init, -1 and nothing set; the
+ * first call sends close_notify (0, or 1 if the peer's was already read); a
+ * later call reads the peer's close_notify (1) or finds none (-1).
+ */
+function shutdown(world: World, ssl: string): ReturnType<Handler> {
+  world.sendSsl(ssl, { type: 'ACCESS' });
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'freed') return int(-1);
+  if (state !== 'connected' && state !== 'closed') return int(-1);
+  const s = world.ssl(ssl);
+  if (state === 'connected') {
+    world.sendSsl(ssl, { type: 'SHUTDOWN' });
+    if (s.peer !== null && !world.isFreed('ssl', s.peer)) world.sendSsl(s.peer, { type: 'CONNECTION', fields: { closeNotifyPending: true } });
+    return int((world.ssl(ssl).shutdown & RECEIVED) !== 0 ? 1 : 0);
+  }
+  if ((s.shutdown & RECEIVED) === 0) readPending(world, ssl);
+  return int((world.ssl(ssl).shutdown & (SENT | RECEIVED)) === (SENT | RECEIVED) ? 1 : -1);
+}
+

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * sslsim: run traces of OpenSSL session calls through the model.
+ *
+ *   sslsim run FILE           steps, objects and diagnostics, in colour
+ *   sslsim run --json FILE    JSON Lines, one object per step
+ *   sslsim run-all DIR        every *.trace under DIR, one summary line each
+ *
+ * Exit status: 0 clean, 1 diagnostics or a failed expect, 2 bad input.
+ * Output is written only once the whole trace has run, so bad input leaves none.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TraceError } from '../trace/errors.ts';
+import { exitCodeOf, runText } from '../run/load.ts';
+import { formatJson } from './format-json.ts';
+import { formatText } from './format-text.ts';
+
+const USAGE = `usage: sslsim run [--json] FILE
+       sslsim run-all DIR
+exit status: 0 clean, 1 diagnostics or failed expect, 2 bad input`;
+
+function main(argv: readonly string[]): number {
+  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const [command, target] = positionals;
+  if (values.help || !command) return usage(values.help ? 0 : 2);
+  if (command === 'run' && target) return runOne(target, values.json === true);
+  if (command === 'run-all' && target) return runAll(target);
+  return usage(2);
+}
+
+function usage(code: number): number {
+  (code === 0 ? process.stdout : process.stderr).write(USAGE + '\n');
+  return code;
+}
+
+function runOne(file: string, json: boolean): number {
+  const outcome = load(file);
+  if (typeof outcome === 'string') {
+    process.stderr.write(outcome + '\n');
+    return 2;
+  }
+  process.stdout.write(json ? formatJson(outcome) : formatText(outcome));
+  return exitCodeOf(outcome);
+}
+
+function runAll(dir: string): number {
+  let worst = 0;
+  for (const file of traceFiles(dir)) {
+    const outcome = load(file);
+    const code = typeof outcome === 'string' ? 2 : exitCodeOf(outcome);
+    worst = Math.max(worst, code);
+    const lines = typeof outcome === 'string' ? outcome : formatText(outcome).trimEnd().split('\n').at(-1);
+    process.stdout.write(`${lines}\n`);
+  }
+  return worst;
+}
+
+function traceFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? traceFiles(path) : name.endsWith('.trace') ? [path] : [];
+    });
+}
+
+function load(file: string): ReturnType<typeof runText> | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return `${file}: cannot read: ${(e as Error).message}`;
+  }
+  try {
+    return runText(text, file);
+  } catch (e) {
+    if (e instanceof TraceError) return e.toString();
+    throw e;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

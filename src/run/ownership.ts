@@ -1,0 +1,76 @@
+/**
+ * The application's side of ownership: borrowed pointers that outlive their
+ * SSL's hold (P1), TLS 1.3 sessions taken before their tickets (P8), and the
+ * references still owned at the end (P9).
+ */
+import { isResumable } from '../../machines/ssl-session.ts';
+import type { Arg } from '../api/types.ts';
+import { type Diagnostic, makeDiagnostic } from '../world/diagnostics.ts';
+import { describeHolder } from '../world/faults.ts';
+import type { World } from '../world/world.ts';
+import type { Variable } from './runner.ts';
+
+/**
+ * A get0 pointer used after its SSL let go of that session, while the
+ * application owns no reference of its own. A destroyed object is left to the
+ * machine, which reports the use after free.
+ */
+export function checkBorrow(world: World, name: string, v: Extract<Variable, { kind: 'object' }>, use: string): Diagnostic | null {
+  if (v.owned || v.borrowedFrom === null || v.objKind !== 'session' || world.isFreed('session', v.id)) return null;
+  const session = world.session(v.id);
+  if (session.holders.some((h) => h.who === 'app')) return null;
+  const ssl = v.borrowedFrom;
+  const stillHeld = !world.isFreed('ssl', ssl) && world.ssl(ssl).session === v.id;
+  if (stillHeld) return null;
+  const keepers = session.holders.map((h) => describeHolder(h.who)).join(', ') || 'nobody';
+  return makeDiagnostic(
+    'stale-borrow',
+    world.line,
+    `${name} is passed to ${use}, but ${ssl} no longer holds that session and the application owns no reference`,
+    `It is alive now only because of ${keepers}; when they let go, ${name} dangles and this use becomes a use-after-free (spec §10 M3, M12; Cyrus IMAP #2143).`,
+    { line: v.line, what: `${name} was borrowed from ${ssl} here (SSL_get_session / SSL_get0_session take no reference)` },
+  );
+}
+
+/** A TLS 1.3 client's session read before any ticket arrived (spec §6.3). */
+export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnostic | null {
+  if (arg?.kind !== 'object' || world.isFreed('ssl', arg.id)) return null;
+  const s = world.ssl(arg.id);
+  if (s.role !== 'client' || s.version !== 0x304 || s.session === null) return null;
+  if (!['connected', 'closed'].includes(world.stateOf('ssl', arg.id))) return null;
+  if (isResumable(world.session(s.session))) return null;
+  return makeDiagnostic(
+    'early-session',
+    world.line,
+    `the session of TLS 1.3 client ${arg.id} is taken before a NewSessionTicket was read: it is not resumable`,
+    `Read the tickets first (SSL_read, here \`read(${arg.id})\`), then take SSL_get1_session, or collect sessions in new_session_cb.`,
+    null,
+  );
+}
+
+/** Every reference the application, or its store, still owns at the end of the trace. */
+export function leakDiagnostics(world: World): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const tables = [world.sessions, world.ssls, world.ctxs] as const;
+  for (const table of tables) {
+    for (const [id, snap] of table) {
+      if (snap.value === 'freed') continue;
+      for (const h of snap.context.holders) {
+        if (h.who !== 'app' && !h.who.startsWith('store:')) continue;
+        const byStore = h.who.startsWith('store:');
+        out.push(
+          makeDiagnostic(
+            'leak',
+            h.line,
+            byStore
+              ? `${world.describe(id)} is still owned by the application's store for ${h.who.slice(6)} at the end`
+              : `${world.describe(id)} is still owned by the application at the end (refcount ${snap.context.refs})`,
+            byStore ? `Free the store's references (store_free_all(${h.who.slice(6)})) before exit.` : 'Nothing releases it: the memory (and, for an SSL or SSL_CTX, everything it holds) is never freed. LeakSanitizer reports it at exit.',
+            { line: h.line, what: 'the reference was acquired here' },
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}

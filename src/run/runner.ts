@@ -1,0 +1,326 @@
+/**
+ * Runs a checked trace on a fresh world, one step at a time, and records for
+ * each step its return value, the callbacks fired, the diagnostics and the
+ * state of every object (the `sslsim run --json` schema, docs/json-schema.md).
+ *
+ * The runner owns the application's side of the program: its variables, and
+ * for each pointer whether it came with a reference (owned) or was borrowed
+ * from an SSL (`SSL_get0_session`), which is what `stale-borrow` checks.
+ */
+import type { Expr } from '../trace/ast.ts';
+import { CATALOGUE, CONSTANTS } from '../trace/catalogue.ts';
+import type { CheckedTrace, ExpectSide, Step } from '../trace/check.ts';
+import { TraceError } from '../trace/errors.ts';
+import { API } from '../api/index.ts';
+import type { Arg, Ret } from '../api/types.ts';
+import type { EncodedSession } from '../../machines/ssl-session.ts';
+import { isResumable } from '../../machines/ssl-session.ts';
+import type { Diagnostic } from '../world/diagnostics.ts';
+import { printStatement } from '../trace/printer.ts';
+import type { CallbackEvent } from '../world/events.ts';
+import { UsageError } from '../world/usage-error.ts';
+import { type ObjectKind, World } from '../world/world.ts';
+import { observeState, type StateView } from './observe.ts';
+import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
+
+/** The kind of object each pointer-returning call yields. */
+const API_RETURNS: ReadonlyMap<string, ObjectKind> = new Map(
+  [...CATALOGUE.values()].flatMap((c) => (c.returns === 'ctx' || c.returns === 'ssl' || c.returns === 'session' ? [[c.name, c.returns] as const] : [])),
+);
+
+/** A variable of the running program. */
+export type Variable =
+  | {
+      readonly kind: 'object';
+      readonly objKind: ObjectKind;
+      readonly id: string;
+      readonly line: number;
+      readonly owned: boolean;
+      readonly borrowedFrom: string | null;
+    }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
+
+export interface StepRecord {
+  readonly line: number;
+  readonly call: string;
+  readonly ret: number | string | null;
+  readonly events: readonly CallbackEvent[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly state: StateView;
+  readonly undefined: boolean;
+  readonly expect?: { readonly ok: boolean; readonly left: number | string | null; readonly right: number | string | null };
+  readonly reused?: { readonly client: number; readonly server: number };
+}
+
+export interface RunResult {
+  readonly file: string;
+  readonly records: readonly StepRecord[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Diagnostics no `expect diagnostic` line accounted for. */
+  readonly unexpected: readonly Diagnostic[];
+  readonly failedExpects: readonly StepRecord[];
+  readonly undefinedSince: number | null;
+}
+
+export class Runner {
+  readonly world = new World();
+  readonly vars = new Map<string, Variable>();
+  private readonly records: StepRecord[] = [];
+  private readonly matched = new Set<Diagnostic>();
+
+  constructor(private readonly checked: CheckedTrace) {
+    this.world.namer = (id) => this.nameOf(id);
+  }
+
+  run(): RunResult {
+    const recordOfStep: (StepRecord | null)[] = [];
+    for (const step of this.checked.steps) recordOfStep.push(this.runStep(step, recordOfStep));
+    this.finish();
+    const diagnostics = [...this.records.flatMap((r) => r.diagnostics)];
+    return {
+      file: this.checked.file,
+      records: this.records,
+      diagnostics,
+      unexpected: diagnostics.filter((d) => d.severity === 'error' && !this.matched.has(d)),
+      failedExpects: this.records.filter((r) => r.expect && !r.expect.ok),
+      undefinedSince: this.world.undefinedSince,
+    };
+  }
+
+  private runStep(step: Step, recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
+    this.world.line = step.line;
+    this.world.events = [];
+    this.world.diagnostics = [];
+    const undefinedBefore = this.world.undefinedSince !== null;
+    const text = sourceText(this.checked, step.line);
+    try {
+      if (step.kind === 'call') return this.push(step.line, text, this.call(step.statement.call, step.statement.assign?.name ?? null), undefinedBefore);
+      if (step.kind === 'expect') return this.expect(step, text, undefinedBefore);
+      this.expectDiagnostic(step, recordOfStep);
+      return null;
+    } catch (e) {
+      if (e instanceof UsageError) {
+        const call = step.kind === 'call' ? step.statement.call : null;
+        const pos = call && e.arg !== null ? (call.args[e.arg]?.pos ?? step) : step;
+        throw new TraceError(this.checked.file, pos.line, pos.col, e.message);
+      }
+      throw e;
+    }
+  }
+
+  /** Runs one call expression; binds the result to `target`. */
+  private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): { ret: number | string | null; reused?: { client: number; server: number } } {
+    const handler = API.get(expr.name);
+    if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
+    const args = expr.args.map((a, i) => this.arg(a, expr.name, i));
+    const ret = handler({ world: this.world, args, target });
+    this.bindOutputs(expr, ret);
+    if (target) this.vars.set(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
+    if (expr.name === 'SSL_get0_session' || expr.name === 'SSL_get_session' || expr.name === 'SSL_get1_session') {
+      const warning = earlySessionWarning(this.world, args[0]);
+      if (warning) this.world.report(warning);
+    }
+    const reused = expr.name === 'connect' || expr.name === 'handshake' ? this.reused(args) : undefined;
+    return { ret: retValue(ret), ...(reused ? { reused } : {}) };
+  }
+
+  private reused(args: readonly Arg[]): { client: number; server: number } | undefined {
+    const [c, s] = args;
+    if (c?.kind !== 'object' || s?.kind !== 'object') return undefined;
+    const hit = (id: string) => (this.world.isFreed('ssl', id) ? 0 : this.world.ssl(id).hit ? 1 : 0);
+    return { client: hit(c.id), server: hit(s.id) };
+  }
+
+  private arg(expr: Expr, fn: string, index: number): Arg {
+    if (expr.kind === 'string') return { kind: 'bytes', hex: Buffer.from(expr.value, 'latin1').toString('hex') };
+    if (expr.kind === 'null') return { kind: 'null' };
+    if (expr.kind === 'call' && expr.args.length === 0 && expr.name !== 'time') return { kind: 'name', name: expr.name };
+    if (expr.kind === 'addr') {
+      const v = this.vars.get(expr.name);
+      return { kind: 'der', name: expr.name, der: v?.kind === 'der' ? v.der : null, length: v?.kind === 'der' ? v.length : 0 };
+    }
+    if (expr.kind === 'var') {
+      const v = this.vars.get(expr.name);
+      if (v === undefined) return { kind: 'name', name: expr.name }; // a callback name
+      if (v.kind === 'object') {
+        const stale = checkBorrow(this.world, expr.name, v, `${fn} (argument ${index + 1})`);
+        if (stale) this.world.report(stale);
+        return { kind: 'object', id: v.id, handle: expr.name, line: v.line };
+      }
+      if (v.kind === 'null') return { kind: 'null' };
+      if (v.kind === 'der') return { kind: 'der', name: expr.name, der: v.der, length: v.length };
+      return { kind: 'int', value: v.value };
+    }
+    return { kind: 'int', value: this.intOf(expr) };
+  }
+
+  private intOf(expr: Expr): number {
+    switch (expr.kind) {
+      case 'int':
+        return expr.value;
+      case 'const':
+        return CONSTANTS.get(expr.name) ?? 0;
+      case 'var': {
+        const v = this.vars.get(expr.name);
+        return v?.kind === 'int' ? v.value : 0;
+      }
+      case 'call':
+        return this.world.now; // time(NULL)
+      case 'binary': {
+        const l = this.intOf(expr.left);
+        const r = this.intOf(expr.right);
+        return expr.op === '|' ? Number(BigInt(l) | BigInt(r)) : expr.op === '+' ? l + r : l - r;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  private bindOutputs(expr: Extract<Expr, { kind: 'call' }>, ret: Ret): void {
+    if (ret.kind !== 'der') return;
+    const out = expr.args.find((a) => a.kind === 'addr');
+    if (out?.kind === 'addr') this.vars.set(out.name, { kind: 'der', der: ret.der, length: ret.length });
+  }
+
+  private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
+    if (ret.kind === 'object') {
+      if (ret.id === null || objKind === undefined) return { kind: 'null' };
+      return { kind: 'object', objKind, id: ret.id, line: this.world.line, owned: ret.owned, borrowedFrom: ret.borrowedFrom ?? null };
+    }
+    if (ret.kind === 'int') return { kind: 'int', value: ret.value };
+    if (ret.kind === 'der') return { kind: 'int', value: ret.length };
+    return { kind: 'int', value: 0 };
+  }
+
+  private expect(step: Extract<Step, { kind: 'expect' }>, text: string, undefinedBefore: boolean): StepRecord {
+    const left = this.side(step.left);
+    const right = this.side(step.right);
+    const equal = left === right;
+    const ok = step.statement.op === '==' ? equal : !equal;
+    return this.push(step.line, text, { ret: null }, undefinedBefore, { ok, left, right });
+  }
+
+  private side(side: ExpectSide): number | string | null {
+    if (side.form === 'call') return this.call(side.expr, null).ret;
+    if (side.form === 'observer') return this.observe(side.expr.name, side.expr.args);
+    const e = side.expr;
+    if (e.kind === 'null') return null;
+    if (e.kind === 'var') {
+      const v = this.vars.get(e.name);
+      if (v?.kind === 'object') return v.id;
+      if (v?.kind === 'null') return null;
+    }
+    return this.intOf(e);
+  }
+
+  /** The observers of `expect` lines: they read the model and change nothing. */
+  private observe(name: string, args: readonly Expr[]): number | string | null {
+    const objects = args.map((a) => {
+      const v = a.kind === 'var' ? this.vars.get(a.name) : undefined;
+      return v?.kind === 'object' ? v : null;
+    });
+    const first = objects[0];
+    const b = objects[1]?.id ?? null;
+    if (!first) return name === 'owner' ? null : 0;
+    const a = first.id;
+    const kind = first.objKind;
+    const freed = this.world.isFreed(kind, a);
+    switch (name) {
+      case 'refcount':
+        return freed ? 0 : (kind === 'session' ? this.world.session(a) : kind === 'ssl' ? this.world.ssl(a) : this.world.ctx(a)).refs;
+      case 'freed':
+        return freed ? 1 : 0;
+      case 'resumable':
+        return !freed && kind === 'session' && isResumable(this.world.session(a)) ? 1 : 0;
+      case 'owner':
+        return freed || kind !== 'session' ? null : this.world.session(a).owner;
+      case 'cached':
+        return b && kind === 'ctx' && this.world.ctx(a).list.some((e) => e.sid === b) ? 1 : 0;
+      case 'stored':
+        return b && [...(this.world.stores.get(a)?.values() ?? [])].some((e) => e.sid === b) ? 1 : 0;
+      default:
+        return 0;
+    }
+  }
+
+  private expectDiagnostic(step: Extract<Step, { kind: 'expect-diagnostic' }>, recordOfStep: readonly (StepRecord | null)[]): void {
+    const atEnd = step.call < 0 || this.checked.steps.slice(step.call + 1).every((s) => s.kind !== 'call');
+    const target = recordOfStep[step.call];
+    const pool = target ? [...target.diagnostics] : [];
+    const found = pool.find((d) => d.kind === step.diagnostic && !this.matched.has(d));
+    if (found) {
+      this.matched.add(found);
+      return;
+    }
+    if (atEnd && step.diagnostic === 'leak') {
+      this.pendingLeakExpectations.push(step);
+      return;
+    }
+    this.push(step.line, sourceText(this.checked, step.line), { ret: null }, this.world.undefinedSince !== null, {
+      ok: false,
+      left: `no ${step.diagnostic} diagnostic`,
+      right: step.diagnostic,
+    });
+  }
+
+  private readonly pendingLeakExpectations: Extract<Step, { kind: 'expect-diagnostic' }>[] = [];
+
+  /** End of trace: every reference the application still owns is a leak. */
+  private finish(): StepRecord {
+    this.world.events = [];
+    this.world.diagnostics = [];
+    const lastLine = this.checked.trace.lines.length;
+    this.world.line = lastLine;
+    for (const d of leakDiagnostics(this.world)) this.world.report(d);
+    const record = this.push(lastLine, '(end of trace)', { ret: null }, this.world.undefinedSince !== null);
+    for (const step of this.pendingLeakExpectations) {
+      const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d));
+      if (leak) this.matched.add(leak);
+      else this.records.push({ ...record, line: step.line, call: sourceText(this.checked, step.line), diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
+    }
+    return record;
+  }
+
+  private push(
+    line: number,
+    call: string,
+    result: { ret: number | string | null; reused?: { client: number; server: number } },
+    undefinedBefore: boolean,
+    expect?: StepRecord['expect'],
+  ): StepRecord {
+    const record: StepRecord = {
+      line,
+      call,
+      ret: result.ret,
+      events: this.world.events,
+      diagnostics: this.world.diagnostics,
+      state: observeState(this.world, this.vars),
+      undefined: undefinedBefore,
+      ...(expect ? { expect } : {}),
+      ...(result.reused ? { reused: result.reused } : {}),
+    };
+    this.records.push(record);
+    return record;
+  }
+
+  /** `s3 (sess)`: an object's id with the variables that point at it. */
+  private nameOf(id: string): string {
+    const names = [...this.vars].filter(([, v]) => v.kind === 'object' && v.id === id).map(([n]) => n);
+    return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
+  }
+}
+
+function retValue(ret: Ret): number | string | null {
+  if (ret.kind === 'int') return ret.value;
+  if (ret.kind === 'object') return ret.id;
+  if (ret.kind === 'der') return ret.length;
+  return null;
+}
+
+/** The statement on a line, printed canonically. */
+function sourceText(checked: CheckedTrace, line: number): string {
+  const s = checked.trace.lines[line - 1]?.statement;
+  return s ? printStatement(s) : '';
+}
