@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test suite, in order. Installs what is missing (gcc and libssl-dev via
+# apt-get when run as root) and never skips a suite silently: a suite that
+# cannot run fails the whole run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -d node_modules ] || npm ci
+
+echo "== typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== unit and property suites (vitest)"
+npx vitest run
+
+echo "== examples (each trace's expect lines and expected diagnostics)"
+npm run --silent build
+node dist/src/cli/main.js run-all examples
+
+if [ -x conformance/fixtures.test.sh ]; then
+  echo "== conformance fixtures against real libssl under ASan"
+  bash scripts/ensure-libssl.sh
+  bash conformance/fixtures.test.sh
+fi
