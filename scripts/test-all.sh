@@ -11,7 +11,8 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
 echo "== unit and property suites (vitest)"
-npx vitest run
+report=$(mktemp)
+npx vitest run --reporter=default --reporter=json --outputFile="$report"
 
 echo "== examples (each trace's expect lines and expected diagnostics)"
 npm run --silent build
@@ -22,3 +23,6 @@ if [ -x conformance/fixtures.test.sh ]; then
   bash scripts/ensure-libssl.sh
   bash conformance/fixtures.test.sh
 fi
+
+# The plain closing line CI reads: the vitest totals (the examples and fixtures above fail the run on any failure).
+node -e 'const r=require(process.argv[1]); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
