@@ -25,4 +25,4 @@ if [ -x conformance/fixtures.test.sh ]; then
 fi
 
 # The plain closing line CI reads: the vitest totals (the examples and fixtures above fail the run on any failure).
-node -e 'const r=require(process.argv[1]); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
