@@ -18,7 +18,8 @@ import type { CtxContext, CtxEvent, CtxInput } from '../../machines/ssl-ctx.ts';
 import type { SessionContext, SessionEvent, SessionInput } from '../../machines/ssl-session.ts';
 import type { SslContext, SslEvent, SslInput } from '../../machines/ssl.ts';
 import type { CallbackEvent } from './events.ts';
-import { type Diagnostic, KINDS } from './diagnostics.ts';
+import { type Diagnostic, KINDS, makeDiagnostic } from './diagnostics.ts';
+import { isResumable } from '../../machines/ssl-session.ts';
 import { diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
@@ -201,7 +202,7 @@ export class World {
         return;
       case 'clearBadSession':
         // spec §3 ssl_clear_bad_session: SSL_CTX_remove_session(s->session_ctx, s->session)
-        if (p['session']) removeSession(this, String(p['ctx']), String(p['session']));
+        if (p['session']) this.clearBadSession(id, String(p['ctx']), String(p['session']));
         return;
       case 'flushAll':
         // spec §4 SSL_CTX_free at 0: flush(ctx, 0), then the rest is freed
@@ -210,6 +211,25 @@ export class World {
         return;
       default:
         throw new Error(`unrouted signal ${signal.type} from ${id}`);
+    }
+  }
+
+  /** The bad-session rule; warns when it spoils a session the application keeps (P12). */
+  private clearBadSession(ssl: string, ctx: string, session: string): void {
+    const before = this.sessions.get(session);
+    const wasResumable = before !== undefined && before.value !== 'freed' && isResumable(before.context);
+    removeSession(this, ctx, session);
+    const after = this.session(session);
+    if (wasResumable && !isResumable(after) && after.holders.some((h) => h.who === 'app')) {
+      this.report(
+        makeDiagnostic(
+          'not-resumable',
+          this.line,
+          `${this.describe(session)}, which the application holds, is now not resumable: ${ssl} completed a handshake and never sent close_notify`,
+          'A later SSL_set_session with it makes the client do a full handshake. Call SSL_shutdown before SSL_free, SSL_clear or SSL_set_session (OpenSSL #1550).',
+          null,
+        ),
+      );
     }
   }
 
