@@ -19,7 +19,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     double timeout = 5.0;
-    long max_rss_mb = 3072;
+    long max_rss_mb = 1536;
     const char *env = getenv("HARNESS_STEP_TIMEOUT");
 
     if (env != NULL)
