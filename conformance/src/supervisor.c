@@ -191,41 +191,68 @@ static void copy_line(Str *d, const char *p)
     str_addf(d, "%.*s", (int)(end - p), p);
 }
 
-/* Appends the line starting at p without ASan's "==PID==ERROR: " prefix. */
+/* Appends the line starting at p without ASan's "==PID==ERROR: " prefix and
+ * its register dump (" at pc 0x... bp ... sp ...") or " in thread T0:". */
 static void add_line(Str *d, const char *p)
 {
+    static const char *const tails[] = {" at pc 0x", " in thread T"};
     const char *end = strchr(p, '\n');
     const char *err = strstr(p, "ERROR: ");
 
-    if (err != NULL && (end == NULL || err < end))
+    if (end == NULL)
+        end = p + strlen(p);
+    if (err != NULL && err < end)
         p = err + 7;
-    copy_line(d, p);
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        const char *t = strstr(p, tails[i]);
+        if (t != NULL && t < end)
+            end = t;
+    }
+    str_addf(d, "%.*s", (int)(end - p), p);
 }
 
-/* The first few stack frames of the report: "f1 < f2 < f3". */
-static void add_frames(Str *d, const char *report, int max)
+/* The name of the frame on the line at p: "SSL_free", or "libssl.so.3+0x3fdd5". */
+static int frame_name(const char *p, const char *nl, const char **name, int *len)
 {
-    const char *p = report;
+    const char *in = strstr(p, " in "), *paren = strstr(p, " (");
+    const char *e;
+
+    if (in != NULL && in < nl) {
+        *name = in + 4;
+    } else if (paren != NULL && paren < nl) {
+        *name = paren + 2;
+        for (const char *q = *name; q < nl && *q != ')'; q++)
+            if (*q == '/')
+                *name = q + 1;
+    } else {
+        return 0;
+    }
+    for (e = *name; e < nl && *e != ' ' && *e != ')'; e++)
+        continue;
+    *len = (int)(e - *name);
+    return 1;
+}
+
+/* The first few frames of the stack starting at p: " at f1 < f2 < f3". */
+static void add_frames(Str *d, const char *p, const char *label, int max)
+{
     int n = 0;
 
     while (n < max && (p = strstr(p, "    #")) != NULL) {
-        const char *in = strstr(p, " in ");
-        const char *nl = strchr(p, '\n');
-        if (in != NULL && (nl == NULL || in < nl)) {
-            const char *name = in + 4, *e = name;
-            while (*e && *e != ' ' && *e != '\n')
-                e++;
+        const char *nl = strchr(p, '\n'), *name;
+        int len;
+        if (nl == NULL)
+            nl = p + strlen(p);
+        if (frame_name(p, nl, &name, &len)) {
             /* ASan's interceptors and the allocator wrappers say nothing. */
             int noise = strncmp(name, "__interceptor_", 14) == 0 || strncmp(name, "h_", 2) == 0
-                        || strncmp(name, "CRYPTO_", 7) == 0;
+                        || strncmp(name, "CRYPTO_", 7) == 0 || strncmp(name, "__sanitizer", 11) == 0;
             if (!noise) {
-                str_addf(d, "%s%.*s", n ? " < " : " at ", (int)(e - name), name);
+                str_addf(d, "%s%.*s", n ? " < " : label, len, name);
                 n++;
             }
         }
-        if (nl == NULL)
-            break;
-        if (nl[1] != ' ')   /* a blank line ends the first stack */
+        if (*nl == '\0' || nl[1] != ' ')   /* a blank line ends the stack */
             break;
         p = nl + 1;
     }
@@ -268,7 +295,10 @@ static void report_fault(Sup *s, int status)
             add_line(&detail, obj + 9);
             str_addf(&detail, "]");
         }
-        add_frames(&detail, err, 5);
+        add_frames(&detail, err, " at ", 5);
+        const char *freed = strstr(err, "freed by thread");
+        if (freed != NULL)
+            add_frames(&detail, freed, "; freed at ", 4);
     } else if (find_line(report, "double free or corruption") || find_line(report, "free(): ")
                || find_line(report, "malloc(): ") || find_line(report, "corrupted ")) {
         kind = "heap-corruption";
