@@ -322,7 +322,7 @@ static void print_harness_error(Sup *s, const char *message)
 {
     Str out = {0}, msg = {0};
 
-    copy_line(&msg, message);
+    copy_line(&msg, strncmp(message, "harness: ", 9) == 0 ? message + 9 : message);
     str_addf(&out, "{\"line\":%s,\"call\":", s->step_line);
     str_add_json_string(&out, s->step_call);
     str_addf(&out, ",\"error\":");
