@@ -68,6 +68,7 @@ typedef struct Obj {
     /* SSL_CTX only: the application's external store. */
     StoreEntry *store;
     size_t store_len, store_cap;
+    Str last_note;          /* the last list/lhash disagreement reported */
 } Obj;
 
 struct StoreEntry {

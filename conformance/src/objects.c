@@ -132,6 +132,7 @@ void objects_reset(void)
                 die("calibration left %s %p alive", kind_name(o->kind), obj_ptr(o));
             free(o->id);
             free(o->store);
+            free(o->last_note.buf);
             free(o);
         }
         g_lists[k].len = 0;

@@ -353,14 +353,23 @@ static void cross_check_lhash(Obj *octx, Obj **list, size_t n, const Str *shown)
     same = g_lh_len == n;
     for (size_t i = 0; same && i < n; i++)
         same = contains(g_lh_items, g_lh_len, list[i]) && contains(list, n, g_lh_items[i]);
-    if (!same) {
-        fprintf(stderr, "@@note line %ld: ctx %s: cache list %s, lhash {", g_current_line,
-                obj_id(octx), shown->buf);
-        for (size_t i = 0; i < g_lh_len; i++)
-            fprintf(stderr, "%s%s", i ? "," : "", g_lh_items[i] ? obj_id(g_lh_items[i]) : "?");
-        fprintf(stderr, "}\n");
-        fflush(stderr);
+    if (same) {
+        str_reset(&octx->last_note);
+        return;
     }
+    Str note = {0};
+    str_addf(&note, "ctx %s: cache list %s, lhash {", obj_id(octx), shown->buf);
+    for (size_t i = 0; i < g_lh_len; i++)
+        str_addf(&note, "%s%s", i ? "," : "", g_lh_items[i] ? obj_id(g_lh_items[i]) : "?");
+    str_addf(&note, "}");
+    /* Once per change, not at every step. */
+    if (octx->last_note.buf == NULL || strcmp(octx->last_note.buf, note.buf) != 0) {
+        fprintf(stderr, "@@note line %ld: %s\n", g_current_line, note.buf);
+        fflush(stderr);
+        str_reset(&octx->last_note);
+        str_addf(&octx->last_note, "%s", note.buf);
+    }
+    free(note.buf);
 }
 
 void probe_cache_list(Obj *octx, Str *out)

@@ -39,6 +39,7 @@ typedef struct {
     char step_call[128];
     double step_started;
     int ready, ended, killed_for;   /* killed_for: 0, 'T' time, 'M' memory */
+    int verbose;            /* forward the markers to stderr too */
     Str report;             /* stderr since the current step's marker */
     Str end_line;           /* the worker's end line, completed after exit */
     Str live;               /* "@@live ID ADDR" lines after the end */
@@ -69,8 +70,17 @@ static void on_result_line(Sup *s, const char *line)
 
 static void on_stderr_line(Sup *s, const char *line)
 {
-    fputs(line, stderr);
-    fputc('\n', stderr);
+    /*
+     * Forward what a human needs (ASan reports, notes, errors). The markers
+     * are the supervisor's business: a parent that never reads our stderr
+     * must not fill the pipe and stall the run (HARNESS_VERBOSE=1 shows them).
+     */
+    int marker = strncmp(line, "@@step ", 7) == 0 || strncmp(line, "@@live ", 7) == 0
+                 || strcmp(line, "@@ready") == 0 || strcmp(line, "@@end") == 0;
+    if (!marker || s->verbose) {
+        fputs(line, stderr);
+        fputc('\n', stderr);
+    }
     if (strncmp(line, "@@step ", 7) == 0) {
         s->markers++;
         s->step_line[0] = s->step_call[0] = '\0';
@@ -405,6 +415,7 @@ int supervisor_main(char **argv, double step_timeout, long max_rss_mb)
     so.fd = out[0];
     se.fd = err[0];
     s.step_timeout = step_timeout;
+    s.verbose = getenv("HARNESS_VERBOSE") != NULL && *getenv("HARNESS_VERBOSE") == '1';
     s.max_rss_mb = max_rss_mb;
     double started = now_seconds();
 
