@@ -18,9 +18,22 @@
 
 Str g_events;
 
+static size_t g_event_start;
+
 static void event_begin(void)
 {
-    str_addf(&g_events, "%s{", g_events.len ? "," : "");
+    str_addf(&g_events, "%s", g_events.len ? "," : "");
+    g_event_start = g_events.len;
+    str_addf(&g_events, "{");
+}
+
+/* With HARNESS_TRACE_OBJECTS=1, callbacks show up in the object trace too. */
+static void event_end(void)
+{
+    if (objects_tracing()) {
+        fprintf(stderr, "@@trace line %ld: callback %s\n", g_current_line, g_events.buf + g_event_start);
+        fflush(stderr);
+    }
 }
 
 static const char *id_of(ObjKind kind, const void *p)
@@ -108,6 +121,7 @@ static int new_event(SSL *ssl, SSL_SESSION *sess, int refs, int ret)
     str_addf(&g_events, ",\"sess\":");
     str_add_json_string(&g_events, id_of(OBJ_SESSION, sess));
     str_addf(&g_events, ",\"refs\":%d,\"ret\":%d}", refs, ret);
+    event_end();
     return ret;
 }
 
@@ -145,6 +159,7 @@ static void remove_event(SSL_CTX *ctx, SSL_SESSION *sess, int refs)
     str_addf(&g_events, ",\"sess\":");
     str_add_json_string(&g_events, id_of(OBJ_SESSION, sess));
     str_addf(&g_events, ",\"refs\":%d}", refs);
+    event_end();
 }
 
 static void remove_cb_log(SSL_CTX *ctx, SSL_SESSION *sess)
@@ -184,6 +199,7 @@ static SSL_SESSION *get_event(SSL *ssl, SSL_SESSION *ret, int copy)
     else
         str_add_json_string(&g_events, id_of(OBJ_SESSION, ret));
     str_addf(&g_events, ",\"copy\":%d}", copy);
+    event_end();
     return ret;
 }
 

@@ -93,6 +93,8 @@ Obj *obj_at(ObjKind kind, size_t i);
 /* Gives an unnamed SSL/SSL_CTX a unique id derived from name. */
 void obj_name(Obj *o, const char *name);
 const char *obj_id(const Obj *o);
+/* HARNESS_TRACE_OBJECTS=1 is on (after calibration). */
+int objects_tracing(void);
 /* The statement being executed, recorded in creation/destruction times. */
 extern long g_current_line;
 

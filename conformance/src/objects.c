@@ -31,6 +31,11 @@ long g_current_line;
  * stack, once the calibration is over (objects_reset turns it on). */
 static int g_trace;
 
+int objects_tracing(void)
+{
+    return g_trace;
+}
+
 static void trace(const char *what, const Obj *o)
 {
     if (!g_trace || o->kind != OBJ_SESSION)
