@@ -36,5 +36,5 @@ int main(int argc, char **argv)
     }
     if (timeout <= 0 || max_rss_mb <= 0)
         usage();
-    return supervisor_main(argv, timeout, max_rss_mb);
+    return supervisor_main(timeout, max_rss_mb);
 }

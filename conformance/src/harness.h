@@ -61,7 +61,6 @@ typedef struct Obj {
     size_t size;            /* allocation size, for attributing ASan addresses */
     char *id;               /* "s3", "c1", NULL while an SSL/SSL_CTX is unnamed */
     int destroyed;          /* the ex_data free_func has run */
-    int destroy_count;      /* > 1: libssl destroyed it again (double free) */
     long created_line, destroyed_line;
     /* SSL only: the SSL_CTX that holds the cache (s->session_ctx). */
     struct Obj *session_ctx;
@@ -125,6 +124,6 @@ int conn_read(SSL *ssl);
 /* ---- worker.c / supervisor.c ------------------------------------------- */
 
 int worker_main(FILE *in, FILE *out);
-int supervisor_main(char **argv, double step_timeout, long max_rss_mb);
+int supervisor_main(double step_timeout, long max_rss_mb);
 
 #endif

@@ -89,7 +89,6 @@ static void obj_destroyed(ObjKind kind, void *p)
 
     if (o == NULL)
         return; /* created before the ex_data index existed */
-    o->destroy_count++;
     if (o->destroyed) {
         /* libssl is destroying freed memory again: ASan reports the free. */
         fprintf(stderr, "@@note %s %s destroyed again at line %ld (first at line %ld)\n",

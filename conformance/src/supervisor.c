@@ -40,6 +40,7 @@ typedef struct {
     double step_started;
     int ready, ended, killed_for;   /* killed_for: 0, 'T' time, 'M' memory */
     int verbose;            /* forward the markers to stderr too */
+    int exiting;            /* the worker printed @@end: the rest is LeakSanitizer */
     Str report;             /* stderr since the current step's marker */
     Str end_line;           /* the worker's end line, completed after exit */
     Str live;               /* "@@live ID ADDR" lines after the end */
@@ -97,7 +98,11 @@ static void on_stderr_line(Sup *s, const char *line)
         str_addf(&s->live, "%s\n", line + 7);
         return;
     }
-    str_addf(s->ended ? &s->exit_report : &s->report, "%s\n", line);
+    if (strcmp(line, "@@end") == 0) {
+        s->exiting = 1;
+        return;
+    }
+    str_addf(s->exiting ? &s->exit_report : &s->report, "%s\n", line);
 }
 
 /* Reads what is available; hands complete lines to the handler. */
@@ -293,7 +298,8 @@ static void report_fault(Sup *s, int status)
     if (s->killed_for) {
         kind = "hang";
         if (s->killed_for == 'T')
-            str_addf(&detail, "no result after %.1f s: watchdog killed the worker", s->step_timeout);
+            str_addf(&detail, "no result after %.1f s (worker RSS %.0f MB): watchdog killed the worker",
+                     s->step_timeout, s->rss_seen_mb);
         else
             str_addf(&detail, "memory grew past %ld MB without the step finishing: watchdog killed the worker",
                      s->max_rss_mb);
@@ -384,13 +390,12 @@ static void sup_free(Sup *s, Stream *a, Stream *b)
 /* Reports how the worker ended; returns the supervisor's exit status. */
 static int conclude(Sup *s, int status);
 
-int supervisor_main(char **argv, double step_timeout, long max_rss_mb)
+int supervisor_main(double step_timeout, long max_rss_mb)
 {
     int out[2], err[2], status = 0;
     Sup s = {0};
     Stream so = {0}, se = {0};
 
-    (void)argv;
     if (pipe(out) != 0 || pipe(err) != 0)
         die("pipe failed");
     fflush(NULL);
