@@ -20,7 +20,10 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 harness="$here/build/harness"
-[ -x "$harness" ] || "$here/build.sh" >/dev/null || exit 2
+# Rebuild when the binary is missing or older than a source file.
+if [ ! -x "$harness" ] || [ -n "$(find "$here/harness.c" "$here/src" "$here/build.sh" -newer "$harness" 2>/dev/null)" ]; then
+    "$here/build.sh" >/dev/null || exit 2
+fi
 
 if [ $# -gt 0 ]; then fixtures=("$@"); else fixtures=("$here"/fixtures/*.proto); fi
 out_dir="$(mktemp -d)"
