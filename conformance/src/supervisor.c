@@ -210,7 +210,7 @@ static void copy_line(Str *d, const char *p)
  * its register dump (" at pc 0x... bp ... sp ...") or " in thread T0:". */
 static void add_line(Str *d, const char *p)
 {
-    static const char *const tails[] = {" at pc 0x", " in thread T"};
+    static const char *const tails[] = {" at pc 0x", " in thread T", " (pc 0x"};
     const char *end = strchr(p, '\n');
     const char *err = strstr(p, "ERROR: ");
 
