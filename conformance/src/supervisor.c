@@ -207,7 +207,7 @@ static void copy_line(Str *d, const char *p)
 }
 
 /* Appends the line starting at p without ASan's "==PID==ERROR: " prefix and
- * its register dump (" at pc 0x... bp ... sp ...") or " in thread T0:". */
+ * without its register dump (" at pc 0x...", " (pc 0x...)") or " in thread T0:". */
 static void add_line(Str *d, const char *p)
 {
     static const char *const tails[] = {" at pc 0x", " in thread T", " (pc 0x"};
