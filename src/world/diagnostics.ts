@@ -39,6 +39,8 @@ export interface Diagnostic {
   /** What real 3.0.19 does later. */
   readonly consequence: string;
   readonly cause: Cause | null;
+  /** The object it is about, when there is one: a step reports each kind at most once per object. */
+  readonly subject?: string;
 }
 
 interface KindInfo {

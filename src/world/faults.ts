@@ -42,6 +42,17 @@ const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
 };
 
 export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
+  const diagnostic = classify(world, fault);
+  return diagnostic && { ...diagnostic, subject: `${fault.kind}:${fault.id}` };
+}
+
+/** Is the session still in ctx's hash table or list, where the cache can reach it again? */
+function linkedIn(world: World, ctx: string, sid: string): boolean {
+  const c = world.ctx(ctx);
+  return c.lhash.some((n) => n.sid === sid) || c.list.some((e) => e.sid === sid);
+}
+
+function classify(world: World, fault: Fault): Diagnostic | null {
   switch (String(fault.params['kind'])) {
     case 'use-after-free':
       return useAfterFree(world, fault);
@@ -90,7 +101,21 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
   );
 }
 
-function doubleFree(world: World, f: Fault): Diagnostic {
+function doubleFree(world: World, f: Fault): Diagnostic | null {
+  const subject = `${f.kind}:${f.id}`;
+  const walkedDangling = world.diagnostics.some((d) => d.kind === 'dangling-cache-entry' && d.subject === subject);
+  if (f.via?.kind === 'cache' && walkedDangling) return null; // the same dangling entry, already reported this step
+  if (f.via?.kind === 'cache' && f.kind === 'session' && !linkedIn(world, f.via.ctx, f.id)) {
+    // spec §4 flush: the session was unlinked before remove_cb and its cache reference is freed after the
+    // walk; if something freed it in between (remove_cb, P2), that final free is a plain double free.
+    return makeDiagnostic(
+      'double-free',
+      world.line,
+      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was destroyed after it was unlinked (${f.via.describe})`,
+      'ASan reports attempting double-free at the end of this call; without ASan the destructor runs on zeroed memory and frees the block again, corrupting the heap silently (spec §10 M7).',
+      destroyedCause(world, f.kind, f.id),
+    );
+  }
   if (f.via?.kind === 'cache') {
     return makeDiagnostic(
       'dangling-cache-entry',
@@ -141,6 +166,8 @@ function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
   const cache = orphans.find((o) => o.startsWith('cache:'));
   if (f.kind !== 'session' || !cache) return null;
   const ctx = cache.slice('cache:'.length);
+  // Already unlinked (a flush that passed it to remove_cb): no entry dangles; the pending release is the fault.
+  if (!linkedIn(world, ctx, f.id)) return null;
   return makeDiagnostic(
     'dangling-cache-entry',
     world.line,

@@ -157,6 +157,9 @@ export class World {
   }
 
   report(diagnostic: Diagnostic): void {
+    // One walk over a freed entry touches it several times (compare, unlink, mark, free): say it once.
+    const subject = diagnostic.subject;
+    if (subject !== undefined && this.diagnostics.some((d) => d.kind === diagnostic.kind && d.subject === subject)) return;
     this.diagnostics.push(diagnostic);
     if (KINDS[diagnostic.kind].undefinedBehaviour && this.undefinedSince === null) this.undefinedSince = diagnostic.line;
   }
