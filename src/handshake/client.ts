@@ -38,14 +38,26 @@ export function clientHello(world: World, client: string): ClientOffer {
   const sess = world.session(sid);
   const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
   const tls13Session = sess.version === TLS1_3;
-  // tls_construct_ctos_psk: a TLS 1.3 ticket is not offered once older than its lifetime hint.
-  const fresh = world.now - sess.time <= sess.tickLifetimeHint;
+  const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
   return {
     sessionId: tls13Session ? '' : sess.sessionId,
     sendsTicketExtension: sendsTicket,
     ticket: !tls13Session && sendsTicket ? sess.ticket : null,
     psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
   };
+}
+
+/**
+ * tls_construct_ctos_psk (NOTES.md N5, checked against 3.0.19): the age is
+ * an unsigned 32-bit number of seconds, lowered by one second ("better to
+ * underestimate it"), and the ticket is skipped only when the hint is below
+ * it. So a ticket is still offered at age = hint + 1, and a session whose
+ * time lies in the future (a huge unsigned age) is never offered.
+ */
+export function ticketOfferable(now: number, time: number, hint: number): boolean {
+  let age = (now - time) >>> 0;
+  if (age > 0) age--;
+  return hint >>> 0 >= age;
 }
 
 /**

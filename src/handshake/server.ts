@@ -8,7 +8,7 @@ import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import type { ClientOffer } from './client.ts';
-import { decodeSession, newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
+import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_3 } from './sessions.ts';
 
 const OP_NO_TICKET = 1 << 14;
 const OP_NO_ANTI_REPLAY = 1 << 24;
@@ -145,8 +145,12 @@ export function finishTls12(world: World, server: string): void {
   world.sendCtx(world.ssl(server).ctx, { type: 'COUNT', stat: 'accept_good' });
 }
 
-/** The TLS 1.2 NewSessionTicket: it carries the server's session, encoded (spec §6.5). */
+/**
+ * The TLS 1.2 NewSessionTicket: it carries the server's session, encoded
+ * (spec §6.5); TLS 1.2 tickets are always stateless (NOTES.md N2).
+ */
 export function makeTls12Ticket(world: World, server: string): Ticket {
+  statelessTicketCopy(world, server);
   const s = world.ssl(server);
   const sess = world.session(s.session ?? '');
   return { issuer: s.sessionCtx, stateful: false, state: encode(sess) };
@@ -174,7 +178,9 @@ function sendTls13Ticket(world: World, server: string, index: number): Ticket {
   const sess = world.session(sid);
   // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days)
   world.sendSession(sid, { type: 'FILL', fields: { tickLifetimeHint: Math.min(sess.timeout, 604800) } });
-  const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful: statefulTickets(world, server), state: encode(world.session(sid)) };
+  const stateful = statefulTickets(world, server);
+  if (!stateful) statelessTicketCopy(world, server); // NOTES.md N2: after the per-ticket dup, before new_cb
+  const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful, state: encode(world.session(sid)) };
   updateCache(world, server, SESS_CACHE_SERVER);
   return ticket;
 }

@@ -56,3 +56,17 @@ export function replaceWithDup(world: World, ssl: string): string {
 export function decodeSession(world: World, who: string, state: EncodedSession): string {
   return world.createSession({ who, line: world.line, fields: state });
 }
+
+/**
+ * construct_stateless_ticket's private copy (conformance/NOTES.md N2, found
+ * against 3.0.19; the spec's §6.5/§6.6 do not mention it): the session is
+ * encoded, decoded into a fresh object "not shared with other threads",
+ * re-encoded and freed. The copy is born and destroyed inside the ticket's
+ * construction, but it takes the next session id, so it must exist here.
+ */
+export function statelessTicketCopy(world: World, ssl: string): void {
+  const current = world.ssl(ssl).session;
+  if (current === null) return;
+  const copy = decodeSession(world, 'ticket', encode(world.session(current)));
+  world.sendSession(copy, { type: 'FREE', who: 'ticket', line: world.line });
+}
