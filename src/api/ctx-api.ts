@@ -37,10 +37,7 @@ function read(key: 'cacheSize' | 'mode' | 'timeout'): Handler {
 }
 
 function freshCtxId(world: World, target: string | null): string {
-  const base = target ?? 'ctx';
-  let id = base;
-  for (let n = 2; world.ctxs.has(id); n++) id = `${base}#${n}`;
-  return id;
+  return world.freshHandleId(target);
 }
 
 export const ctxApi: Readonly<Record<string, Handler>> = {

@@ -27,12 +27,9 @@ function sslNew(world: World, ctx: string, id: string): string {
   return id;
 }
 
-/** A fresh id for an SSL: the variable it is first assigned to, made unique if reused. */
+/** A fresh id for an SSL: the variable it is first assigned to, made unique if reused (World.freshHandleId). */
 function freshSslId(world: World, target: string | null): string {
-  const base = target ?? 'ssl';
-  let id = base;
-  for (let n = 2; world.ssls.has(id); n++) id = `${base}#${n}`;
-  return id;
+  return world.freshHandleId(target);
 }
 
 export const sslApi: Readonly<Record<string, Handler>> = {

@@ -8,7 +8,7 @@
  * from an SSL (`SSL_get0_session`), which is what `stale-borrow` checks.
  */
 import type { Expr } from '../trace/ast.ts';
-import { CATALOGUE, CONSTANTS } from '../trace/catalogue.ts';
+import { CATALOGUE } from '../trace/catalogue.ts';
 import type { CheckedTrace, ExpectSide, Step } from '../trace/check.ts';
 import { TraceError } from '../trace/errors.ts';
 import { API } from '../api/index.ts';
@@ -21,6 +21,7 @@ import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
+import { bytesHex, evalInt } from './values.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 
 /** The kind of object each pointer-returning call yields. */
@@ -70,7 +71,16 @@ export class Runner {
   private readonly records: StepRecord[] = [];
   private readonly matched = new Set<Diagnostic>();
 
-  constructor(private readonly checked: CheckedTrace) {
+  /**
+   * `snapshots: false` records every step without its state view. The view
+   * lists every object ever created, so taking it at every step makes a run
+   * quadratic in the trace's length; the bench and the property suites that
+   * only read diagnostics do without it.
+   */
+  constructor(
+    private readonly checked: CheckedTrace,
+    private readonly options: { readonly snapshots: boolean } = { snapshots: true },
+  ) {
     this.world.namer = (id) => this.nameOf(id);
   }
 
@@ -134,7 +144,7 @@ export class Runner {
   }
 
   private arg(expr: Expr, fn: string, index: number): Arg {
-    if (expr.kind === 'string') return { kind: 'bytes', hex: Buffer.from(expr.value, 'latin1').toString('hex') };
+    if (expr.kind === 'string') return { kind: 'bytes', hex: bytesHex(expr.value) };
     if (expr.kind === 'null') return { kind: 'null' };
     if (expr.kind === 'call' && expr.args.length === 0 && expr.name !== 'time') return { kind: 'name', name: expr.name };
     if (expr.kind === 'addr') {
@@ -157,25 +167,13 @@ export class Runner {
   }
 
   private intOf(expr: Expr): number {
-    switch (expr.kind) {
-      case 'int':
-        return expr.value;
-      case 'const':
-        return CONSTANTS.get(expr.name) ?? 0;
-      case 'var': {
-        const v = this.vars.get(expr.name);
+    return evalInt(expr, {
+      now: this.world.now,
+      intVar: (name) => {
+        const v = this.vars.get(name);
         return v?.kind === 'int' ? v.value : 0;
-      }
-      case 'call':
-        return this.world.now; // time(NULL)
-      case 'binary': {
-        const l = this.intOf(expr.left);
-        const r = this.intOf(expr.right);
-        return expr.op === '|' ? Number(BigInt(l) | BigInt(r)) : expr.op === '+' ? l + r : l - r;
-      }
-      default:
-        return 0;
-    }
+      },
+    });
   }
 
   private bindOutputs(expr: Extract<Expr, { kind: 'call' }>, ret: Ret): void {
@@ -195,15 +193,25 @@ export class Runner {
   }
 
   private expect(step: Extract<Step, { kind: 'expect' }>, text: string, undefinedBefore: boolean): StepRecord {
+    this.sideReused = undefined;
     const left = this.side(step.left);
     const right = this.side(step.right);
     const equal = left === right;
     const ok = step.statement.op === '==' ? equal : !equal;
-    return this.push(step.line, text, { ret: null }, undefinedBefore, { ok, left, right });
+    // `expect connect(c1, s1) == 1` is a handshake too: its record says what it reused, as a connect line does.
+    const reused = this.sideReused;
+    return this.push(step.line, text, { ret: null, ...(reused ? { reused } : {}) }, undefinedBefore, { ok, left, right });
   }
 
+  /** `reused` of a connect/handshake made by a side of the current expect. */
+  private sideReused: { client: number; server: number } | undefined;
+
   private side(side: ExpectSide): number | string | null {
-    if (side.form === 'call') return this.call(side.expr, null).ret;
+    if (side.form === 'call') {
+      const result = this.call(side.expr, null);
+      if (result.reused) this.sideReused = result.reused;
+      return result.ret;
+    }
     if (side.form === 'observer') return this.observe(side.expr.name, side.expr.args);
     const e = side.expr;
     if (e.kind === 'null') return null;
@@ -296,7 +304,7 @@ export class Runner {
       ret: result.ret,
       events: this.world.events,
       diagnostics: this.world.diagnostics,
-      state: observeState(this.world, this.vars),
+      state: this.options.snapshots ? observeState(this.world, this.vars) : NO_STATE,
       undefined: undefinedBefore,
       ...(expect ? { expect } : {}),
       ...(result.reused ? { reused: result.reused } : {}),
@@ -311,6 +319,8 @@ export class Runner {
     return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
   }
 }
+
+const NO_STATE: StateView = { sessions: {}, ssl: {}, ctx: {}, handles: {} };
 
 function retValue(ret: Ret): number | string | null {
   if (ret.kind === 'int') return ret.value;

@@ -128,6 +128,20 @@ export class World {
     return input.id;
   }
 
+  /**
+   * The id of a new SSL or SSL_CTX: the variable it is assigned to, `NAME#2`,
+   * `NAME#3` once that name is taken by an SSL or a ctx, and `_L<line>` for an
+   * object no variable receives. This is how the C harness names them
+   * (conformance/PROTOCOL.md, "Ids of SSL and SSL_CTX objects"), so records
+   * of the model and of real libssl use the same ids.
+   */
+  freshHandleId(target: string | null): string {
+    const base = target ?? `_L${this.line}`;
+    let id = base;
+    for (let n = 2; this.ssls.has(id) || this.ctxs.has(id); n++) id = `${base}#${n}`;
+    return id;
+  }
+
   /** A fresh 32-byte session id, as ssl_generate_session_id makes (spec §6.5); deterministic here. */
   generateSessionId(): string {
     return (this.nextGenerated++).toString(16).padStart(64, '0');
