@@ -22,6 +22,8 @@ typedef struct {
     unsigned char *der;     /* or a DER encoding (i2d output) */
     size_t der_len;
     int is_der;
+    int is_int;             /* or an integer result (`n = i2d_SSL_SESSION(...)`), for v: arguments */
+    long long num;
 } Var;
 
 static Var *g_vars;
@@ -91,7 +93,7 @@ static void *handle(const Step *st, int i, ObjKind kind, int nullable)
     if (i < st->nargs && st->args[i].form == 'n' && nullable)
         return NULL;
     v = var_get(arg(st, i, 'h')->text, 0);
-    if (v == NULL || v->is_der)
+    if (v == NULL || v->is_der || v->is_int)
         bad(st, "no such object variable", i);
     if (v->ptr == NULL)
         return NULL; /* the variable holds NULL (e.g. SSL_get1_session returned NULL) */
@@ -183,6 +185,7 @@ static void f_i2d_SSL_SESSION(Step *st)
     v->der = xmalloc(n > 0 ? (size_t)n : 1);
     v->der_len = n > 0 ? (size_t)n : 0;
     v->is_der = 1;
+    v->is_int = 0;
     v->ptr = NULL;
     p = v->der;
     if (n > 0 && i2d_SSL_SESSION(s, &p) != n)
@@ -493,6 +496,32 @@ static void parse_arg(Step *st, Arg *a, char *tok)
         }
         break;
     }
+    case 'v': {
+        /* v:NAME, v:NAME+K, v:NAME-K: an integer variable's value (plus K), which only the
+         * run knows (a DER length), turned into an i: argument here. */
+        char name[128];
+        size_t n = strcspn(a->text, "+-");
+        char *end;
+        long long k = 0;
+        Var *v;
+
+        if (n == 0 || n >= sizeof(name))
+            die("line %ld: bad variable argument '%s'", st->line, tok);
+        memcpy(name, a->text, n);
+        name[n] = '\0';
+        if (a->text[n] != '\0') {
+            errno = 0;
+            k = strtoll(a->text + n, &end, 10);
+            if (errno != 0 || *end != '\0' || end == a->text + n)
+                die("line %ld: bad variable argument '%s'", st->line, tok);
+        }
+        v = var_get(name, 0);
+        if (v == NULL || !v->is_int)
+            die("line %ld: no integer variable %s", st->line, name);
+        a->form = 'i';
+        a->num = v->num + k;
+        break;
+    }
     case 'h': case 'n': case 'c': case 'm': case 'o': case 'd':
         break;
     default:
@@ -613,13 +642,15 @@ static void bind_target(const Step *st)
 {
     Var *v;
 
-    if (strcmp(st->target, "-") == 0 || st->ret_kind != RET_PTR)
+    if (strcmp(st->target, "-") == 0 || st->ret_kind == RET_VOID)
         return;
     v = var_get(st->target, 1);
     free(v->der);
     v->der = NULL;
     v->is_der = 0;
-    v->ptr = st->ret_ptr;
+    v->is_int = st->ret_kind == RET_INT;
+    v->num = st->ret_kind == RET_INT ? st->ret_int : 0;
+    v->ptr = st->ret_kind == RET_PTR ? st->ret_ptr : NULL;
 }
 
 static void run_statement(FILE *out, char *line)
