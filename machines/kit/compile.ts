@@ -18,19 +18,23 @@ import type { AnyStateMachine } from 'xstate';
 import type { Guard, MachineDefinition, MachineEvent, Signal, Update } from './definition.ts';
 import { toXStateMachine } from './definition.ts';
 
-/** A machine's state: which state it is in and its context. */
+/**
+ * A machine's state: which state it is in and its context. The world keeps
+ * one snapshot per object and an engine's `step` updates it in place, so a
+ * call that moves many machines allocates only what changes (a context
+ * update is `Object.assign` of the update's patch). Nothing keeps an old
+ * snapshot: code that needs a value from before a step reads it first.
+ */
 export interface Snapshot<C> {
-  readonly value: string;
-  readonly context: C;
+  value: string;
+  context: C;
 }
-
-/** What stepping a machine yields: the next snapshot and the signals raised, in order. */
-export type StepResult<C> = readonly [Snapshot<C>, readonly Signal[]];
 
 export interface Engine<C, E extends MachineEvent> {
   readonly id: string;
   initial(input: unknown): Snapshot<C>;
-  step(snapshot: Snapshot<C>, event: E): StepResult<C>;
+  /** Moves `snapshot` by `event` in place; returns the signals raised, in order. */
+  step(snapshot: Snapshot<C>, event: E): readonly Signal[];
 }
 
 type ParamsFn = (args: { context: unknown; event: unknown }) => Record<string, unknown>;
@@ -114,20 +118,17 @@ function stepTable<C, E extends MachineEvent>(
   table: Map<string, Map<string, readonly Row<C, E>[]>>,
   snapshot: Snapshot<C>,
   event: E,
-): StepResult<C> {
+): readonly Signal[] {
   const byEvent = table.get(snapshot.value);
-  if (!byEvent) return [snapshot, NO_SIGNALS];
-  return (
-    tryRows(byEvent.get(event.type), snapshot, event) ??
-    tryRows(byEvent.get('*'), snapshot, event) ?? [snapshot, NO_SIGNALS]
-  );
+  if (!byEvent) return NO_SIGNALS;
+  return tryRows(byEvent.get(event.type), snapshot, event) ?? tryRows(byEvent.get('*'), snapshot, event) ?? NO_SIGNALS;
 }
 
 function tryRows<C, E extends MachineEvent>(
   rows: readonly Row<C, E>[] | undefined,
   snapshot: Snapshot<C>,
   event: E,
-): StepResult<C> | undefined {
+): readonly Signal[] | undefined {
   if (!rows) return undefined;
   for (const row of rows) {
     if (row.guard && !row.guard({ context: snapshot.context, event })) continue;
@@ -136,17 +137,21 @@ function tryRows<C, E extends MachineEvent>(
   return undefined;
 }
 
-function applyRow<C, E extends MachineEvent>(row: Row<C, E>, snapshot: Snapshot<C>, event: E): StepResult<C> {
-  let context = snapshot.context;
+/**
+ * Runs a row's actions in order, as xstate does: an update sees the context
+ * the previous update left, a signal's params see it too.
+ */
+function applyRow<C, E extends MachineEvent>(row: Row<C, E>, snapshot: Snapshot<C>, event: E): readonly Signal[] {
+  const context = snapshot.context;
   let signals: Signal[] | undefined;
   for (const op of row.ops) {
     if ('update' in op) {
-      context = { ...context, ...op.update(context, event) };
+      Object.assign(context as object, op.update(context, event));
     } else {
       const params = typeof op.params === 'function' ? op.params({ context, event }) : (op.params ?? EMPTY_PARAMS);
       (signals ??= []).push({ type: op.signal, params });
     }
   }
-  const value = row.target ?? snapshot.value;
-  return [{ value, context }, signals ?? NO_SIGNALS];
+  if (row.target !== undefined) snapshot.value = row.target;
+  return signals ?? NO_SIGNALS;
 }

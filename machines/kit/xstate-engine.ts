@@ -5,13 +5,13 @@
  * identical snapshots and signals.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import type { Engine, Snapshot, StepResult } from './compile.ts';
+import type { Engine, Snapshot } from './compile.ts';
 import type { MachineDefinition, MachineEvent, Signal } from './definition.ts';
 import { toXStateMachine } from './definition.ts';
 
 interface XSnapshot<C> extends Snapshot<C> {
   /** The xstate snapshot behind this one, needed for the next transition. */
-  readonly native: AnyMachineSnapshot;
+  native: AnyMachineSnapshot;
 }
 
 export function xstateEngine<C extends object, E extends MachineEvent>(def: MachineDefinition<C, E>): Engine<C, E> {
@@ -31,11 +31,13 @@ export function xstateEngine<C extends object, E extends MachineEvent>(def: Mach
       const [native] = initialTransition(machine, input as never);
       return wrap(native as AnyMachineSnapshot);
     },
-    step(snapshot, event): StepResult<C> {
-      const native = (snapshot as XSnapshot<C>).native;
-      if (!native) throw new Error('xstateEngine.step needs a snapshot it produced');
-      const [next, actions] = transition(machine, native as never, event as never);
-      return [wrap(next as AnyMachineSnapshot), signalsOf(actions as never)];
+    step(snapshot, event) {
+      const holder = snapshot as XSnapshot<C>;
+      if (!holder.native) throw new Error('xstateEngine.step needs a snapshot it produced');
+      const [next, actions] = transition(machine, holder.native as never, event as never);
+      // xstate's snapshots are immutable; the engine contract is an in-place update of the holder.
+      Object.assign(holder, wrap(next as AnyMachineSnapshot));
+      return signalsOf(actions as never);
     },
   };
 }

@@ -181,11 +181,12 @@ export class World {
   private send(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent): void {
     const table = this.table(kind) as Map<string, Snapshot<unknown>>;
     const engine = this.engineOf(kind);
-    const before = this.snapshotOf(table, id);
-    const [after, signals] = engine.step(before, event as Ev);
-    table.set(id, after);
-    if (before.value === 'live' && after.value === 'destroying') this.noteDestroyed(kind, id, event);
-    if (before.value !== 'freed' && before.value !== 'destroying' && after.value === 'freed') this.noteDestroyed(kind, id, event);
+    const snapshot = this.snapshotOf(table, id);
+    const before = snapshot.value;
+    const signals = engine.step(snapshot, event as Ev);
+    const after = snapshot.value;
+    if (before === 'live' && after === 'destroying') this.noteDestroyed(kind, id, event);
+    if (before !== 'freed' && before !== 'destroying' && after === 'freed') this.noteDestroyed(kind, id, event);
     for (const signal of signals) this.route(kind, id, event, signal);
   }
 
