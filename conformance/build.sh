@@ -6,6 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$here/build"
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
     -fsanitize=address -fno-omit-frame-pointer \
-    -o "$here/build/harness" "$here/harness.c" "$here"/src/*.c -I"$here/src" \
+    -o "$here/build/harness.tmp.$$" "$here/harness.c" "$here"/src/*.c -I"$here/src" \
     -lssl -lcrypto
+# Renamed into place: a concurrent build (parallel test workers) never runs a half-written binary.
+mv -f "$here/build/harness.tmp.$$" "$here/build/harness"
 echo "built $here/build/harness"

@@ -5,8 +5,11 @@
  *   sslsim run FILE           steps, objects and diagnostics, in colour
  *   sslsim run --json FILE    JSON Lines, one object per step
  *   sslsim run-all DIR        every *.trace under DIR, one summary line each
+ *   sslsim conform FILE       the trace on the model and on real libssl (the C harness), step by step
+ *   sslsim conform-all DIR    every *.trace under DIR, one conform line each
  *
  * Exit status: 0 clean, 1 diagnostics or a failed expect, 2 bad input.
+ * conform: 0 agree, 1 differ, 2 bad input or a harness that could not run it.
  * Output is written only once the whole trace has run, so bad input leaves none.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,10 +19,16 @@ import { TraceError } from '../trace/errors.ts';
 import { exitCodeOf, runText } from '../run/load.ts';
 import { formatJson } from './format-json.ts';
 import { formatText } from './format-text.ts';
+import { conformText, type Timed } from '../conform/conform.ts';
+import { formatReport, formatSummary } from '../conform/format.ts';
+import { HarnessError } from '../conform/harness.ts';
 
 const USAGE = `usage: sslsim run [--json] FILE
        sslsim run-all DIR
-exit status: 0 clean, 1 diagnostics or failed expect, 2 bad input`;
+       sslsim conform FILE
+       sslsim conform-all DIR
+exit status: 0 clean, 1 diagnostics or failed expect, 2 bad input
+conform: 0 model and libssl agree, 1 they differ, 2 bad input or the harness failed`;
 
 function main(argv: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -27,6 +36,8 @@ function main(argv: readonly string[]): number {
   if (values.help || !command) return usage(values.help ? 0 : 2);
   if (command === 'run' && target) return runOne(target, values.json === true);
   if (command === 'run-all' && target) return runAll(target);
+  if (command === 'conform' && target) return conformOne(target);
+  if (command === 'conform-all' && target) return conformAll(target);
   return usage(2);
 }
 
@@ -55,6 +66,44 @@ function runAll(dir: string): number {
     process.stdout.write(`${lines}\n`);
   }
   return worst;
+}
+
+function conformOne(file: string): number {
+  const outcome = conformFile(file);
+  if (typeof outcome === 'string') {
+    process.stderr.write(outcome + '\n');
+    return 2;
+  }
+  process.stdout.write(formatReport(outcome.report));
+  return outcome.report.agree ? 0 : 1;
+}
+
+function conformAll(dir: string): number {
+  let worst = 0;
+  for (const file of traceFiles(dir)) {
+    const outcome = conformFile(file);
+    const code = typeof outcome === 'string' ? 2 : outcome.report.agree ? 0 : 1;
+    worst = Math.max(worst, code);
+    process.stdout.write(`${typeof outcome === 'string' ? outcome : formatSummary(outcome.report, outcome.totalMs)}\n`);
+  }
+  return worst;
+}
+
+/** The conform result, or the one line saying why there is none (bad input, a harness that cannot run). */
+function conformFile(file: string): Timed | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return `${file}: cannot read: ${(e as Error).message}`;
+  }
+  try {
+    return conformText(text, file);
+  } catch (e) {
+    if (e instanceof TraceError) return e.toString();
+    if (e instanceof HarnessError) return `${file}: ${e.message}`;
+    throw e;
+  }
 }
 
 function traceFiles(dir: string): string[] {

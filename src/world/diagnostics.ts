@@ -28,6 +28,15 @@ export interface Cause {
   readonly what: string;
 }
 
+/**
+ * How a diagnosed misuse can show on real 3.0.19 as the conformance harness
+ * runs it (AddressSanitizer, libssl and libcrypto uninstrumented): a fault kind
+ * of conformance/PROTOCOL.md at the diagnosed step or a later one (ASan sees
+ * misuse only at the next free or instrumented access, NOTES.md N4), `leak`
+ * (sessions never destroyed by the end), or `silent` (nothing visible at all).
+ */
+export type Outcome = 'use-after-free' | 'double-free' | 'heap-corruption' | 'crash' | 'hang' | 'leak' | 'silent';
+
 export interface Diagnostic {
   readonly kind: DiagnosticKind;
   readonly severity: Severity;
@@ -39,6 +48,8 @@ export interface Diagnostic {
   /** What real 3.0.19 does later. */
   readonly consequence: string;
   readonly cause: Cause | null;
+  /** For undefined behaviour, every way real 3.0.19 may go on from here (`sslsim conform` checks one happens); [] otherwise. */
+  readonly outcomes: readonly Outcome[];
   /** The object it is about, when there is one: a step reports each kind at most once per object. */
   readonly subject?: string;
 }
@@ -49,6 +60,8 @@ interface KindInfo {
   readonly undefinedBehaviour: boolean;
   readonly pattern: string;
   readonly explanation: string;
+  /** The outcomes of a diagnostic of this kind, unless its situation narrows them (faults.ts). */
+  readonly outcomes: readonly Outcome[];
 }
 
 /** The catalogue of kinds; the docs' anti-pattern table is generated from it. */
@@ -61,6 +74,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       'The application released a reference it does not own. The pointer was borrowed (SSL_get_session/SSL_get0_session, a callback argument), ' +
       'so the count that dropped belonged to someone else: an SSL, a cache or the application\'s store. libssl does not check ownership, it just ' +
       'decrements (spec §2 SSL_SESSION_free), so the object will be destroyed while its real owners still point at it.',
+    outcomes: [],
   },
   'use-after-free': {
     severity: 'error',
@@ -68,6 +82,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     pattern: 'P1, P7',
     explanation:
       'The object had already been destroyed: its last reference was released earlier. Any use reads or writes freed memory (spec §10 M2, M3).',
+    // N4: libssl's own access is invisible to ASan; the next free of the block (a double free) or a callback's read shows it (M3).
+    outcomes: ['use-after-free', 'double-free', 'heap-corruption', 'crash'],
   },
   'double-free': {
     severity: 'error',
@@ -76,6 +92,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'A reference was released on an object that was already destroyed. In 3.0.19 OPENSSL_clear_free zeroed the object, so the second free ' +
       'takes the count from 0 to -1, runs the destructor again and frees the block a second time (spec §10 M2).',
+    // Spec §10 M2: ASan reports the second free; without ASan the heap is corrupted and crashes later.
+    outcomes: ['double-free', 'heap-corruption', 'crash'],
   },
   'stale-borrow': {
     severity: 'error',
@@ -85,6 +103,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       'A pointer from SSL_get_session/SSL_get0_session is valid only while that SSL keeps that session. The SSL has since let go of it ' +
       '(SSL_set_session, SSL_clear, SSL_free, or a TLS 1.3 ticket replaced it), and the application holds no reference of its own (spec §3, R3). ' +
       'The object is alive only because something else still holds it.',
+    outcomes: [],
   },
   'dangling-cache-entry': {
     severity: 'error',
@@ -93,6 +112,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'A session was destroyed while a context\'s cache still links it. SSL_SESSION_free never unlinks a session from a cache (spec §2), so the ' +
       'hash table and the expiry list keep a pointer to freed memory, and every later walk of that list touches it (spec §10 M1).',
+    // Spec §10 M1, NOTES.md N3: the walk of a freed entry hangs under ASan, is a use-after-free in remove_cb, or aborts in glibc.
+    outcomes: ['hang', 'use-after-free', 'double-free', 'heap-corruption', 'crash'],
   },
   'cross-context': {
     severity: 'error',
@@ -101,6 +122,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'One SSL_SESSION may be linked into one SSL_CTX cache only: it has a single pair of list links. Adding a session that another context\'s ' +
       'cache lists makes the second list_add unlink it with the wrong sentinels, which corrupts the first context or silently leaks its reference (spec §9).',
+    // Spec §9: leak, SIGSEGV or an abort depending on the list position; under ASan a hang or a silent leak.
+    outcomes: ['leak', 'crash', 'heap-corruption', 'hang', 'double-free', 'use-after-free'],
   },
   'callback-contract': {
     severity: 'error',
@@ -109,6 +132,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'A session callback broke its ownership contract (spec §5): new_session_cb must return 1 exactly when it keeps the reference it was given; ' +
       'remove_session_cb receives a borrowed pointer and must not free it; get_session_cb with *copy = 0 must hand over a reference it really owns.',
+    outcomes: [],
   },
   leak: {
     severity: 'error',
@@ -116,6 +140,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     pattern: 'P9',
     explanation:
       'At the end of the trace the application still owns this reference. Nothing will release it, so the object (and everything it holds) is never freed.',
+    outcomes: [],
   },
   'not-resumable': {
     severity: 'warning',
@@ -124,6 +149,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'Legal, but usually a surprise: the session was marked not resumable because its SSL was freed, cleared or given another session after a ' +
       'completed handshake without SSL_shutdown (spec §3 ssl_clear_bad_session). This happens whatever the cache mode, even to a session the application holds.',
+    outcomes: [],
   },
   'early-session': {
     severity: 'warning',
@@ -132,6 +158,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'Legal, but usually a surprise: with TLS 1.3 the session of a connection is not resumable until a NewSessionTicket has been read, which ' +
       'happens in a later SSL_read, not in SSL_connect (spec §6.3). Taken now, it will never resume; each ticket read later is a new session object.',
+    outcomes: [],
   },
   capacity: {
     severity: 'warning',
@@ -140,6 +167,7 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'Legal, but usually a surprise: 3.0.19 evicts before it links the new session and counts the new one already, so a cache of size N holds at ' +
       'most N-1 sessions (1 for N = 1) (spec §4 SSL_CTX_add_session, "Important consequence").',
+    outcomes: [],
   },
 };
 
@@ -149,7 +177,8 @@ export function makeDiagnostic(
   message: string,
   consequence: string,
   cause: Cause | null,
+  outcomes: readonly Outcome[] = KINDS[kind].outcomes,
 ): Diagnostic {
   const info = KINDS[kind];
-  return { kind, severity: info.severity, line, message, explanation: info.explanation, consequence, cause };
+  return { kind, severity: info.severity, line, message, explanation: info.explanation, consequence, cause, outcomes };
 }

@@ -12,7 +12,7 @@
 import type { SessionEvent } from '../../machines/ssl-session.ts';
 import type { SslEvent } from '../../machines/ssl.ts';
 import type { CtxEvent } from '../../machines/ssl-ctx.ts';
-import { type Diagnostic, makeDiagnostic } from './diagnostics.ts';
+import { type Diagnostic, makeDiagnostic, type Outcome } from './diagnostics.ts';
 import type { ObjectKind, World } from './world.ts';
 
 /** The path by which the current events reach objects. */
@@ -39,6 +39,22 @@ const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
   remove: 'SSL_CTX_remove_session unlinks freed memory: heap corruption or an abort (spec §10 M1).',
   add: 'SSL_CTX_add_session compares against and relinks freed memory: heap corruption (spec §10 M1).',
   'ctx-free': 'SSL_CTX_free flushes the cache through freed memory: SIGSEGV, an abort or a hang (spec §9, §10 M1).',
+};
+
+/**
+ * The outcomes of a walk over a destroyed entry, by operation (Diagnostic.outcomes):
+ * what the consequences above name, as the ASan harness shows them. A flush
+ * hangs, or remove_cb's read is a use-after-free, or glibc aborts (NOTES.md
+ * N3); a lookup or add compares against the zeroed block and may go on
+ * silently (N1, m8-stale-lhash-node); SSL_CTX_free crashes, aborts or hangs (spec §9).
+ */
+const WALK_OUTCOMES: Readonly<Record<CacheOp, readonly Outcome[]>> = {
+  flush: ['hang', 'use-after-free', 'heap-corruption'],
+  evict: ['double-free', 'use-after-free', 'heap-corruption', 'crash'],
+  lookup: ['silent', 'use-after-free', 'double-free', 'heap-corruption', 'crash'],
+  remove: ['double-free', 'use-after-free', 'heap-corruption', 'crash'],
+  add: ['silent', 'double-free', 'use-after-free', 'heap-corruption', 'crash'],
+  'ctx-free': ['crash', 'heap-corruption', 'hang', 'use-after-free', 'double-free'],
 };
 
 export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
@@ -89,6 +105,7 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
       `the cache of ${f.via.ctx} reaches ${world.describe(f.id)}, which was destroyed while still linked (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
+      WALK_OUTCOMES[f.via.op],
     );
   }
   const where = f.via?.kind === 'callback' ? ` in the ${f.via.cb} callback` : '';
@@ -123,6 +140,7 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
       `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was already destroyed (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
+      WALK_OUTCOMES[f.via.op],
     );
   }
   const who = 'who' in f.event ? String(f.event.who) : 'the application';
@@ -174,6 +192,8 @@ function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
     `${world.describe(f.id)} is destroyed while the cache of ${ctx} still links it`,
     'Nothing fails yet. The next SSL_CTX_flush_sessions, eviction, lookup of its id or SSL_CTX_free on that context walks freed memory: 3.0.19 aborts, crashes or loops forever, depending on heap layout (spec §10 M1).',
     null,
+    // NOTES.md N3 (M1 after SSL_shutdown): the next flush hangs, or remove_cb's read is a use-after-free, or glibc aborts.
+    ['hang', 'use-after-free', 'heap-corruption'],
   );
 }
 
