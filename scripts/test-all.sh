@@ -18,6 +18,9 @@ echo "== examples (each trace's expect lines and expected diagnostics)"
 npm run --silent build
 node dist/src/cli/main.js run-all examples
 
+echo "== doc traces (docs/recipes run clean, docs/anti-patterns announce their diagnostics)"
+node dist/src/cli/main.js run-all docs
+
 if [ -x conformance/fixtures.test.sh ]; then
   echo "== conformance fixtures against real libssl under ASan"
   bash scripts/ensure-libssl.sh
