@@ -96,27 +96,42 @@ export function labelOf(t: Transition): string {
   return `${t.event}${guard}${signals}`;
 }
 
+const html = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /**
- * The DOT of a machine. Transitions with the same source and target share one
- * edge whose label has one line per transition, so a state's self-loop reads
- * as the list of events it handles in place.
+ * The DOT of a machine. A state is a box with its name and, below a rule, the
+ * transitions it handles in place (no target, or itself), one per line; the
+ * transitions between states are edges, those with the same source and target
+ * sharing one edge whose label has one line per transition.
  */
 export function machineDot(def: AnyDefinition): string {
   const initial = String((def.config as { initial: string }).initial);
   const transitions = transitionsOf(def);
+  const inPlace = new Map<string, string[]>();
   const edges = new Map<string, string[]>();
   for (const t of transitions) {
-    const key = `${t.source}\u0000${t.target ?? t.source}`;
-    edges.set(key, [...(edges.get(key) ?? []), labelOf(t)]);
+    if (t.target === null || t.target === t.source) inPlace.set(t.source, [...(inPlace.get(t.source) ?? []), labelOf(t)]);
+    else {
+      const key = `${t.source}\u0000${t.target}`;
+      edges.set(key, [...(edges.get(key) ?? []), labelOf(t)]);
+    }
   }
   const finals = statesOf(def).filter((s) => transitions.every((t) => t.source !== s || t.target === null || t.target === s));
+  const node = (s: string): string => {
+    const lines = inPlace.get(s) ?? [];
+    const body = lines.length
+      ? `<HR/><TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="9">${lines.map(html).join('<BR/>')}</FONT></TD></TR>`
+      : '';
+    const border = finals.includes(s) ? ' BORDER="3"' : ' BORDER="1"';
+    return `  ${quote(s)} [label=<<TABLE${border} CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED"><TR><TD><B>${html(s)}</B></TD></TR>${body}</TABLE>>];`;
+  };
   const lines = [
     `digraph ${quote(def.id)} {`,
     '  rankdir=LR;',
-    '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=12];',
+    '  node [shape=plain, fontname="Helvetica", fontsize=12];',
     '  edge [fontname="Helvetica", fontsize=9];',
     '  __initial [shape=point, label=""];',
-    ...statesOf(def).map((s) => `  ${quote(s)}${finals.includes(s) ? ' [peripheries=2]' : ''};`),
+    ...statesOf(def).map(node),
     `  __initial -> ${quote(initial)};`,
     ...[...edges].map(([key, labels]) => {
       const [from, to] = key.split('\u0000') as [string, string];

@@ -24,9 +24,15 @@ function namesIn(config: unknown): { events: Set<string>; guards: Set<string> } 
   return { events, guards };
 }
 
-/** The lines of every edge label (`\\l` ends a line in DOT). */
+/**
+ * Every transition line of a diagram: the lines of the edge labels (`\\l`
+ * ends a line) and the in-place transitions listed in the state boxes
+ * (HTML labels, `<BR/>` between lines).
+ */
 function labelLines(dot: string): string[] {
-  return [...dot.matchAll(/label="([^"]*)"/g)].flatMap((x) => x[1]!.split('\\l').filter((l) => l !== ''));
+  const edges = [...dot.matchAll(/label="([^"]*)"/g)].flatMap((x) => x[1]!.split('\\l'));
+  const boxes = [...dot.matchAll(/<FONT POINT-SIZE="9">(.*?)<\/FONT>/g)].flatMap((x) => x[1]!.split('<BR/>'));
+  return [...edges, ...boxes].filter((l) => l !== '').map((l) => l.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'));
 }
 
 describe('statechart diagrams', () => {
