@@ -181,10 +181,11 @@ export function renderStatechartsMd(): string {
       GENERATED_NOTE('machines/ssl-session.ts, machines/ssl.ts and machines/ssl-ctx.ts'),
       '',
       'The three statecharts of the model, drawn from the xstate machines that `toXStateMachine` builds from the definitions in `machines/` ' +
-        '(the same state nodes the simulator\'s table engine is compiled from). Each edge lists its transitions, one per line, in the order ' +
+        '(the same state nodes the simulator\'s table engine is compiled from). A state\'s box lists, below its name, the transitions it ' +
+        'handles without leaving it; an edge lists the transitions from one state to another. Each line is one transition, in the order ' +
         'they are tried: `EVENT [guard] / signals`. A guard names a function of the definition; the signals are what the machine tells the ' +
         'world (a `fault` of the kind in brackets, or an effect on another object such as `releaseSession`), in order. Context updates ' +
-        '(`addHolder`, `dropHolder`, …) are not drawn. `*` is any event the state has no row for. A state drawn with a double border has ' +
+        '(`addHolder`, `dropHolder`, …) are not drawn. `*` is any event the state has no row for. A state drawn with a thick border has ' +
         'no transition out. The architecture is described in the [README](../README.md#architecture).',
       '',
       ...MACHINES.flatMap((m) => [machineSection(m), '']),
