@@ -1,0 +1,80 @@
+/**
+ * `sslsim conform` end to end: example traces through the model and through
+ * real libssl 3.0.19 under ASan (the C harness, built on demand). Nothing is
+ * skipped: gcc and libssl-dev are installed here and in CI (scripts/ensure-libssl.sh).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileTrace } from '../../src/conform/compile.ts';
+import { conformText } from '../../src/conform/conform.ts';
+import { ensureHarness } from '../../src/conform/harness.ts';
+import { checkTrace } from '../../src/trace/check.ts';
+import { parseTrace } from '../../src/trace/parser.ts';
+
+const conform = (file: string) => conformText(readFileSync(file, 'utf8'), file).report;
+/** Source lines that make at least one call: the steps conform compares. */
+const stepsOf = (file: string) => new Set(compileTrace(checkTrace(parseTrace(readFileSync(file, 'utf8'), file))).calls.map((c) => c.line)).size;
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+
+const tmp = mkdtempSync(join(tmpdir(), 'conform-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('conform against real libssl', () => {
+  it('builds the harness when needed', () => {
+    expect(statSync(ensureHarness()).mode & 0o111).not.toBe(0);
+  });
+
+  for (const file of ['examples/vectors/v01-add-remove.trace', 'examples/vectors/v07-tls12-tickets.trace', 'examples/tls12-client-resumption.trace']) {
+    it(`${file}: every step agrees, and the run is deterministic`, () => {
+      const report = conform(file);
+      expect(report.difference).toBeNull();
+      expect(report).toMatchObject({ agree: true, outcome: null, compared: stepsOf(file), steps: stepsOf(file) });
+      expect(conform(file)).toEqual(report);
+    });
+  }
+
+  it('M2 double free: the model predicts what ASan reports, at the same step', () => {
+    const report = conform('examples/misuse/m02-double-free.trace');
+    expect(report.agree).toBe(true);
+    expect(report.outcome).toMatchObject({ diagnostic: { kind: 'double-free', line: 30 }, real: { outcome: 'double-free', line: 30 }, ok: true });
+  });
+
+  it('M3 use after free: ASan sees it only at the next free of the block, a later step (NOTES.md N4)', () => {
+    const report = conform('examples/misuse/m03-get-session-across-free.trace');
+    expect(report.agree).toBe(true);
+    expect(report.outcome).toMatchObject({ diagnostic: { kind: 'use-after-free', line: 28 }, real: { outcome: 'double-free', line: 31 }, ok: true });
+  });
+});
+
+describe('sslsim conform (CLI)', () => {
+  it('prints "agree: N steps compared" and exits 0', () => {
+    const r = cli('conform', 'examples/vectors/v01-add-remove.trace');
+    expect(r.stdout).toBe(`agree: ${stepsOf('examples/vectors/v01-add-remove.trace')} steps compared\n`);
+    expect(r.status).toBe(0);
+  });
+
+  it('exits 2 on bad input with file:line:col and prints nothing else', () => {
+    const bad = join(tmp, 'bad.trace');
+    writeFileSync(bad, 's = SSL_SESSION_new()\nn = i2d_SSL_SESSION(s, &der)\nadvance_time(n)\n');
+    const r = cli('conform', bad);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^${bad.replace(/[.\\/]/g, '\\$&')}:3:14: advance_time needs an amount known before the run`));
+  });
+
+  it('conform-all prints one line per trace, in name order', () => {
+    const dir = join(tmp, 'all');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.trace'), 'ctx = SSL_CTX_new(TLS_method())\nSSL_CTX_free(ctx)\n');
+    writeFileSync(join(dir, 'b.trace'), 'ctx = SSL_CTX_new(TLS_method())\nSSL_CTX_free(nope)\n');
+    const r = cli('conform-all', dir);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${join(dir, 'a.trace').replace(/[.\\/]/g, '\\$&')}: agree: 2 steps compared \\(\\d+ ms\\)$`));
+    expect(lines[1]).toMatch(/b\.trace:2:14: unknown handle nope/);
+    expect(r.status).toBe(2);
+  });
+});
