@@ -114,7 +114,8 @@ function sessionNames(result: RunResult): Map<string, string[]> {
  */
 function ledgerTimeline(trace: DocTrace, result: RunResult): string {
   const ct = checked(trace);
-  const statement = new Map(result.records.map((r) => [r.line, r.call]));
+  // The statement of each line (the end-of-trace record shares the last line number: it is not a statement).
+  const statement = new Map(result.records.filter((r) => r.call !== '(end of trace)').map((r) => [r.line, r.call]));
   const last = new Map<string, string>();
   const rows = new Map<string, string[][]>();
   ct.steps.forEach((step, i) => {
@@ -163,6 +164,20 @@ function anchor(title: string): string {
     .replace(/[^a-z0-9 _-]/g, '')
     .trim()
     .replace(/ /g, '-');
+}
+
+/**
+ * `recipe 03` / `recipes 01 and 07` in a trace's prose become links to those
+ * recipes of docs/recipes.md (the number is the trace's file-name prefix).
+ */
+function linkRecipes(root: string, text: string): string {
+  const recipes = recipeTraces(root);
+  const link = (nn: string): string => {
+    const i = recipes.findIndex((t) => t.path.startsWith(`${RECIPES_DIR}/${nn}-`));
+    if (i < 0) throw new Error(`no recipe ${nn} (${text})`);
+    return `[${i + 1}](recipes.md#${anchor(`${i + 1} ${recipes[i]!.title}`)})`;
+  };
+  return text.replace(/\brecipe (\d\d)\b/g, (_m, a: string) => `recipe ${link(a)}`).replace(/\brecipes (\d\d) and (\d\d)\b/g, (_m, a: string, b: string) => `recipes ${link(a)} and ${link(b)}`);
 }
 
 // ---- recipes -------------------------------------------------------------------
@@ -305,7 +320,7 @@ export function renderAntiPatterns(root: string): string {
       '',
       `*Pattern ${pattern}: ${PATTERNS[pattern]}.*`,
       '',
-      ...trace.paragraphs.flatMap((p) => [p, '']),
+      ...trace.paragraphs.flatMap((p) => [linkRecipes(root, p), '']),
       ...(bug ? [`Real bug: ${bug}`, ''] : []),
       traceBlock(trace),
       '',
@@ -315,11 +330,11 @@ export function renderAntiPatterns(root: string): string {
       '',
       '### Fix',
       '',
-      trace.fields.get('Fix') ?? '',
+      linkRecipes(root, trace.fields.get('Fix') ?? ''),
       '',
     );
   });
   out.push('## Patterns without a trace', '');
-  for (const [p, why] of Object.entries(NOT_EXPRESSED)) out.push(`- **${p}** (${PATTERNS[p]}): ${why}`);
+  for (const [p, why] of Object.entries(NOT_EXPRESSED)) out.push(`- **${p}** (${PATTERNS[p]}): ${linkRecipes(root, why)}`);
   return out.join('\n').trimEnd() + '\n';
 }
