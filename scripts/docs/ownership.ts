@@ -12,18 +12,18 @@ import type { World } from '../../src/world/world.ts';
 import { cell, code, GENERATED_NOTE, holderText, table } from './common.ts';
 
 const FAMILIES: readonly { readonly family: CallSpec['family']; readonly title: string }[] = [
-  { family: 'session', title: 'SSL_SESSION' },
-  { family: 'ssl', title: 'SSL' },
-  { family: 'ctx', title: 'SSL_CTX and its cache' },
-  { family: 'connection', title: 'Pseudo-calls: connections' },
+  { family: 'session', title: 'SSL_SESSION (spec §2)' },
+  { family: 'ssl', title: 'SSL (spec §3)' },
+  { family: 'ctx', title: 'SSL_CTX and its cache (spec §4, §5)' },
+  { family: 'connection', title: 'Pseudo-calls: connections (spec §6)' },
   { family: 'time', title: 'Pseudo-calls: time' },
-  { family: 'store', title: "Pseudo-calls: the application's external store" },
+  { family: 'store', title: "Pseudo-calls: the application's external store (spec §5)" },
 ];
 
 const POINTER: Readonly<Record<CallSpec['ownership'], string>> = {
   owned: '**owned**: one reference is the caller\'s to release',
   borrowed: 'borrowed: no reference; valid only while its owner keeps it',
-  none: '',
+  none: 'none: no pointer returned',
 };
 
 function callRows(family: CallSpec['family']): string[][] {
@@ -216,7 +216,7 @@ export function renderOwnership(): string {
     'For every call a trace can make (the catalogue of `src/trace/catalogue.ts`): what it returns and whether a returned pointer carries a ' +
       'reference for the caller. **owned** means the caller received a reference and must release it exactly once (`SSL_SESSION_free`, ' +
       '`SSL_free`, `SSL_CTX_free`); **borrowed** means it did not, and must neither release it nor keep it beyond the life of its owner ' +
-      '(misuse patterns P1 and P7, [anti-patterns.md](anti-patterns.md)). A blank cell: the call returns no pointer. Spec sections are those ' +
+      '(misuse patterns P1 and P7, [anti-patterns.md](anti-patterns.md)); **none**: the call returns no pointer. Spec sections are those ' +
       'of `openssl-3.0-session-semantics.md`.',
     '',
   ];
