@@ -36,6 +36,37 @@ describe('conform against real libssl', () => {
     });
   }
 
+  it('d2i_SSL_SESSION gets the real DER length (v:n), which the model cannot know', () => {
+    const file = join(tmp, 'der.trace');
+    writeFileSync(
+      file,
+      [
+        'cctx = SSL_CTX_new(TLS_client_method())',
+        'SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION)',
+        'sctx = SSL_CTX_new(TLS_server_method())',
+        'c1 = SSL_new(cctx)',
+        's1 = SSL_new(sctx)',
+        'expect connect(c1, s1) == 1',
+        'cs = SSL_get1_session(c1)',
+        'n = i2d_SSL_SESSION(cs, &der)',
+        'copy = d2i_SSL_SESSION(NULL, &der, n)',
+        'expect SSL_SESSION_get_time(copy) == SSL_SESSION_get_time(cs)',
+        'SSL_shutdown(c1)',
+        'SSL_shutdown(s1)',
+        'SSL_free(c1)',
+        'SSL_free(s1)',
+        'SSL_SESSION_free(copy)',
+        'SSL_SESSION_free(cs)',
+        'SSL_CTX_free(cctx)',
+        'SSL_CTX_free(sctx)',
+        '',
+      ].join('\n'),
+    );
+    const report = conform(file);
+    expect(report.difference).toBeNull();
+    expect(report).toMatchObject({ agree: true, compared: 18 });
+  });
+
   it('M2 double free: the model predicts what ASan reports, at the same step', () => {
     const report = conform('examples/misuse/m02-double-free.trace');
     expect(report.agree).toBe(true);
