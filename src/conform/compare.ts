@@ -114,8 +114,9 @@ function alignUnits(model: RunResult, compiled: CompiledTrace): Unit[] {
     let j = i;
     while (j < compiled.calls.length && compiled.calls[j]!.line === line) j++;
     // A line's own record comes before the end-of-trace record, which may carry the same (last) line number.
-    const recordIndex = model.records.findIndex((r, k) => k >= next && r.line === line && r.call !== END);
-    if (recordIndex < 0) throw new Error(`${model.file}:${line}: the model has no record for this line`);
+    let recordIndex = next;
+    while (recordIndex < model.records.length && !(model.records[recordIndex]!.line === line && model.records[recordIndex]!.call !== END)) recordIndex++;
+    if (recordIndex === model.records.length) throw new Error(`${model.file}:${line}: the model has no record for this line`);
     units.push({ line, calls: compiled.calls.slice(i, j), first: i, record: model.records[recordIndex]!, recordIndex });
     next = recordIndex + 1;
     i = j;
