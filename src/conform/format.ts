@@ -9,8 +9,7 @@ export function formatReport(r: ConformReport): string {
   const out: string[] = [];
   if (r.difference) {
     const d = r.difference;
-    const where = d.step > 0 ? `step ${d.step} of ${r.steps}` : 'end of trace';
-    out.push(`${r.file}:${d.line}: differ at ${where}: ${d.source}`);
+    out.push(d.step > 0 ? `${r.file}:${d.line}: differ at step ${d.step} of ${r.steps}: ${d.source}` : `${r.file}:${d.line}: differ at the end of the trace`);
     out.push(...table(d.diffs));
     out.push(`(${r.compared} steps agreed before it)`);
   } else if (r.outcome) {

@@ -211,3 +211,18 @@ describe('compareRuns', () => {
     expect(run([]).difference).toEqual({ line: 1, source: '(end of trace)', step: 0, diffs: [{ path: 'leaks', model: ['s1'], real: [] }] });
   });
 });
+
+describe('formatReport', () => {
+  it('shows a difference in the leaks at the end of the trace', () => {
+    const report = {
+      file: 't.trace',
+      compared: 3,
+      steps: 3,
+      difference: { line: 9, source: '(end of trace)', step: 0, diffs: [{ path: 'leaks', model: ['s2'], real: [] }] },
+      outcome: null,
+      agree: false,
+      notes: [],
+    };
+    expect(formatReport(report)).toBe(['t.trace:9: differ at the end of the trace', '  field  model   libssl', '  leaks  ["s2"]  []', '(3 steps agreed before it)', ''].join('\n'));
+  });
+});
