@@ -43,8 +43,8 @@ export function formatSummary(r: ConformReport, ms: number): string {
 
 function table(diffs: readonly FieldDiff[]): string[] {
   const rows = diffs.flatMap((d) => {
-    const m = lines(d.model);
-    const r = lines(d.real);
+    const m = lines(d.path, d.model);
+    const r = lines(d.path, d.real);
     return Array.from({ length: Math.max(m.length, r.length) }, (_, i) => [i === 0 ? d.path : '', m[i] ?? '', r[i] ?? ''] as const);
   });
   const all = [['field', 'model', 'libssl'] as const, ...rows];
@@ -53,8 +53,8 @@ function table(diffs: readonly FieldDiff[]): string[] {
   return all.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd());
 }
 
-/** A value as one or more table lines (an event list gets one line per event). */
-function lines(v: unknown): string[] {
-  if (Array.isArray(v) && v.every((e) => typeof e === 'string' && e.includes('('))) return v.length === 0 ? ['(none)'] : (v as string[]);
+/** A value as one or more table lines (the callback events get one line each). */
+function lines(path: string, v: unknown): string[] {
+  if (path === 'events' && Array.isArray(v)) return v.length === 0 ? ['(none)'] : v.map(String);
   return [typeof v === 'string' ? v : JSON.stringify(v)];
 }
