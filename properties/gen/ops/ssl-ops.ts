@@ -1,0 +1,104 @@
+/**
+ * SSL ops (spec §3): creation and references, shutdown, clear, the session
+ * getters and setters, SSL_copy_session_id, SSL_set_SSL_CTX, SSL_dup.
+ */
+import { pick } from '../app-model.ts';
+import { bytesArg, constants, intArg, NULL_ARG } from '../args.ts';
+import { clear, copySessionId, get0, get1, newSsl, setSession, shutdown, sslDup, sslFree, sslUpRef } from '../calls.ts';
+import { createCtx } from '../ensure.ts';
+import type { Op } from '../plan.ts';
+import type { Program } from '../program.ts';
+import { ioSsls, sslState, usableCtxs, usableSessions, usableSsls } from '../queries.ts';
+
+function sslAt(p: Program, a: number) {
+  return pick(usableSsls(p), a);
+}
+
+/** SSL_new on a usable context (a new one if there is none). */
+export function sslNewOp(p: Program, op: Op): void {
+  const ctx = pick(usableCtxs(p), op.a) ?? createCtx(p, op.b % 2 === 0 ? 'client' : 'server', op.c);
+  newSsl(p, ctx);
+}
+
+export function sslUpRefOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) sslUpRef(p, ssl);
+}
+
+/** Releases one reference; with `b` odd, a connected SSL first sends close_notify so its session stays resumable (§3). */
+export function sslFreeOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (!ssl) return;
+  if (op.b % 2 === 1 && !ssl.noIo && sslState(p, ssl) === 'connected') shutdown(p, ssl);
+  sslFree(p, ssl);
+}
+
+export function shutdownOp(p: Program, op: Op): void {
+  const ssl = pick(ioSsls(p), op.a);
+  if (ssl) shutdown(p, ssl);
+}
+
+const SHUTDOWN_FLAGS = [['SSL_SENT_SHUTDOWN'], ['SSL_RECEIVED_SHUTDOWN'], ['SSL_SENT_SHUTDOWN', 'SSL_RECEIVED_SHUTDOWN'], []] as const;
+
+/** SSL_set_shutdown: SENT prevents the bad-session rule like SSL_shutdown does; 0 brings it back (§3). */
+export function setShutdownOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) p.call('SSL_set_shutdown', [p.handle(ssl.names[0]!), constants(...SHUTDOWN_FLAGS[op.b % 4]!)]);
+}
+
+/** SSL_clear: the SSL can be reused for a new connection (a bad session is dropped first, §3). */
+export function clearOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) clear(p, ssl);
+}
+
+/** SSL_set_session with a usable session, or NULL (b past the last one). */
+export function setSessionOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (!ssl) return;
+  const sessions = usableSessions(p);
+  const session = sessions[op.b % (sessions.length + 1)];
+  setSession(p, ssl, session ?? null);
+}
+
+/** SSL_get_session / SSL_get0_session (borrowed) or SSL_get1_session (owned); get1 most often. */
+export function getSessionOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (!ssl) return;
+  if (op.b % 4 === 0) get0(p, ssl, 'SSL_get_session');
+  else if (op.b % 4 === 1) get0(p, ssl, 'SSL_get0_session');
+  else get1(p, ssl);
+}
+
+export function reusedOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) p.call('SSL_session_reused', [p.handle(ssl.names[0]!)]);
+}
+
+/** SSL_copy_session_id(to, from): to shares from's session (+1), after the bad-session rule on its own (§3). */
+export function copySessionIdOp(p: Program, op: Op): void {
+  const ssls = usableSsls(p);
+  const to = pick(ssls, op.a);
+  const from = pick(ssls, op.b);
+  if (to && from && to !== from) copySessionId(p, to, from);
+}
+
+/** SSL_set_SSL_CTX to another usable context, or NULL (back to session_ctx); the cache stays session_ctx's (R16). */
+export function setSslCtxOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (!ssl) return;
+  const ctxs = usableCtxs(p);
+  const ctx = ctxs[op.b % (ctxs.length + 1)];
+  p.call('SSL_set_SSL_CTX', [p.handle(ssl.names[0]!), ctx ? p.handle(ctx.name) : NULL_ARG]);
+}
+
+export function sslDupOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) sslDup(p, ssl);
+}
+
+export function sslSidCtxOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  const value = ['A', 'B', 'Z'][op.b % 3]!;
+  if (ssl) p.call('SSL_set_session_id_context', [p.handle(ssl.names[0]!), bytesArg(value), intArg(1)]);
+}

@@ -1,0 +1,97 @@
+/**
+ * The abstract plan fast-check generates and shrinks: a list of operation
+ * choices with small integer parameters. A plan means nothing by itself; the
+ * materializer (materialize.ts) walks it against the app model and the shadow
+ * world, turns each op into legal calls, and skips an op that does not apply
+ * (no SSL to free, no session to add…). So removing any op, or lowering any
+ * parameter, still gives a legal trace, which is what lets a counterexample
+ * shrink to a short readable one.
+ *
+ * Parameters `a`…`d` are indexes into whatever candidates exist at that point
+ * (taken modulo their number) or into a small table of values; 0 is always
+ * the simplest choice, so shrinking moves toward it.
+ */
+import fc from 'fast-check';
+
+/** Every kind of op, with its weight in random plans and the most calls it can emit. */
+export const OPS = {
+  // connections and time (spec §6, §7)
+  connect: { weight: 8, cost: 7 },
+  resume: { weight: 6, cost: 11 },
+  read: { weight: 2, cost: 1 },
+  advanceTime: { weight: 2, cost: 1 },
+  readClock: { weight: 1, cost: 1 },
+  // SSL_CTX (spec §4, §5)
+  ctxNew: { weight: 1, cost: 1 },
+  ctxMode: { weight: 3, cost: 1 },
+  ctxCacheSize: { weight: 2, cost: 1 },
+  ctxTimeout: { weight: 2, cost: 1 },
+  ctxSidCtx: { weight: 1, cost: 1 },
+  ctxOptions: { weight: 2, cost: 1 },
+  ctxTickets: { weight: 2, cost: 1 },
+  ctxProto: { weight: 3, cost: 1 },
+  ctxCallback: { weight: 4, cost: 1 },
+  ctxQuery: { weight: 1, cost: 1 },
+  ctxUpRef: { weight: 1, cost: 1 },
+  ctxFree: { weight: 1, cost: 1 },
+  ctxFlush: { weight: 2, cost: 1 },
+  ctxAdd: { weight: 3, cost: 1 },
+  ctxRemove: { weight: 2, cost: 1 },
+  storeFree: { weight: 1, cost: 1 },
+  // SSL (spec §3)
+  sslNew: { weight: 1, cost: 3 },
+  sslUpRef: { weight: 1, cost: 1 },
+  sslFree: { weight: 2, cost: 2 },
+  shutdown: { weight: 2, cost: 1 },
+  setShutdown: { weight: 1, cost: 1 },
+  clear: { weight: 2, cost: 1 },
+  setSession: { weight: 2, cost: 1 },
+  getSession: { weight: 5, cost: 1 },
+  reused: { weight: 1, cost: 1 },
+  copySessionId: { weight: 1, cost: 1 },
+  setSslCtx: { weight: 1, cost: 1 },
+  sslDup: { weight: 1, cost: 1 },
+  sslSidCtx: { weight: 1, cost: 1 },
+  // SSL_SESSION (spec §2)
+  sessionNew: { weight: 2, cost: 2 },
+  sessionDup: { weight: 1, cost: 1 },
+  sessionUpRef: { weight: 1, cost: 1 },
+  sessionFree: { weight: 2, cost: 1 },
+  i2d: { weight: 1, cost: 1 },
+  d2i: { weight: 1, cost: 1 },
+  setTime: { weight: 1, cost: 1 },
+  setTimeout: { weight: 2, cost: 1 },
+  setId: { weight: 1, cost: 1 },
+  setIdContext: { weight: 1, cost: 1 },
+  sessionQuery: { weight: 1, cost: 1 },
+} as const satisfies Record<string, { weight: number; cost: number }>;
+
+export type OpKind = keyof typeof OPS;
+
+export interface Op {
+  readonly kind: OpKind;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+}
+
+export type Plan = readonly Op[];
+
+const param = fc.nat(7);
+
+/** One op: its kind by weight (shrinking toward `connect`, the first), and four small parameters. */
+export const opArb: fc.Arbitrary<Op> = fc
+  .record({
+    kind: fc.oneof(...(Object.keys(OPS) as OpKind[]).map((kind) => ({ arbitrary: fc.constant(kind), weight: OPS[kind].weight }))),
+    a: param,
+    b: param,
+    c: param,
+    d: param,
+  })
+  .map((r): Op => r);
+
+/** A plan of up to `maxOps` ops, any length up to it (size 'max': fast-check's default would stop near 10). */
+export function planArb(maxOps: number): fc.Arbitrary<Plan> {
+  return fc.array(opArb, { maxLength: maxOps, size: 'max' });
+}
