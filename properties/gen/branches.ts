@@ -39,5 +39,9 @@ export function noteHandshake(p: Program, fn: string, client: string, server: st
   b.add(version);
   if (offer.session === null) return;
   b.add(c.hit ? `resumed-${version}` : `offer-refused-${version}`);
-  if (!c.hit) for (const r of offer.reasons) b.add(r);
+  if (c.hit) return;
+  for (const r of offer.reasons) b.add(r);
+  // Nothing on the client's side stood in the way: the server could not find or open it (another context's
+  // ticket keys or cache, an evicted or single-use entry, spec §6.5-§7).
+  if (offer.reasons.length === 0) b.add('offer:unknown-to-server');
 }

@@ -4,9 +4,9 @@
  * keeps short plans productive: one `connect` op is a whole connection.
  */
 import type { CtxRecord, SslRecord } from './app-model.ts';
-import { constants } from './args.ts';
+import { callbackArg, constants, intArg } from './args.ts';
 import { newCtx, newSsl } from './calls.ts';
-import type { Program } from './program.ts';
+import type { GenArg, Program } from './program.ts';
 import { freshSsls, usableCtxs } from './queries.ts';
 
 /** A usable context able to make SSLs for `role`: the `index`-th, or a new one. */
@@ -17,20 +17,54 @@ export function ctxFor(p: Program, role: 'client' | 'server', index: number, fla
 }
 
 /**
- * A new context for `role`. The flavour picks the method (the role's own, or
- * TLS_method for a context that can play both sides) and one first setting,
- * so new contexts start out varied: TLS 1.2 only, session-id caching on the
- * server, a caching client.
+ * A new context for `role`, in one of eight starting configurations, so that
+ * the interesting set-ups of spec §4-§6 come up in short traces: TLS 1.2
+ * only, session-id caching (SSL_OP_NO_TICKET), a caching client, TLS_method,
+ * an external cache (new_cb_store with get_cb_store_*), stateful TLS 1.3
+ * tickets with early data, a small cache with a remove callback.
  */
 export function createCtx(p: Program, role: 'client' | 'server', flavour: number): CtxRecord {
-  const ctx = newCtx(p, flavour % 4 === 3 ? 'any' : role);
-  switch (flavour % 4) {
+  const ctx = newCtx(p, flavour % 8 === 3 ? 'any' : role);
+  const h = () => p.handle(ctx.name);
+  const set = (fn: string, arg: GenArg) => p.call(fn, [h(), arg]);
+  const server = role === 'server';
+  switch (flavour % 8) {
     case 1:
-      p.call('SSL_CTX_set_max_proto_version', [p.handle(ctx.name), constants('TLS1_2_VERSION')]);
+      set('SSL_CTX_set_max_proto_version', constants('TLS1_2_VERSION'));
       break;
     case 2:
-      if (role === 'server') p.call('SSL_CTX_set_options', [p.handle(ctx.name), constants('SSL_OP_NO_TICKET')]);
-      else p.call('SSL_CTX_set_session_cache_mode', [p.handle(ctx.name), constants('SSL_SESS_CACHE_CLIENT')]);
+      if (server) set('SSL_CTX_set_options', constants('SSL_OP_NO_TICKET'));
+      else set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_CLIENT'));
+      break;
+    case 4: // an external cache beside the internal one (spec §5)
+      if (server) {
+        set('SSL_CTX_set_options', constants('SSL_OP_NO_TICKET'));
+        set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_SERVER', 'SSL_SESS_CACHE_NO_INTERNAL_LOOKUP'));
+        set('SSL_CTX_sess_set_get_cb', callbackArg('get_cb_store_copy'));
+      } else {
+        set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_CLIENT'));
+      }
+      set('SSL_CTX_sess_set_new_cb', callbackArg('new_cb_store'));
+      ctx.storeUsed = true;
+      break;
+    case 5: // TLS 1.3 stateful tickets, single use with early data (spec §6.6); a client that caches nothing internally
+      if (server) set('SSL_CTX_set_max_early_data', intArg(16384));
+      else set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_CLIENT', 'SSL_SESS_CACHE_NO_INTERNAL_STORE'));
+      break;
+    case 6: // a small cache that evicts, with a callback watching
+      set('SSL_CTX_sess_set_cache_size', intArg(2));
+      set('SSL_CTX_sess_set_remove_cb', callbackArg('remove_cb_log'));
+      if (!server) set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_CLIENT'));
+      break;
+    case 7: // an external cache only: the internal one neither looked up nor filled
+      if (server) {
+        set('SSL_CTX_set_options', constants('SSL_OP_NO_TICKET'));
+        set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_SERVER', 'SSL_SESS_CACHE_NO_INTERNAL'));
+        set('SSL_CTX_sess_set_new_cb', callbackArg('new_cb_store'));
+        set('SSL_CTX_sess_set_get_cb', callbackArg('get_cb_store_transfer'));
+        set('SSL_CTX_sess_set_remove_cb', callbackArg('remove_cb_evict_store'));
+        ctx.storeUsed = true;
+      }
       break;
     default:
       break;
@@ -45,5 +79,3 @@ export function freshSslFor(p: Program, role: 'client' | 'server', index: number
   return candidates[i] ?? newSsl(p, ctxFor(p, role, index + flavour, flavour));
 }
 
-/** Most calls `freshSslFor` may emit: a context with one setting, and the SSL. */
-export const FRESH_SSL_COST = 3;

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { OP_IMPLS } from './ops/index.ts';
-import { OPS, type Plan } from './plan.ts';
-import { Program, type StepHook } from './program.ts';
+import type { Plan } from './plan.ts';
+import { OutOfBudget, Program, type StepHook } from './program.ts';
 import { teardown } from './teardown.ts';
 
 /** The default bound on the random part of a trace (the teardown comes on top). */
@@ -30,11 +30,15 @@ export interface GeneratedTrace {
   readonly calls: number;
 }
 
-/** Runs the ops of `plan` that apply, within the call budget. */
+/** Runs the ops of `plan` that apply until the program holds `maxCalls` calls (the last op may stop half-way). */
 export function runPlan(p: Program, plan: Plan, maxCalls: number): void {
-  for (const op of plan) {
-    if (p.calls + OPS[op.kind].cost > maxCalls) continue;
-    OP_IMPLS[op.kind](p, op);
+  p.limit = maxCalls;
+  try {
+    for (const op of plan) OP_IMPLS[op.kind](p, op);
+  } catch (e) {
+    if (!(e instanceof OutOfBudget)) throw e;
+  } finally {
+    p.limit = null;
   }
 }
 

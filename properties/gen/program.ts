@@ -42,6 +42,11 @@ interface Binding {
   readonly line: number;
 }
 
+/** Thrown by `Program.call` when the call budget is spent; the op being run stops there. */
+export class OutOfBudget extends Error {
+  override readonly name = 'OutOfBudget';
+}
+
 export class Program {
   readonly world = new World();
   readonly lines: string[] = [];
@@ -51,6 +56,13 @@ export class Program {
   readonly app: AppModel = emptyAppModel();
   /** Calls emitted so far. */
   calls = 0;
+  /**
+   * Most calls the program may hold, or null for no bound. A call past it
+   * throws OutOfBudget before anything is emitted; every call already emitted
+   * was legal on its own (the app model is updated call by call), so an op cut
+   * short leaves a legal trace that the teardown completes.
+   */
+  limit: number | null = null;
 
   private readonly bindings = new Map<string, Binding>();
   private readonly counters = new Map<string, number>();
@@ -88,6 +100,7 @@ export class Program {
   call(fn: string, args: readonly GenArg[], assign: string | null = null): Ret {
     const handler = API.get(fn);
     if (!handler) throw new Error(`generator bug: no handler for ${fn}`);
+    if (this.limit !== null && this.calls >= this.limit) throw new OutOfBudget();
     const line = this.nextLine;
     const text = `${assign === null ? '' : `${assign} = `}${fn}(${args.map((a) => a.text).join(', ')})`;
     this.lines.push(text);

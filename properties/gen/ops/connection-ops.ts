@@ -2,11 +2,12 @@
  * Connections and the clock: `connect` / `handshake` on fresh SSLs, a
  * resumption attempt with a kept session, `read`, `advance_time`, `time(NULL)`.
  */
+import { isResumable } from '../../../machines/ssl-session.ts';
 import type { CtxRecord, SessionRecord } from '../app-model.ts';
 import { pick } from '../app-model.ts';
 import { bytesArg, constants, intArg } from '../args.ts';
 import { noteHandshake, readOffer } from '../branches.ts';
-import { newSsl, setSession } from '../calls.ts';
+import { get1, newSsl, setSession } from '../calls.ts';
 import { ctxFor, freshSslFor } from '../ensure.ts';
 import type { Op } from '../plan.ts';
 import type { Program } from '../program.ts';
@@ -21,11 +22,16 @@ export function runConnection(p: Program, fn: 'connect' | 'handshake', client: s
   return value;
 }
 
-/** a, b: which fresh client and server (or new ones); c: how new contexts start; d: 6-7 means `handshake`. */
+/**
+ * a, b: which fresh client and server (or new ones); c: how new contexts
+ * start; d: 6-7 means `handshake` (tickets unread), and 2-5 keeps the
+ * client's session with SSL_get1_session afterwards, to resume later.
+ */
 export function connectOp(p: Program, op: Op): void {
   const client = freshSslFor(p, 'client', op.a, op.c, null);
-  const server = freshSslFor(p, 'server', op.b, op.c + 1, client);
-  runConnection(p, op.d >= 6 ? 'handshake' : 'connect', client.names[0]!, server.names[0]!);
+  const server = freshSslFor(p, 'server', op.b, op.c + op.d, client);
+  const ret = runConnection(p, op.d >= 6 ? 'handshake' : 'connect', client.names[0]!, server.names[0]!);
+  if (ret === 1 && op.d >= 2 && op.d <= 5) get1(p, client);
 }
 
 /** The context with this id if the application can still use it, else a chosen (or new) one for the role. */
@@ -41,7 +47,10 @@ function ctxById(p: Program, id: string | null, role: 'client' | 'server', index
  * context (5), or the client no longer allows the session's version (6).
  */
 export function resumeOp(p: Program, op: Op): void {
-  const session: SessionRecord | undefined = pick(usableSessions(p), op.a);
+  // Without a failure cause, prefer sessions that can resume at all (taken after the tickets, not SSL_SESSION_new).
+  const usable = usableSessions(p);
+  const resumable = usable.filter((s) => isResumable(p.world.session(s.id)));
+  const session: SessionRecord | undefined = pick(op.c < 4 && resumable.length > 0 ? resumable : usable, op.a);
   if (!session) return;
   const s = p.world.session(session.id);
   const clientCtx = ctxById(p, session.origin?.clientCtx ?? null, 'client', op.b);
