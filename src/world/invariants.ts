@@ -4,9 +4,7 @@
  *
  * What must hold after every call of a legal program (spec §1.2-§1.5, §4):
  * - `refcount-is-ledger`: a live object's count equals the number of holders
- *   in its ledger (machines/refcount.ts). A bad free (P1, P2) breaks this on
- *   purpose: the count drops and the ledger cannot, so this one is only
- *   checked until the first error diagnostic (see `CheckOptions.ledger`).
+ *   in its ledger (machines/refcount.ts).
  * - `freed-iff-zero`: an object is destroyed exactly when its count is 0; no
  *   context is left half-destroyed between calls.
  * - `holders-are-real`: every ledger entry is a pointer that exists: `ssl:X`
@@ -27,9 +25,13 @@
  *   consequence"; a shrunk size is applied only by the next add, and an
  *   empty-id tail stops the eviction loop (§4), so a cache may stay above.
  *
- * Each holds from the first call on in the model as written; after undefined
- * behaviour (a dangling entry, a double free, a cross-context add) nothing is
- * promised.
+ * A misused program breaks some of these by design. An error diagnostic
+ * (a bad free, a callback breaking its contract) makes the count and the
+ * ledger disagree, or destroys an object some pointer still names: from then
+ * on the first three (the ledger invariants) no longer hold, and
+ * `CheckOptions.ledger: false` leaves them out. After undefined behaviour (a
+ * dangling entry, a double free, a use after free, a cross-context add)
+ * nothing is promised.
  */
 import type { CtxContext } from '../../machines/ssl-ctx.ts';
 import { cacheKey, calcTimeout } from '../../machines/ssl-session.ts';
@@ -54,19 +56,17 @@ export interface Violation {
 }
 
 export interface CheckOptions {
-  /** Check `refcount-is-ledger` (default true; turn it off after a bad free, which breaks it by design). */
+  /**
+   * Check the ledger invariants `refcount-is-ledger`, `holders-are-real` and
+   * `pointers-are-held` (default true); turn them off after an error diagnostic.
+   */
   readonly ledger?: boolean;
 }
 
 /** Every invariant but `capacity`, which needs the state before the step. */
 export function checkWorld(world: World, options: CheckOptions = {}): Violation[] {
-  return [
-    ...(options.ledger === false ? [] : refcountIsLedger(world)),
-    ...freedIffZero(world),
-    ...holdersAreReal(world),
-    ...pointersAreHeld(world),
-    ...cacheStructure(world),
-  ];
+  const ledger = options.ledger === false ? [] : [...refcountIsLedger(world), ...holdersAreReal(world), ...pointersAreHeld(world)];
+  return [...ledger, ...freedIffZero(world), ...cacheStructure(world)];
 }
 
 type Kind = 'session' | 'ssl' | 'ctx';
