@@ -7,12 +7,14 @@
  * pointer, a use or a second free after the last release, a borrowed pointer
  * used after its SSL let go, a session destroyed while cached, a session
  * added to a second context's cache, a callback breaking its contract, a
- * missing free, and the three legal surprises). Replayed by the runner:
+ * missing free, and the three legal surprises); the program then goes on as
+ * if nothing had happened (the rest of its plan and the teardown), as a
+ * buggy application does. Replayed by the runner:
  * - the model reports that kind at the line the spec says (for a leak, the
  *   line that acquired the reference never released);
  * - nothing is reported as an error before the misuse: the prefix is legal;
- * - a leak is the only error of its trace, and a warning's trace (which goes
- *   on to a full teardown) has no error at all.
+ * - a leak is the only error of its trace, and a warning's trace (legal from
+ *   end to end) has no error at all.
  *
  * A failure prints the kind, the expected line and the shrunk trace; FC_SEED
  * replays it (properties/seed.setup.ts).

@@ -175,3 +175,13 @@ export function clear(p: Program, ssl: SslRecord): void {
 function markNoIo(p: Program, ssl: SslRecord): void {
   if (p.world.stateOf('ssl', ssl.id) !== 'before') ssl.noIo = true;
 }
+
+/**
+ * SSL_CTX_sess_set_new_cb with a correct behaviour. new_cb_store makes the
+ * store own sessions, so the teardown must call store_free_all: noted with
+ * the call itself, so a budget cut right after it cannot lose it.
+ */
+export function setNewCb(p: Program, ctx: CtxRecord, behaviour: 'new_cb_store' | 'new_cb_ignore'): void {
+  p.call('SSL_CTX_sess_set_new_cb', [p.handle(ctx.name), { text: behaviour, arg: { kind: 'name', name: behaviour } }]);
+  if (behaviour === 'new_cb_store') ctx.storeUsed = true;
+}

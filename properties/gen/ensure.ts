@@ -5,7 +5,7 @@
  */
 import type { CtxRecord, SslRecord } from './app-model.ts';
 import { callbackArg, constants, intArg } from './args.ts';
-import { newCtx, newSsl } from './calls.ts';
+import { newCtx, newSsl, setNewCb } from './calls.ts';
 import type { GenArg, Program } from './program.ts';
 import { freshSsls, usableCtxs } from './queries.ts';
 
@@ -44,8 +44,7 @@ export function createCtx(p: Program, role: 'client' | 'server', flavour: number
       } else {
         set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_CLIENT'));
       }
-      set('SSL_CTX_sess_set_new_cb', callbackArg('new_cb_store'));
-      ctx.storeUsed = true;
+      setNewCb(p, ctx, 'new_cb_store');
       break;
     case 5: // TLS 1.3 stateful tickets, single use with early data (spec §6.6); a client that caches nothing internally
       if (server) set('SSL_CTX_set_max_early_data', intArg(16384));
@@ -60,10 +59,9 @@ export function createCtx(p: Program, role: 'client' | 'server', flavour: number
       if (server) {
         set('SSL_CTX_set_options', constants('SSL_OP_NO_TICKET'));
         set('SSL_CTX_set_session_cache_mode', constants('SSL_SESS_CACHE_SERVER', 'SSL_SESS_CACHE_NO_INTERNAL'));
-        set('SSL_CTX_sess_set_new_cb', callbackArg('new_cb_store'));
+        setNewCb(p, ctx, 'new_cb_store');
         set('SSL_CTX_sess_set_get_cb', callbackArg('get_cb_store_transfer'));
         set('SSL_CTX_sess_set_remove_cb', callbackArg('remove_cb_evict_store'));
-        ctx.storeUsed = true;
       }
       break;
     default:

@@ -46,6 +46,10 @@ export function freshSsls(p: Program, role: 'client' | 'server', except: SslReco
  * alive and still holds that very session (spec §3 SSL_get_session, R3).
  */
 export function sessionUsable(p: Program, s: SessionRecord): boolean {
+  // TODO(FINDINGS F3): after a misuse the model may have destroyed what a variable names; passing it on
+  // (SSL_CTX_add_session of a destroyed session) makes the model's flush loop forever. A legal program never
+  // gets here: its variables name live objects.
+  if (p.world.isFreed('session', s.id)) return false;
   if (s.owned) return s.refs > 0;
   const from = p.app.ssls.find((r) => r.id === s.borrowedFrom);
   return from !== undefined && from.appRefs > 0 && p.world.ssl(from.id).session === s.id;

@@ -3,10 +3,13 @@
  * applies (made applicable with legal calls when the prefix has nothing
  * suitable), returning the line where the model must report it.
  *
- * After an error the trace stops (the model promises nothing about what
- * follows undefined behaviour, and a bad free makes every later release
- * ambiguous); after a warning, which is legal, the generated teardown
- * follows; the leak is the teardown with one release left out.
+ * Then the program goes on as if nothing had happened, as a buggy
+ * application does: the rest of the plan, and the generated teardown. That is
+ * how the delayed failures of spec §10 appear (a dangling entry met by a
+ * later flush, a store pointer served after its session died), and it runs
+ * the model through the states between a misuse and the undefined behaviour
+ * it leads to. (`continue: false` stops right after the misuse.) The leak is
+ * the teardown with one release left out, so it comes after the whole plan.
  */
 import fc from 'fast-check';
 import type { DiagnosticKind } from '../../../src/world/diagnostics.ts';
@@ -30,20 +33,21 @@ export interface MisuseTrace extends GeneratedTrace {
   readonly from: number;
 }
 
+
 type Recipe = (p: Program, q: number, r: number) => Injection;
 
-const RECIPES: Readonly<Record<DiagnosticKind, { readonly inject: Recipe; readonly then: 'stop' | 'teardown' | 'done' }>> = {
-  'bad-free': { inject: badFree, then: 'stop' },
-  'use-after-free': { inject: useAfterFree, then: 'stop' },
-  'double-free': { inject: doubleFree, then: 'stop' },
-  'stale-borrow': { inject: staleBorrow, then: 'stop' },
-  'dangling-cache-entry': { inject: danglingCacheEntry, then: 'stop' },
-  'cross-context': { inject: crossContext, then: 'stop' },
-  'callback-contract': { inject: callbackContract, then: 'stop' },
-  leak: { inject: leak, then: 'done' },
-  'not-resumable': { inject: notResumable, then: 'teardown' },
-  'early-session': { inject: earlySession, then: 'teardown' },
-  capacity: { inject: capacity, then: 'teardown' },
+const RECIPES: Readonly<Record<DiagnosticKind, Recipe>> = {
+  'bad-free': badFree,
+  'use-after-free': useAfterFree,
+  'double-free': doubleFree,
+  'stale-borrow': staleBorrow,
+  'dangling-cache-entry': danglingCacheEntry,
+  'cross-context': crossContext,
+  'callback-contract': callbackContract,
+  leak,
+  'not-resumable': notResumable,
+  'early-session': earlySession,
+  capacity,
 };
 
 /** Calls kept free for the injection: a recipe that finds nothing suitable builds it (at most ~12 calls). */
@@ -58,19 +62,30 @@ export interface MisusePlan {
 }
 
 export interface MisuseOptions {
+  /** Most calls of the random part, prefix and rest of the plan together (default 40); injection and teardown come on top. */
   readonly maxCalls?: number;
   readonly hook?: StepHook;
+  /** Go on after the misuse with the rest of the plan and the teardown (default true). */
+  readonly continue?: boolean;
 }
 
 export function materializeMisuse(kind: DiagnosticKind, m: MisusePlan, options: MisuseOptions = {}): MisuseTrace {
+  const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
+  const goOn = options.continue ?? true;
   const p = new Program(options.hook ?? null);
-  const prefix = m.plan.slice(0, m.at % (m.plan.length + 1));
-  runPlan(p, prefix, Math.max(0, (options.maxCalls ?? DEFAULT_MAX_CALLS) - RESERVE));
-  const body = p.calls;
-  const recipe = RECIPES[kind];
-  const { from, line } = recipe.inject(p, m.q, m.r);
-  if (recipe.then === 'teardown') teardown(p);
-  return { ...traceOf(p, m.plan, body), kind, line, from };
+  const cut = kind === 'leak' ? m.plan.length : m.at % (m.plan.length + 1);
+  runPlan(p, m.plan.slice(0, cut), Math.max(0, maxCalls - RESERVE));
+  const prefixCalls = p.calls;
+  const { from, line } = RECIPES[kind](p, m.q, m.r);
+  const injectionCalls = p.calls - prefixCalls;
+  if (goOn && kind !== 'leak') {
+    // The random part, prefix and rest of the plan, keeps its budget of maxCalls; the injection comes on top.
+    runPlan(p, m.plan.slice(cut), maxCalls + injectionCalls);
+  }
+  const body = p.calls - injectionCalls;
+  if (goOn && kind !== 'leak') teardown(p);
+  const trace = traceOf(p, m.plan, body);
+  return { ...trace, kind, line, from, [fc.toStringMethod]: () => `${kind} at line ${line}\n${trace.text}` } as MisuseTrace;
 }
 
 export function misusePlan(options: { readonly maxCalls?: number } = {}): fc.Arbitrary<MisusePlan> {

@@ -20,7 +20,7 @@ function unambiguous(p: Program, r: Release): boolean {
   // Another variable on the same object that was up-ref'd releases its references by the latest line first,
   // which could be this variable's: keep the bookkeeping of the ledger out of the prediction.
   const mine = ownedSessions(p).find((s) => s.name === r.name)!;
-  return ownedSessions(p).every((s) => s.id !== mine.id || s.acquisitions === s.refs);
+  return ownedSessions(p).every((s) => s.id !== mine.id || s.acquisitions === 1);
 }
 
 export function leak(p: Program, q: number): Injection {

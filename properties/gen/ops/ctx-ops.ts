@@ -4,7 +4,7 @@
  */
 import { pick } from '../app-model.ts';
 import { bytesArg, callbackArg, constants, intArg, timeArg } from '../args.ts';
-import { ctxFree, ctxUpRef, newCtx, storeFreeAll } from '../calls.ts';
+import { ctxFree, ctxUpRef, newCtx, setNewCb, storeFreeAll } from '../calls.ts';
 import type { Op } from '../plan.ts';
 import type { Program } from '../program.ts';
 import { addableTo, usableCtxs, usableSessions } from '../queries.ts';
@@ -105,8 +105,8 @@ export function ctxCallbackOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (!ctx) return;
   const [fn, behaviour] = CALLBACKS[(op.b + op.c) % CALLBACKS.length]!;
-  p.call(fn, [p.handle(ctx.name), callbackArg(behaviour)]);
-  if (behaviour === 'new_cb_store') ctx.storeUsed = true;
+  if (behaviour === 'new_cb_store' || behaviour === 'new_cb_ignore') setNewCb(p, ctx, behaviour);
+  else p.call(fn, [p.handle(ctx.name), callbackArg(behaviour)]);
 }
 
 const QUERIES = ['SSL_CTX_sess_number', 'SSL_CTX_sess_get_cache_size', 'SSL_CTX_get_session_cache_mode', 'SSL_CTX_get_timeout'] as const;
