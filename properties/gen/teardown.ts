@@ -1,9 +1,9 @@
 /**
  * The generated teardown: release everything the application still owns, in
- * an order a careful program uses. SSLs first (each connected one sends
- * close_notify first, so its session stays resumable, spec §3), then the
- * external stores new_cb_store filled (spec §5), then the sessions, then the
- * contexts (whose SSL_CTX_free flushes their caches, spec §4).
+ * an order a careful program uses. Every connected SSL sends close_notify
+ * (so its session stays resumable, spec §3); then the SSLs are freed, then
+ * the external stores new_cb_store filled are emptied (spec §5), then the
+ * sessions, then the contexts (whose SSL_CTX_free flushes their caches, §4).
  *
  * The teardown is a list of releases so the leak injection can leave exactly
  * one out.
@@ -26,22 +26,24 @@ export interface Release {
   readonly run: () => void;
 }
 
+/**
+ * Every connected SSL says goodbye first (SSL_shutdown sends close_notify, so
+ * its session stays resumable, spec §3), before any SSL is freed: a peer freed
+ * first would leave the other side writing to a dead connection.
+ */
+function shutdownAll(p: Program): void {
+  for (const ssl of usableSsls(p)) {
+    if (sslState(p, ssl) !== 'connected') continue;
+    // TODO(FINDINGS F2): an SSL whose I/O the generator avoids is marked shut down instead.
+    if (ssl.noIo) p.call('SSL_set_shutdown', [p.handle(ssl.names[0]!), constants('SSL_SENT_SHUTDOWN')]);
+    else shutdown(p, ssl);
+  }
+}
+
 function sslReleases(p: Program, ssl: SslRecord): Release[] {
   const name = ssl.names[0]!;
   const only = ssl.acquisitions === 1 && ssl.appRefs === 1 ? p.lineOf(name) : null;
-  return Array.from({ length: ssl.appRefs }, (_, i) => ({
-    call: 'SSL_free' as const,
-    name,
-    acquiredLine: only,
-    run: () => {
-      if (i === 0 && sslState(p, ssl) === 'connected') {
-        // TODO(FINDINGS F2): an SSL whose I/O the generator avoids is marked shut down instead.
-        if (ssl.noIo) p.call('SSL_set_shutdown', [p.handle(name), constants('SSL_SENT_SHUTDOWN')]);
-        else shutdown(p, ssl);
-      }
-      sslFree(p, ssl);
-    },
-  }));
+  return Array.from({ length: ssl.appRefs }, () => ({ call: 'SSL_free' as const, name, acquiredLine: only, run: () => sslFree(p, ssl) }));
 }
 
 function sessionReleases(p: Program, s: SessionRecord): Release[] {
@@ -65,14 +67,11 @@ export function planTeardown(p: Program): Release[] {
   ];
 }
 
-/** Runs the teardown, leaving out the release at index `omit` (for the leak injection) if given. */
+/** Runs the teardown (shutdowns, then the releases), leaving out the release at index `omit` (for the leak injection) if given. */
 export function teardown(p: Program, omit: number | null = null): void {
-  planTeardown(p).forEach((r, i) => {
+  const releases = planTeardown(p);
+  shutdownAll(p);
+  releases.forEach((r, i) => {
     if (i !== omit) r.run();
   });
-}
-
-/** Most calls the teardown of `p` can emit (a shutdown and a free per SSL reference, one per other release). */
-export function teardownCost(p: Program): number {
-  return planTeardown(p).length + usableSsls(p).length;
 }
