@@ -67,9 +67,16 @@ export function resumeOp(p: Program, op: Op): void {
   runConnection(p, op.d >= 6 ? 'handshake' : 'connect', client.names[0]!, server.names[0]!);
 }
 
-/** `read(ssl)`: processes pending TLS 1.3 tickets and a pending close_notify (spec §6.3). */
+/**
+ * `read(ssl)`: processes pending TLS 1.3 tickets and a pending close_notify
+ * (spec §6.3), on an SSL that has a connection (past `before`): the trace
+ * language's `read` is "SSL_read on a connection" (FINDINGS F9).
+ */
 export function readOp(p: Program, op: Op): void {
-  const ssl = pick(ioSsls(p), op.a);
+  const ssl = pick(
+    ioSsls(p).filter((s) => p.world.stateOf('ssl', s.id) !== 'before'),
+    op.a,
+  );
   if (!ssl) return;
   const ret = p.call('read', [p.handle(ssl.names[0]!)]);
   if (ret.kind === 'int' && ret.value > 0) p.branches.add('tickets-read-later');
