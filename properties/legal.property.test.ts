@@ -24,7 +24,7 @@ import { CATALOGUE } from '../src/trace/catalogue.ts';
 import { coverage, formatCoverage } from './gen/coverage.ts';
 import { legalPlan, legalTrace } from './gen/legal.ts';
 import { materialize } from './gen/materialize.ts';
-import { Program } from './gen/program.ts';
+import type { World } from '../src/world/world.ts';
 
 const RUNS = 1000;
 
@@ -37,15 +37,15 @@ describe('(a) random legal programs', () => {
   it('report no error, free everything, and replay as generated', () => {
     fc.assert(
       fc.property(legalPlan(), (plan) => {
-        let shadow: Program['world'] | null = null;
-        const trace = materialize(plan, { hook: (s) => (shadow = s.world) });
+        const shadow: { world: World | null } = { world: null };
+        const trace = materialize(plan, { hook: (s) => (shadow.world = s.world) });
         const result = runText(trace.text, 'legal.trace');
         const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.line}: ${d.kind}: ${d.message}`);
         expect(errors).toEqual([]);
         const end = result.records.at(-1)!.state;
         const alive = [...Object.entries(end.sessions), ...Object.entries(end.ssl), ...Object.entries(end.ctx)].filter(([, o]) => !o.freed).map(([id]) => id);
         expect(alive).toEqual([]);
-        if (shadow !== null) expect(objects(end)).toEqual(objects(observeState(shadow, new Map())));
+        if (shadow.world !== null) expect(objects(end)).toEqual(objects(observeState(shadow.world, new Map())));
       }),
       { numRuns: RUNS },
     );

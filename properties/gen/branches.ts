@@ -27,7 +27,7 @@ export function readOffer(p: Program, client: string, server: string): Offer {
   return { session: c.session, reasons };
 }
 
-export function noteHandshake(p: Program, fn: string, client: string, server: string, offer: Offer, ret: number): void {
+export function noteHandshake(p: Program, fn: string, client: string, offer: Offer, ret: number): void {
   const b = p.branches;
   b.add(fn === 'connect' ? 'connect' : 'handshake-then-read');
   if (ret !== 1) {

@@ -18,7 +18,7 @@ export function runConnection(p: Program, fn: 'connect' | 'handshake', client: s
   const offer = readOffer(p, client, server);
   const ret = p.call(fn, [p.handle(client), p.handle(server)]);
   const value = ret.kind === 'int' ? ret.value : -1;
-  noteHandshake(p, fn, client, server, offer, value);
+  noteHandshake(p, fn, client, offer, value);
   return value;
 }
 
