@@ -29,6 +29,12 @@ import type { StepHook } from './gen/program.ts';
 
 const RUNS = 1000;
 
+/** Plans that print as their trace in a counterexample (a plan's JSON says little). */
+const legalPlans = legalPlan().map((plan) => ({ plan, [fc.toStringMethod]: () => `\n${materialize(plan).text}` }));
+const misusePlans = fc
+  .tuple(fc.constantFrom(...MISUSE_KINDS), misusePlan())
+  .map(([kind, m]) => ({ kind, m, [fc.toStringMethod]: () => String(materializeMisuse(kind, m)) }));
+
 interface Watch {
   readonly hook: StepHook;
   /** The first step with a violation, as `line N: text: violations`, or null. */
@@ -57,7 +63,7 @@ function watch(): Watch {
 describe('(b) invariants after every step', () => {
   it('of random legal programs, teardown included', () => {
     fc.assert(
-      fc.property(legalPlan(), (plan) => {
+      fc.property(legalPlans, ({ plan }) => {
         const w = watch();
         const trace = materialize(plan, { hook: w.hook });
         expect(w.failure(), trace.text).toBeNull();
@@ -71,7 +77,7 @@ describe('(b) invariants after every step', () => {
 
   it('of programs with one injected misuse, up to the first undefined behaviour', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...MISUSE_KINDS), misusePlan(), (kind, m) => {
+      fc.property(misusePlans, ({ kind, m }) => {
         const w = watch();
         const trace = materializeMisuse(kind, m, { hook: w.hook });
         expect(w.failure(), `${kind} at line ${trace.line}\n${trace.text}`).toBeNull();
