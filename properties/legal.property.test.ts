@@ -79,7 +79,7 @@ describe('the generator', () => {
     ]);
   });
 
-  it('goes through both versions, resumption and its failures, callbacks, eviction, expiry and the three warnings', () => {
+  it('goes through both versions, resumption and its failures, callbacks, eviction, expiry, SSL reuse, SSL_dup, i2d/d2i and the three warnings', () => {
     const wanted = [
       'tls1.2',
       'tls1.3',
@@ -98,6 +98,10 @@ describe('the generator', () => {
       'stat:cache_full',
       'stat:timeout',
       'stat:cb_hit',
+      'ssl-reused-after-clear',
+      'ssl-dup:same-ssl',
+      'ssl-dup:new-ssl',
+      'i2d-d2i-round-trip',
     ];
     expect(wanted.filter((b) => !report.branches.has(b))).toEqual([]);
     expect([...report.diagnostics.keys()].sort()).toEqual(['capacity', 'early-session', 'not-resumable']);

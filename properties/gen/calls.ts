@@ -55,6 +55,7 @@ export function sslDup(p: Program, ssl: SslRecord): SslRecord {
   const name = p.fresh('dup');
   const ret = p.call('SSL_dup', [p.handle(ssl.names[0]!)], name);
   const id = ret.kind === 'object' ? ret.id : null;
+  p.branches.add(id === ssl.id ? 'ssl-dup:same-ssl' : 'ssl-dup:new-ssl');
   if (id === ssl.id) {
     ssl.names.push(name);
     ssl.appRefs++;
@@ -145,6 +146,7 @@ export function d2i(p: Program, der: DerRecord): SessionRecord | null {
     name,
   );
   if (ret.kind !== 'object' || ret.id === null) return null;
+  p.branches.add('i2d-d2i-round-trip');
   return ownedSession(p, name, ret.id, null);
 }
 

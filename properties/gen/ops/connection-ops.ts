@@ -16,6 +16,8 @@ import { ioSsls, usableCtxs, usableSessions } from '../queries.ts';
 /** Runs `connect` (or `handshake`, leaving TLS 1.3 tickets unread) between two fresh SSLs and notes its branches. */
 export function runConnection(p: Program, fn: 'connect' | 'handshake', client: string, server: string): number {
   const offer = readOffer(p, client, server);
+  // An SSL that already played a role was SSL_clear'ed after an earlier connection: reuse (spec §3 SSL_clear).
+  if (p.world.ssl(client).role !== null || p.world.ssl(server).role !== null) p.branches.add('ssl-reused-after-clear');
   const ret = p.call(fn, [p.handle(client), p.handle(server)]);
   const value = ret.kind === 'int' ? ret.value : -1;
   noteHandshake(p, fn, client, offer, value);

@@ -46,9 +46,14 @@ export function sessionFreeOp(p: Program, op: Op): void {
   if (s) sessionFree(p, s);
 }
 
+/** i2d, usually of a session from a handshake (a bare SSL_SESSION_new encodes to 0) and then straight back with d2i. */
 export function i2dOp(p: Program, op: Op): void {
-  const s = sessionAt(p, op.b);
-  if (s) i2d(p, s);
+  const usable = usableSessions(p);
+  const encodable = usable.filter((s) => p.world.session(s.id).cipher);
+  const s = pick(op.c % 4 !== 3 && encodable.length > 0 ? encodable : usable, op.b);
+  if (!s) return;
+  const der = i2d(p, s);
+  if (op.c % 2 === 0) d2i(p, der);
 }
 
 export function d2iOp(p: Program, op: Op): void {

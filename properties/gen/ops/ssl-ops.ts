@@ -92,8 +92,10 @@ export function setSslCtxOp(p: Program, op: Op): void {
   p.call('SSL_set_SSL_CTX', [p.handle(ssl.names[0]!), ctx ? p.handle(ctx.name) : NULL_ARG]);
 }
 
+/** SSL_dup: b even prefers an SSL before its first handshake (a new SSL), else any (after one: the same SSL, +1). */
 export function sslDupOp(p: Program, op: Op): void {
-  const ssl = sslAt(p, op.a);
+  const fresh = usableSsls(p).filter((s) => sslState(p, s) === 'before');
+  const ssl = pick(op.b % 2 === 0 && fresh.length > 0 ? fresh : usableSsls(p), op.a);
   if (ssl) sslDup(p, ssl);
 }
 
