@@ -94,7 +94,9 @@ export function defaultSettings(method: MethodKind): CtxSettings {
     mode: 0x2, // SSL_SESS_CACHE_SERVER
     cacheSize: 20480, // SSL_SESSION_CACHE_MAX_SIZE_DEFAULT
     timeout: 7200, // tls1_default_timeout; the man page's 300 s is wrong (spec §11.1)
-    options: 0,
+    // SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT: SSL_CTX_new_ex sets both;
+    // the spec's §4 list omits them, the harness returns them from set_options (FINDINGS F4)
+    options: 0x20000 | 0x100000,
     numTickets: 2,
     maxEarlyData: 0,
     minProto: 0,

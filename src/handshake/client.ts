@@ -6,14 +6,21 @@ import { removeSession } from '../cache/remove-session.ts';
 import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
-import { clientSupports } from './versions.ts';
+import type { SslContext } from '../../machines/ssl.ts';
+import { clientMaxVersion, clientSupports } from './versions.ts';
 
 const OP_NO_TICKET = 1 << 14;
+const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
+/**
+ * The 32 random bytes of a middlebox-compatible legacy session id. It can
+ * never equal a real id (those are hex), so every lookup of it misses.
+ */
+export const RANDOM_LEGACY_ID = 'random';
 const CACHE_CLIENT = 0x1;
 
 /** What the ClientHello offers for resumption. */
 export interface ClientOffer {
-  /** The legacy session id sent (TLS ≤ 1.2 sessions; empty for new and TLS 1.3 sessions). */
+  /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or RANDOM_LEGACY_ID. */
   readonly sessionId: string;
   /** The TLS 1.2 session_ticket extension is sent (the client does not set SSL_OP_NO_TICKET). */
   readonly sendsTicketExtension: boolean;
@@ -32,19 +39,33 @@ export function clientHello(world: World, client: string): ClientOffer {
   const c = world.ssl(client);
   let sid = c.session;
   if (sid !== null) world.sendSession(sid, { type: 'ACCESS' });
+  let created = false;
   if (sid === null || !clientSupports(c, world.session(sid).version) || !isResumable(world.session(sid))) {
     sid = newHandshakeSession(world, client, { serverId: false });
+    created = true;
   }
   const sess = world.session(sid);
   const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
   const tls13Session = sess.version === TLS1_3;
   const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
   return {
-    sessionId: tls13Session ? '' : sess.sessionId,
+    sessionId: created || tls13Session ? legacyIdOfNewOrTls13(c) : sess.sessionId,
     sendsTicketExtension: sendsTicket,
     ticket: !tls13Session && sendsTicket ? sess.ticket : null,
     psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
   };
+}
+
+/**
+ * tls_construct_client_hello (spec §6.1, FINDINGS F5, checked against
+ * 3.0.19): for a new session (whose ssl_version is the hello version) or a
+ * TLS 1.3 one, a client whose hello version is TLS 1.3 sends 32 random
+ * bytes when SSL_OP_ENABLE_MIDDLEBOX_COMPAT is set (it is by default), else
+ * an empty id. A server that then negotiates TLS 1.2 looks the random id up.
+ */
+function legacyIdOfNewOrTls13(c: SslContext): string {
+  const helloVersion = clientMaxVersion(c);
+  return helloVersion === TLS1_3 && (c.config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? RANDOM_LEGACY_ID : '';
 }
 
 /**

@@ -16,7 +16,7 @@ import { UsageError } from '../world/usage-error.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket, processTls13Ticket } from './client.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
-import { negotiate } from './versions.ts';
+import { hasVersions, negotiate } from './versions.ts';
 
 const RECEIVED_SHUTDOWN = 2;
 
@@ -25,7 +25,7 @@ export function handshake(world: World, client: string, server: string): number 
   if (!bothUsable(world, client, server)) return -1;
   const states = [world.stateOf('ssl', client), world.stateOf('ssl', server)];
   if (states.every((s) => s === 'connected' || s === 'closed')) return 1; // SSL_connect on a finished connection
-  if (states.some((s) => s === 'failed')) return 0;
+  if (states.some((s) => s === 'failed')) return againstFailed(world, client, server, states[0] === 'before');
   if (!states.every((s) => s === 'before')) throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
   return runHandshake(world, client, server);
 }
@@ -51,6 +51,21 @@ export function readPending(world: World, ssl: string): number {
   return tickets.length;
 }
 
+/**
+ * One side already failed (it is in the error state; its SSL_do_handshake
+ * returns -1 at once). A fresh client still writes its ClientHello (so it
+ * gets its new session, spec §6.1), then waits for a ServerHello that never
+ * comes: it is stuck in init, which the model counts as failed, without an
+ * alert. A fresh server just waits. Checked against 3.0.19 (FINDINGS F7).
+ */
+function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
+  if (!clientFresh) return 0;
+  if (!hasVersions(world.ssl(client))) return failAlone(world, client);
+  clientHello(world, client);
+  world.sendSsl(client, { type: 'HANDSHAKE_FAILED', fields: {} });
+  return 0;
+}
+
 function bothUsable(world: World, client: string, server: string): boolean {
   if (client === server) throw new UsageError('a connection needs two different SSLs', 1);
   world.sendSsl(client, { type: 'ACCESS' });
@@ -68,6 +83,9 @@ function bothUsable(world: World, client: string, server: string): boolean {
 function runHandshake(world: World, client: string, server: string): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { role: 'client', peer: server } });
   world.sendSsl(server, { type: 'CONNECTION', fields: { role: 'server', peer: client } });
+  // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
+  // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
+  if (!hasVersions(world.ssl(client))) return fail(world, client, server);
   const offer = clientHello(world, client);
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
@@ -122,10 +140,14 @@ function deliver(world: World, client: string, tickets: readonly Ticket[]): void
  * it not resumable and calls remove_cb), and both stay in init.
  */
 function fail(world: World, sender: string, receiver: string): number {
-  for (const ssl of [sender, receiver]) {
-    const { session, sessionCtx } = world.ssl(ssl);
-    if (session !== null) removeSession(world, sessionCtx, session);
-    world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
-  }
+  failAlone(world, sender);
+  return failAlone(world, receiver);
+}
+
+/** ssl3_send_alert / ssl3_read_bytes on a fatal alert: the current session leaves its session_ctx's cache (spec §8). */
+function failAlone(world: World, ssl: string): number {
+  const { session, sessionCtx } = world.ssl(ssl);
+  if (session !== null) removeSession(world, sessionCtx, session);
+  world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
   return 0;
 }

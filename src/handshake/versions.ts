@@ -24,3 +24,14 @@ export function clientSupports(client: SslContext, version: number): boolean {
   const [min, max] = range(client);
   return version >= min && version <= max;
 }
+
+/** ssl_set_client_hello_version: the client offers its highest version. */
+export function clientMaxVersion(client: SslContext): number {
+  return range(client)[1];
+}
+
+/** ssl_get_min_max_version: does the SSL's own range hold any version? */
+export function hasVersions(s: SslContext): boolean {
+  const [min, max] = range(s);
+  return min <= max;
+}

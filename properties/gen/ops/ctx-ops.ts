@@ -54,12 +54,15 @@ export function ctxSidCtxOp(p: Program, op: Op): void {
   if (ctx) p.call('SSL_CTX_set_session_id_context', [p.handle(ctx.name), bytesArg(value), intArg(value.length)]);
 }
 
-/** SSL_OP_NO_TICKET (session-id caching, TLS 1.3 stateful tickets) and SSL_OP_NO_ANTI_REPLAY, set and cleared. */
+/**
+ * SSL_OP_NO_TICKET (session-id caching, TLS 1.3 stateful tickets), SSL_OP_NO_ANTI_REPLAY and
+ * SSL_OP_ENABLE_MIDDLEBOX_COMPAT (the random legacy session id a TLS 1.3 client sends), set and cleared.
+ */
 export function ctxOptionsOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (!ctx) return;
   const h = p.handle(ctx.name);
-  switch (op.b % 4) {
+  switch (op.b % 6) {
     case 0:
       p.call('SSL_CTX_set_options', [h, constants('SSL_OP_NO_TICKET')]);
       break;
@@ -68,6 +71,12 @@ export function ctxOptionsOp(p: Program, op: Op): void {
       break;
     case 2:
       p.call('SSL_CTX_clear_options', [h, constants('SSL_OP_NO_TICKET')]);
+      break;
+    case 3:
+      p.call('SSL_CTX_clear_options', [h, constants('SSL_OP_ENABLE_MIDDLEBOX_COMPAT')]);
+      break;
+    case 4:
+      p.call('SSL_CTX_set_options', [h, constants('SSL_OP_ENABLE_MIDDLEBOX_COMPAT')]);
       break;
     default:
       p.call('SSL_CTX_clear_options', [h, constants('SSL_OP_NO_TICKET', 'SSL_OP_NO_ANTI_REPLAY')]);
