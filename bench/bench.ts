@@ -1,37 +1,77 @@
 /**
  * npm run bench: how fast the model runs, as printed figures (never a timed test).
  *
- * For now the workload is the example traces (examples/**.trace), parsed and
- * checked once and then run repeatedly on fresh worlds; the issue's workload,
- * a long random legal sequence and random sequences checked per second,
- * needs the legal-sequence generator of the property suites, not written yet.
+ * Two workloads, both random legal traces from the property suites' generator
+ * (properties/gen) with a fixed seed, so every run measures the same programs:
+ *
+ * - simulate: ONE long legal sequence, parsed and checked once outside the
+ *   timing, then run again and again on fresh worlds. Snapshots are off (a
+ *   checker reads diagnostics, not the per-step state view); diagnostics,
+ *   callbacks and step records are all on. The figure is simulated API calls
+ *   per second.
+ * - check: many short legal sequences (up to 40 calls each, plus teardown),
+ *   each parsed, checked and run with snapshots, as `sslsim run` does minus
+ *   printing. The figure is sequences per second.
+ *
+ * Environment: BENCH_SEED (default 6), BENCH_CALLS (the long sequence's
+ * random part, default 20000), BENCH_MS (time budget of each workload, default 3000).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { sampleLegalTraces } from '../properties/gen/index.ts';
+import { runText } from '../src/run/load.ts';
 import { Runner } from '../src/run/runner.ts';
 import { checkTrace } from '../src/trace/check.ts';
 import { parseTrace } from '../src/trace/parser.ts';
 
-function traces(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? traces(p) : n.endsWith('.trace') ? [p] : [];
-  });
-}
-
-const checked = traces('examples').map((f) => checkTrace(parseTrace(readFileSync(f, 'utf8'), f)));
-const callsPerPass = checked.reduce((n, c) => n + c.steps.filter((s) => s.kind === 'call').length, 0);
+// Seed 6 gives a long sequence that uses its whole budget (many seeds give a short plan: fc.array's length is random).
+const seed = Number(process.env.BENCH_SEED ?? 6);
+const longCalls = Number(process.env.BENCH_CALLS ?? 20_000);
 const budgetMs = Number(process.env.BENCH_MS ?? 3000);
+const SHORT_MAX_CALLS = 40;
+const SHORT_COUNT = 500;
 
-let passes = 0;
-const start = process.hrtime.bigint();
-let elapsedMs = 0;
-while (elapsedMs < budgetMs) {
-  for (const c of checked) new Runner(c).run();
-  passes++;
-  elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+/** Runs `body` until `budgetMs` has passed (at least once); returns the passes and the seconds they took. */
+function timed(body: () => void): { passes: number; seconds: number } {
+  let passes = 0;
+  const start = process.hrtime.bigint();
+  let elapsedMs = 0;
+  while (passes === 0 || elapsedMs < budgetMs) {
+    body();
+    passes++;
+    elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return { passes, seconds: elapsedMs / 1000 };
 }
-const seconds = elapsedMs / 1000;
-console.log(`workload: ${checked.length} example traces, ${callsPerPass} API calls a pass, ${passes} passes in ${seconds.toFixed(2)} s`);
-console.log(`simulate: ${Math.round((passes * callsPerPass) / seconds)} calls/s (example traces, including per-step state snapshots)`);
-console.log(`traces: ${Math.round((passes * checked.length) / seconds)} traces/s`);
+
+/** A generated legal trace that the model finds clean: anything else means the bench measures a broken run. */
+function requireClean(file: string, result: ReturnType<typeof runText>): void {
+  if (result.unexpected.length > 0 || result.failedExpects.length > 0) {
+    throw new Error(`bench: the legal trace ${file} is not clean: ${result.unexpected[0]?.message ?? 'a failed expect'}`);
+  }
+}
+
+function benchSimulate(): void {
+  const [long] = sampleLegalTraces(1, { seed, maxCalls: longCalls });
+  if (!long) throw new Error('bench: the generator gave no trace');
+  const checked = checkTrace(parseTrace(long.text, 'long.trace'));
+  const calls = checked.steps.filter((s) => s.kind === 'call').length;
+  requireClean('long.trace', new Runner(checked, { snapshots: false }).run()); // also the warm-up
+  const { passes, seconds } = timed(() => new Runner(checked, { snapshots: false }).run());
+  console.log(`workload: one legal sequence of ${calls} calls (seed ${seed}, maxCalls ${longCalls}, teardown included), ${passes} runs in ${seconds.toFixed(2)} s, snapshots off`);
+  console.log(`simulate: ${Math.round((passes * calls) / seconds)} calls/s`);
+}
+
+function benchCheck(): void {
+  const traces = sampleLegalTraces(SHORT_COUNT, { seed, maxCalls: SHORT_MAX_CALLS });
+  const calls = traces.reduce((n, t) => n + t.calls, 0);
+  traces.forEach((t, i) => requireClean(`short-${i}.trace`, runText(t.text, `short-${i}.trace`))); // also the warm-up
+  const { passes, seconds } = timed(() => {
+    for (const t of traces) runText(t.text, 'short.trace');
+  });
+  console.log(
+    `workload: ${SHORT_COUNT} legal sequences (seed ${seed}, maxCalls ${SHORT_MAX_CALLS}, ${(calls / SHORT_COUNT).toFixed(1)} calls each with teardown), parse + check + run with snapshots, ${passes} passes in ${seconds.toFixed(2)} s`,
+  );
+  console.log(`check: ${Math.round((passes * SHORT_COUNT) / seconds)} sequences/s`);
+}
+
+benchSimulate();
+benchCheck();

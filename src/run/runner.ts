@@ -127,7 +127,7 @@ export class Runner {
     const args = expr.args.map((a, i) => this.arg(a, expr.name, i));
     const ret = handler({ world: this.world, args, target });
     this.bindOutputs(expr, ret);
-    if (target) this.vars.set(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
+    if (target) this.setVar(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
     if (expr.name === 'SSL_get0_session' || expr.name === 'SSL_get_session' || expr.name === 'SSL_get1_session') {
       const warning = earlySessionWarning(this.world, args[0]);
       if (warning) this.world.report(warning);
@@ -179,7 +179,7 @@ export class Runner {
   private bindOutputs(expr: Extract<Expr, { kind: 'call' }>, ret: Ret): void {
     if (ret.kind !== 'der') return;
     const out = expr.args.find((a) => a.kind === 'addr');
-    if (out?.kind === 'addr') this.vars.set(out.name, { kind: 'der', der: ret.der, length: ret.length });
+    if (out?.kind === 'addr') this.setVar(out.name, { kind: 'der', der: ret.der, length: ret.length });
   }
 
   private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
@@ -313,9 +313,42 @@ export class Runner {
     return record;
   }
 
+  /**
+   * The variables that point at each object id, in the order of `vars` (first
+   * assignment). Messages name objects by them (`nameOf`), and a long trace
+   * has thousands of variables: scanning them all per message made runs quadratic.
+   */
+  private readonly namesOfId = new Map<string, string[]>();
+  /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
+  private readonly rankOf = new Map<string, number>();
+
+  /** Assigns a variable; every write to `vars` goes through here to keep `namesOfId` in step. */
+  private setVar(name: string, v: Variable): void {
+    const old = this.vars.get(name);
+    if (old?.kind === 'object') {
+      const names = this.namesOfId.get(old.id);
+      names?.splice(names.indexOf(name), 1);
+    }
+    if (!this.rankOf.has(name)) this.rankOf.set(name, this.rankOf.size);
+    this.vars.set(name, v);
+    if (v.kind === 'object') this.insertName(v.id, name);
+  }
+
+  /** Adds `name` to the names of `id`, keeping them in the order of `vars`. */
+  private insertName(id: string, name: string): void {
+    const names = this.namesOfId.get(id);
+    if (!names) {
+      this.namesOfId.set(id, [name]);
+      return;
+    }
+    const rank = (n: string) => this.rankOf.get(n) ?? 0;
+    names.push(name);
+    names.sort((a, b) => rank(a) - rank(b));
+  }
+
   /** `s3 (sess)`: an object's id with the variables that point at it. */
   private nameOf(id: string): string {
-    const names = [...this.vars].filter(([, v]) => v.kind === 'object' && v.id === id).map(([n]) => n);
+    const names = this.namesOfId.get(id) ?? [];
     return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
   }
 }
