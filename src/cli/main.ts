@@ -13,7 +13,7 @@
  * Output is written only once the whole trace has run, so bad input leaves none.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TraceError } from '../trace/errors.ts';
 import { exitCodeOf, runText } from '../run/load.ts';
@@ -22,6 +22,7 @@ import { formatText } from './format-text.ts';
 import { conformText, type Timed } from '../conform/conform.ts';
 import { formatReport, formatSummary } from '../conform/format.ts';
 import { HarnessError } from '../conform/harness.ts';
+import { type DiagnosticKind, KINDS } from '../world/diagnostics.ts';
 
 const USAGE = `usage: sslsim run [--json] FILE
        sslsim run-all DIR
@@ -80,12 +81,25 @@ function conformOne(file: string): number {
 
 function conformAll(dir: string): number {
   let worst = 0;
+  const byKind = new Map<DiagnosticKind, string[]>();
   for (const file of traceFiles(dir)) {
     const outcome = conformFile(file);
     const code = typeof outcome === 'string' ? 2 : outcome.report.agree ? 0 : 1;
     worst = Math.max(worst, code);
     process.stdout.write(`${typeof outcome === 'string' ? outcome : formatSummary(outcome.report, outcome.totalMs)}\n`);
+    if (typeof outcome === 'string') continue;
+    for (const c of outcome.report.confirmed ?? []) {
+      const where = `${basename(file)}:${c.line} (${c.real === 'observed' ? c.evidence : c.real})`;
+      const seen = byKind.get(c.kind) ?? [];
+      if (!seen.some((w) => w.startsWith(`${basename(file)}:`))) byKind.set(c.kind, [...seen, where]);
+    }
   }
+  // Which misuse kinds libssl showed the predicted consequence of, and where (compare.ts Confirmation). On stderr:
+  // stdout stays one line per trace.
+  const kinds = Object.keys(KINDS) as DiagnosticKind[];
+  const confirmed = kinds.filter((k) => byKind.has(k)).map((k) => `${k}: ${byKind.get(k)!.join(', ')}`);
+  const missing = kinds.filter((k) => !byKind.has(k));
+  process.stderr.write(`confirmed consequences: ${confirmed.join('; ') || 'none'}${missing.length > 0 ? `; not confirmed: ${missing.join(', ')}` : ''}\n`);
   return worst;
 }
 

@@ -12,14 +12,25 @@
  * Undefined behaviour: from the step where the model reports its first
  * undefined-behaviour diagnostic, states are no longer compared (the model
  * does not follow freed memory). Instead the real run must end in one of the
- * outcomes that diagnostic predicts (Diagnostic.outcomes): a fault at that
- * step or a later one (ASan sees a misuse only at the next free, NOTES.md N4),
- * a leak, or nothing visible. Without undefined behaviour the real run must
- * not fault and must leak exactly the sessions the model leaves alive.
+ * outcomes predicted (Diagnostic.outcomes) by the undefined-behaviour
+ * diagnostics the model reported from then up to the real fault's step (all of
+ * them for a leak or nothing visible): a fault at that step or a later one
+ * (ASan sees a misuse only at the next free, NOTES.md N4), a leak, or nothing
+ * visible. A later diagnostic can only add what its own step may show (an
+ * eviction of a dangling entry is silent, N9). Without undefined behaviour the
+ * real run must not fault and must leak exactly the sessions the model leaves alive.
+ *
+ * Confirmations (ConformReport.confirmed): the diagnostics whose predicted
+ * consequence the real run shows, for `conform-all`'s summary and the CI check
+ * test/conform/consequences.test.ts. An error is confirmed by a real failure
+ * (never by `silent`) among its outcomes: a fault at a step where the model
+ * reports an error (the predicted step), or a LeakSanitizer leak of exactly
+ * the sessions the model leaves alive. A warning is confirmed by the fact it
+ * warns about in libssl's own state at its step (not resumable, evicted).
  */
 import type { RunResult, StepRecord } from '../run/runner.ts';
 import type { StateView } from '../run/observe.ts';
-import { type Diagnostic, KINDS, type Outcome } from '../world/diagnostics.ts';
+import { type Diagnostic, type DiagnosticKind, KINDS, type Outcome } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import type { CompiledTrace, ProtocolCall } from './compile.ts';
 import { type HarnessRun, isFault, type RealFault, type RealState, type RealStep } from './harness.ts';
@@ -44,7 +55,9 @@ export interface Difference {
 
 /** What the model predicted for its first undefined behaviour, and what real libssl did. */
 export interface OutcomeCheck {
+  /** The first undefined behaviour. */
   readonly diagnostic: Pick<Diagnostic, 'kind' | 'line' | 'message' | 'consequence'>;
+  /** The outcomes of every undefined-behaviour diagnostic from the first up to the real fault's step (all of them without a fault). */
   readonly predicted: readonly Outcome[];
   readonly real: { readonly outcome: Outcome; readonly line: number | null; readonly call: string | null; readonly detail: string };
   readonly ok: boolean;
@@ -61,6 +74,20 @@ export interface ConformReport {
   readonly agree: boolean;
   /** The harness's notes (list/lhash disagreements, LeakSanitizer), for the reader. */
   readonly notes: readonly string[];
+  /** The model's diagnostics whose consequence real libssl showed (see the module comment). */
+  readonly confirmed?: readonly Confirmation[];
+}
+
+/** One diagnostic whose predicted consequence real libssl showed. */
+export interface Confirmation {
+  readonly kind: DiagnosticKind;
+  readonly line: number;
+  /** The real outcome, one of `predicted`; `observed` for a warning's fact. */
+  readonly real: Outcome | 'observed';
+  /** The diagnostic's own outcomes ([] for a warning). */
+  readonly predicted: readonly Outcome[];
+  /** What libssl did, in words: `double-free at line 30 (SSL_SESSION_free)`, `s2 resumable 0`. */
+  readonly evidence: string;
 }
 
 /** The calls of one source line, with the model's record and the harness's records. */
@@ -81,6 +108,11 @@ export function isUndefinedBehaviour(d: Diagnostic): boolean {
 }
 
 export function compareRuns(model: RunResult, compiled: CompiledTrace, real: HarnessRun): ConformReport {
+  const report = compareSteps(model, compiled, real);
+  return { ...report, confirmed: confirmations(model, alignUnits(model, compiled), real, report) };
+}
+
+function compareSteps(model: RunResult, compiled: CompiledTrace, real: HarnessRun): Omit<ConformReport, 'confirmed'> {
   const units = alignUnits(model, compiled);
   const ubIndex = model.records.findIndex((r) => r.diagnostics.some(isUndefinedBehaviour));
   const ub = ubIndex < 0 ? null : model.records[ubIndex]!.diagnostics.find(isUndefinedBehaviour)!;
@@ -88,7 +120,7 @@ export function compareRuns(model: RunResult, compiled: CompiledTrace, real: Har
   let compared = 0;
   for (const [i, unit] of units.entries()) {
     if (ub !== null && unit.recordIndex >= ubIndex) {
-      const outcome = checkOutcome(ub, real, unit.first);
+      const outcome = checkOutcome(ub, model, real, unit.first);
       return { ...base, compared, difference: null, outcome, agree: outcome.ok };
     }
     const diffs = compareUnit(unit, real);
@@ -97,7 +129,7 @@ export function compareRuns(model: RunResult, compiled: CompiledTrace, real: Har
   }
   if (ub !== null) {
     // The undefined behaviour came after the last call (it cannot: only calls report it); check the end anyway.
-    const outcome = checkOutcome(ub, real, real.records.length);
+    const outcome = checkOutcome(ub, model, real, real.records.length);
     return { ...base, compared, difference: null, outcome, agree: outcome.ok };
   }
   const end = compareEnd(model, real);
@@ -216,18 +248,97 @@ function compareEnd(model: RunResult, real: HarnessRun): FieldDiff[] {
   return JSON.stringify(alive) === JSON.stringify(leaks) ? [] : [{ path: 'leaks', model: alive, real: leaks }];
 }
 
-/** The real run's outcome from protocol line `from` on, against the diagnostic's predictions. */
-function checkOutcome(d: Diagnostic, real: HarnessRun, from: number): OutcomeCheck {
+/** The model's diagnostics, in order, with the index of the record that reported them. */
+function modelDiagnostics(model: RunResult): { readonly d: Diagnostic; readonly record: number }[] {
+  return model.records.flatMap((r, record) => r.diagnostics.map((d) => ({ d, record })));
+}
+
+/** The real run's outcome from protocol line `from` on, against the predictions made up to it. */
+function checkOutcome(first: Diagnostic, model: RunResult, real: HarnessRun, from: number): OutcomeCheck {
   const fault = real.records.slice(from).find(isFault);
   const observed: OutcomeCheck['real'] = fault
     ? { outcome: fault.fault.kind, line: fault.line, call: fault.call, detail: fault.fault.detail.split('\n')[0] ?? '' }
     : real.end !== null && real.end.leaks.length > 0
       ? { outcome: 'leak', line: null, call: null, detail: `sessions never destroyed: ${real.end.leaks.join(', ')}` }
       : { outcome: 'silent', line: null, call: null, detail: 'no fault, nothing leaked' };
+  const predicted = [...new Set(predictors(model, observed.line).flatMap((d) => d.outcomes))];
   return {
-    diagnostic: { kind: d.kind, line: d.line, message: d.message, consequence: d.consequence },
-    predicted: d.outcomes,
+    diagnostic: { kind: first.kind, line: first.line, message: first.message, consequence: first.consequence },
+    predicted,
     real: observed,
-    ok: d.outcomes.includes(observed.outcome),
+    ok: predicted.includes(observed.outcome),
   };
+}
+
+/** The undefined-behaviour diagnostics from the first up to source line `line` (all of them for null: the end). */
+function predictors(model: RunResult, line: number | null): Diagnostic[] {
+  const ub = modelDiagnostics(model).filter(({ d }) => isUndefinedBehaviour(d));
+  const upTo = line === null ? ub : ub.filter(({ record }) => model.records[record]!.call !== END && model.records[record]!.line <= line);
+  return upTo.map(({ d }) => d);
+}
+
+/** The diagnostics whose consequence the real run shows (module comment). */
+function confirmations(model: RunResult, units: readonly Unit[], real: HarnessRun, report: Omit<ConformReport, 'confirmed'>): Confirmation[] {
+  const out: Confirmation[] = [];
+  // Warnings: the fact, in libssl's own state at the step (compared steps only).
+  for (const unit of units.slice(0, report.compared)) {
+    for (const d of unit.record.diagnostics) {
+      if (d.severity !== 'warning') continue;
+      const fact = warningFact(d.kind, unit, real);
+      if (fact !== null) out.push({ kind: d.kind, line: d.line, real: 'observed', predicted: [], evidence: fact });
+    }
+  }
+  if (!report.agree) return out;
+  const all = modelDiagnostics(model).map(({ d }) => d).filter((d) => d.severity === 'error');
+  const confirm = (ds: readonly Diagnostic[], outcome: Outcome, evidence: string) => {
+    for (const d of ds) if (d.outcomes.includes(outcome)) out.push({ kind: d.kind, line: d.line, real: outcome, predicted: d.outcomes, evidence });
+  };
+  const o = report.outcome;
+  if (o !== null && o.real.line !== null) {
+    // A fault: at a step where the model reports an error; every error up to that step that predicted it.
+    const faultLine = o.real.line;
+    const atStep = model.records.some((r) => r.call !== END && r.line === faultLine && r.diagnostics.some((d) => d.severity === 'error'));
+    if (atStep) confirm(all.filter((d) => d.line <= faultLine && !(d.kind === 'leak')), o.real.outcome, `${o.real.outcome} at line ${faultLine} (${o.real.call ?? ''})`);
+    return out;
+  }
+  // A leak: exactly the sessions the model leaves alive (without undefined behaviour compareEnd already required it).
+  const leaks = real.end?.leaks ?? [];
+  if (leaks.length === 0) return out;
+  const last = model.records.findLast((r) => r.call === END) ?? model.records.at(-1);
+  const alive = last ? Object.entries(last.state.sessions).filter(([, s]) => !s.freed).map(([id]) => id) : [];
+  if (JSON.stringify(alive) === JSON.stringify([...leaks])) confirm(all, 'leak', `LeakSanitizer: sessions never destroyed: ${leaks.join(', ')} (the model's too)`);
+  return out;
+}
+
+/** A warning's observable fact in libssl's state after its step, or null when libssl does not show it. */
+function warningFact(kind: DiagnosticKind, unit: Unit, real: HarnessRun): string | null {
+  const after = real.records[unit.first + unit.calls.length - 1];
+  const before = unit.first > 0 ? real.records[unit.first - 1] : undefined;
+  if (after === undefined || isFault(after)) return null;
+  const prev = before !== undefined && !isFault(before) ? before.state : null;
+  const sessions = after.state.sessions;
+  switch (kind) {
+    case 'not-resumable': {
+      // A session that was resumable before the step and is alive but not resumable after it.
+      const spoiled = Object.entries(sessions).filter(([id, s]) => !s.freed && s.resumable === 0 && prev?.sessions[id]?.resumable === 1);
+      return spoiled.length > 0 ? spoiled.map(([id, s]) => `${id} resumable 0 (refs ${s.refs})`).join(', ') : null;
+    }
+    case 'early-session': {
+      // The session the call returned is not resumable.
+      const id = typeof after.ret === 'string' ? after.ret : null;
+      const s = id !== null ? sessions[id] : undefined;
+      return s !== undefined && !s.freed && s.resumable === 0 ? `${id!} (returned) resumable 0` : null;
+    }
+    case 'capacity': {
+      // A session that left a cache at this step, marked not resumable, while the cache holds fewer than it was sized for.
+      if (prev === null) return null;
+      for (const [ctx, c] of Object.entries(after.state.ctx)) {
+        const evicted = (prev.ctx[ctx]?.cache ?? []).filter((id) => !c.cache.includes(id) && sessions[id]?.resumable !== 1);
+        if (evicted.length > 0) return `${evicted.join(', ')} evicted from ${ctx}, now resumable 0; ${ctx} holds ${c.sess_number} (${c.cache.join(', ')})`;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
 }

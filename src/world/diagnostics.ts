@@ -48,7 +48,11 @@ export interface Diagnostic {
   /** What real 3.0.19 does later. */
   readonly consequence: string;
   readonly cause: Cause | null;
-  /** For undefined behaviour, every way real 3.0.19 may go on from here (`sslsim conform` checks one happens); [] otherwise. */
+  /**
+   * Every way real 3.0.19 may go on from here. For undefined behaviour `sslsim conform` checks that one happens; for
+   * the other errors (the misuse that leads to it) they say what it leads to, and conform names the diagnostic
+   * confirmed when that happens; [] for warnings.
+   */
   readonly outcomes: readonly Outcome[];
   /** The object it is about, when there is one: a step reports each kind at most once per object. */
   readonly subject?: string;
@@ -74,7 +78,9 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       'The application released a reference it does not own. The pointer was borrowed (SSL_get_session/SSL_get0_session, a callback argument), ' +
       'so the count that dropped belonged to someone else: an SSL, a cache or the application\'s store. libssl does not check ownership, it just ' +
       'decrements (spec §2 SSL_SESSION_free), so the object will be destroyed while its real owners still point at it.',
-    outcomes: [],
+    // Its owners go on to release what is no longer theirs: the SSL's or the application's release is a double free
+    // (N3 m1c, m2), a cache that still links it hangs, double-frees or has remove_cb read it at the next flush (N3, N9).
+    outcomes: ['double-free', 'hang', 'use-after-free', 'heap-corruption', 'crash'],
   },
   'use-after-free': {
     severity: 'error',
@@ -103,7 +109,9 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       'A pointer from SSL_get_session/SSL_get0_session is valid only while that SSL keeps that session. The SSL has since let go of it ' +
       '(SSL_set_session, SSL_clear, SSL_free, or a TLS 1.3 ticket replaced it), and the application holds no reference of its own (spec §3, R3). ' +
       'The object is alive only because something else still holds it.',
-    outcomes: [],
+    // Nothing yet; once the keeper lets go, a use through the pointer is invisible to ASan until the next free of the
+    // block, a double free (N4), and nothing at all if the pointer is never used again.
+    outcomes: ['double-free', 'use-after-free', 'heap-corruption', 'crash', 'silent'],
   },
   'dangling-cache-entry': {
     severity: 'error',
@@ -132,7 +140,9 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'A session callback broke its ownership contract (spec §5): new_session_cb must return 1 exactly when it keeps the reference it was given; ' +
       'remove_session_cb receives a borrowed pointer and must not free it; get_session_cb with *copy = 0 must hand over a reference it really owns.',
-    outcomes: [],
+    // remove_cb's free and get_cb's unowned transfer end in a double free (M7, M5); new_cb keeping a pointer it
+    // returned 0 for dangles (M8); new_cb returning 1 for a pointer it drops leaks the session (M9).
+    outcomes: ['double-free', 'use-after-free', 'heap-corruption', 'crash', 'leak'],
   },
   leak: {
     severity: 'error',
@@ -140,7 +150,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     pattern: 'P9',
     explanation:
       'At the end of the trace the application still owns this reference. Nothing will release it, so the object (and everything it holds) is never freed.',
-    outcomes: [],
+    // LeakSanitizer at exit: the harness's end line lists the sessions never destroyed.
+    outcomes: ['leak'],
   },
   'not-resumable': {
     severity: 'warning',

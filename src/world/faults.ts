@@ -34,28 +34,54 @@ export interface Fault {
 const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
   flush:
     'SSL_CTX_flush_sessions walks freed memory: 3.0.19 aborts ("double free or corruption") or, under ASan with libssl uninstrumented, loops forever (spec §10 M1).',
-  evict: 'The eviction in SSL_CTX_add_session unlinks and frees freed memory: heap corruption or an abort (spec §10 M1).',
-  lookup: 'The server looks the id up and resumes from freed memory: silent corruption or a crash (spec §7, §10 M1).',
-  remove: 'SSL_CTX_remove_session unlinks freed memory: heap corruption or an abort (spec §10 M1).',
+  evict:
+    'The eviction in SSL_CTX_add_session tries to unlink freed memory. Under ASan nothing shows yet: the zeroed block has no id, so remove_session_lock refuses it, the entry stays linked and the cache grows past its size; the next flush or SSL_CTX_free hangs on it or frees it again (NOTES.md N9). Without ASan: heap corruption or an abort (spec §10 M1).',
+  lookup:
+    'The server looks the id up and compares it with freed memory. Under ASan the zeroed block matches nothing, so the lookup misses silently and the handshake is a full one; the entry stays linked for the next flush (NOTES.md N9). Without ASan: resumption from freed memory, silent corruption or a crash (spec §7, §10 M1).',
+  remove:
+    'SSL_CTX_remove_session is handed freed memory. Under ASan nothing shows yet: the zeroed block has no id, so it is not removed and stays linked for the next flush (NOTES.md N9). Without ASan: heap corruption or an abort (spec §10 M1).',
   add: 'SSL_CTX_add_session compares against and relinks freed memory: heap corruption (spec §10 M1).',
   'ctx-free': 'SSL_CTX_free flushes the cache through freed memory: SIGSEGV, an abort or a hang (spec §9, §10 M1).',
 };
 
 /**
  * The outcomes of a walk over a destroyed entry, by operation (Diagnostic.outcomes):
- * what the consequences above name, as the ASan harness shows them. A flush
- * hangs, or remove_cb's read is a use-after-free, or glibc aborts (NOTES.md
- * N3); a lookup or add compares against the zeroed block and may go on
- * silently (N1, m8-stale-lhash-node); SSL_CTX_free crashes, aborts or hangs (spec §9).
+ * what the ASan harness shows at this walk. OPENSSL_clear_free zeroed the block
+ * and ASan's quarantine keeps it from reuse, so:
+ * - flush, SSL_CTX_free: the walk reaches the zeroed block. With NULL links
+ *   (nothing repaired them) SSL_SESSION_list_remove returns at once and the loop
+ *   never ends: a hang (NOTES.md N3, m1a). If a neighbour's unlink or a later add
+ *   in front of it wrote both links back, the flush unlinks it and frees it a
+ *   second time: a double free (N9, examples/misuse/m01-dangling-middle-flush.trace).
+ *   With a remove_session_cb, the harness's callback reads it first: a
+ *   use-after-free (N3, m1b). heap-corruption is glibc's abort when the block is
+ *   reused (spec §10 M1); SSL_CTX_free may also segfault (spec §9).
+ * - evict, lookup, remove: the zeroed block has no id, so remove_session_lock
+ *   refuses it and the lookup's compare misses: nothing at this step, the entry
+ *   stays linked (NOTES.md N9, examples/misuse/m01-dangling-evicted.trace; the
+ *   cache of size 2 then holds 3). What the next flush does was predicted when the
+ *   entry was destroyed (freedWhileHeld); compare.ts checks the run against every
+ *   prediction made up to the fault.
+ * - add: a compare against the zeroed block may go on silently (N1, m8-stale-lhash-node).
  */
 const WALK_OUTCOMES: Readonly<Record<CacheOp, readonly Outcome[]>> = {
-  flush: ['hang', 'use-after-free', 'heap-corruption'],
-  evict: ['double-free', 'use-after-free', 'heap-corruption', 'crash'],
-  lookup: ['silent', 'use-after-free', 'double-free', 'heap-corruption', 'crash'],
-  remove: ['double-free', 'use-after-free', 'heap-corruption', 'crash'],
+  flush: ['hang', 'double-free', 'use-after-free', 'heap-corruption'],
+  evict: ['silent'],
+  lookup: ['silent'],
+  remove: ['silent'],
   add: ['silent', 'double-free', 'use-after-free', 'heap-corruption', 'crash'],
   'ctx-free': ['crash', 'heap-corruption', 'hang', 'use-after-free', 'double-free'],
 };
+
+/** A flush reaching a destroyed entry: a remove_session_cb reads it first (NOTES.md N3, m1b); without one it hangs or is freed again (N3, N9). */
+function walkOutcomes(world: World, via: Extract<Via, { kind: 'cache' }>): readonly Outcome[] {
+  if (via.op === 'flush' || via.op === 'ctx-free') {
+    const hasRemoveCb = world.ctx(via.ctx).removeCb !== null;
+    if (via.op === 'flush') return hasRemoveCb ? ['use-after-free', 'heap-corruption'] : ['hang', 'double-free', 'heap-corruption'];
+    return hasRemoveCb ? ['use-after-free', 'crash', 'heap-corruption'] : ['hang', 'double-free', 'crash', 'heap-corruption'];
+  }
+  return WALK_OUTCOMES[via.op];
+}
 
 export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
   const diagnostic = classify(world, fault);
@@ -85,6 +111,8 @@ function classify(world: World, fault: Fault): Diagnostic | null {
         `get_session_cb handed over ${world.describe(fault.id)} with *copy = 0 without taking a reference for the library`,
         'The library now believes it owns a reference nobody gave it: when the SSL lets go, the session is destroyed while the application\'s store still points at it, and the store\'s own free is a double free (spec §10 M5).',
         null,
+        // m5-get-cb-nocopy, examples/misuse/m05-get-cb-nocopy.trace: the store's release is the double free.
+        ['double-free', 'heap-corruption', 'crash'],
       );
     default:
       throw new Error(`unknown fault ${String(fault.params['kind'])} on ${fault.id}`);
@@ -105,16 +133,22 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
       `the cache of ${f.via.ctx} reaches ${world.describe(f.id)}, which was destroyed while still linked (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
-      WALK_OUTCOMES[f.via.op],
+      walkOutcomes(world, f.via),
     );
   }
+  const inCallback = f.via?.kind === 'callback';
   const where = f.via?.kind === 'callback' ? ` in the ${f.via.cb} callback` : '';
   return makeDiagnostic(
     'use-after-free',
     world.line,
     `${world.describe(f.id)} is used${where} after it was destroyed`,
-    'ASan reports heap-use-after-free here; an uninstrumented build reads or writes freed memory silently and may crash much later (spec §10 M3).',
+    inCallback
+      ? 'ASan reports heap-use-after-free when the callback reads it, or the next free of the block is a double free; an uninstrumented build reads or writes freed memory silently and may crash much later (spec §10 M3).'
+      : 'libssl reads or writes freed memory here, which ASan cannot see (libssl is not instrumented): it reports the next free of the block as a double free, and nothing if there is none; an uninstrumented build may crash much later (spec §10 M3, NOTES.md N4).',
     destroyedCause(world, f.kind, f.id),
+    // NOTES.md N4: libssl's own access is invisible (m3-dangling-get0: SSL_set_session succeeds, the SSL_free after it
+    // is the double free; SSL_SESSION_set1_id on a freed session: no fault at all); only harness code (a callback) reads it visibly.
+    inCallback ? ['use-after-free', 'double-free', 'heap-corruption', 'crash'] : ['double-free', 'silent', 'heap-corruption', 'crash'],
   );
 }
 
@@ -140,7 +174,7 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
       `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was already destroyed (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
-      WALK_OUTCOMES[f.via.op],
+      walkOutcomes(world, f.via),
     );
   }
   const who = 'who' in f.event ? String(f.event.who) : 'the application';
@@ -167,6 +201,8 @@ function badFree(world: World, f: Fault): Diagnostic {
       `remove_session_cb freed ${world.describe(f.id)}, a session it was only lent`,
       `${later} The cache frees its own reference right after the callback: a use-after-free or double free (spec §10 M7; Cyrus IMAP #4785).`,
       null,
+      // m7-remove-cb-free, examples/misuse/m07-remove-cb-free.trace: ASan reports the cache's free after the callback.
+      ['double-free', 'use-after-free', 'heap-corruption', 'crash'],
     );
   }
   const line = 'line' in f.event ? Number(f.event.line) : 0;
@@ -192,8 +228,11 @@ function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
     `${world.describe(f.id)} is destroyed while the cache of ${ctx} still links it`,
     'Nothing fails yet. The next SSL_CTX_flush_sessions, eviction, lookup of its id or SSL_CTX_free on that context walks freed memory: 3.0.19 aborts, crashes or loops forever, depending on heap layout (spec §10 M1).',
     null,
-    // NOTES.md N3 (M1 after SSL_shutdown): the next flush hangs, or remove_cb's read is a use-after-free, or glibc aborts.
-    ['hang', 'use-after-free', 'heap-corruption'],
+    // What the next flush or SSL_CTX_free does with it (an eviction, lookup or remove before it is silent under
+    // ASan, N9): it hangs on the zeroed links (N3, m1a), or a remove_session_cb's read is a use-after-free (N3, m1b),
+    // or, once a neighbour's unlink and an add in front of it wrote its links back, it is freed a second time (N9,
+    // examples/misuse/m01-dangling-middle-flush.trace); without ASan glibc aborts (spec §10 M1).
+    ['hang', 'use-after-free', 'double-free', 'heap-corruption'],
   );
 }
 
