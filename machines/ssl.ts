@@ -55,9 +55,25 @@ export interface SslContext extends Counted {
   readonly version: number;
   /** The SSL at the other end of the in-memory connection. */
   readonly peer: string | null;
+  /**
+   * Which BIO pair the SSL is attached to (0: none): both ends of a connection
+   * share it. SSL_free or a later attach of either end destroys the pair, so
+   * the other end finds its link changed or its peer freed (FINDINGS F6).
+   */
+  readonly link: number;
   readonly pendingTickets: readonly PendingTicket[];
   /** The peer's close_notify waits in our read buffer. */
   readonly closeNotifyPending: boolean;
+  /** The peer wrote records after its method was reset: reading them is a fatal error (FINDINGS F2). */
+  readonly undecryptablePending: boolean;
+  /**
+   * SSL_set_session or SSL_copy_session_id after version negotiation ran
+   * SSL_set_ssl_method, whose ssl3_free/ssl3_new threw the connection's read
+   * state away: any record read later is a fatal error (FINDINGS F2).
+   */
+  readonly methodReset: boolean;
+  /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
+  readonly closeNotifyUnsent: boolean;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -66,8 +82,12 @@ export interface ConnectionFields {
   readonly version: number;
   readonly hit: boolean;
   readonly peer: string | null;
+  readonly link: number;
   readonly pendingTickets: readonly PendingTicket[];
   readonly closeNotifyPending: boolean;
+  readonly undecryptablePending: boolean;
+  readonly methodReset: boolean;
+  readonly closeNotifyUnsent: boolean;
   readonly sidCtx: string;
 }
 
@@ -76,6 +96,7 @@ export type SslEvent =
   | { readonly type: 'ACCESS' }
   | { readonly type: 'HANDSHAKE_DONE'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'HANDSHAKE_FAILED'; readonly fields: Partial<ConnectionFields> }
+  | { readonly type: 'FATAL'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'SHUTDOWN' }
   | { readonly type: 'SET_SHUTDOWN'; readonly flags: number }
   | { readonly type: 'CLEAR' }
@@ -169,8 +190,12 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     role: null,
     version: 0,
     peer: null,
+    link: 0,
     pendingTickets: [],
     closeNotifyPending: false,
+    undecryptablePending: false,
+    methodReset: false,
+    closeNotifyUnsent: false,
   }),
   guards: {
     ...refGuards,
@@ -185,9 +210,10 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setCtx: (_c, e) => (e.type === 'SET_CTX' ? { ctx: e.ctx } : {}),
     setSent: (c) => ({ shutdown: c.shutdown | SENT }),
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
-    resetForClear: () => ({ hit: false, shutdown: 0, pendingTickets: [], closeNotifyPending: false, peer: null }),
+    // SSL_clear resets the method and the state machine; the BIO pair (peer, link, what waits in it) stays attached.
+    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false }),
     setConnection: (_c, e) =>
-      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' ? { ...e.fields } : {},
+      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'FATAL' ? { ...e.fields } : {},
   },
   signals: ['fault', 'clearBadSession', 'acquireSession', 'releaseSession', 'acquireCtx', 'releaseCtx'],
   config: {
@@ -202,6 +228,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
             { target: 'connected', actions: ['setConnection'] },
           ],
           HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
+          FATAL: { target: 'failed', actions: ['setConnection'] },
           SHUTDOWN: {}, // spec §3: SSL_shutdown while in init returns -1 and sets nothing
           SET_SHUTDOWN: { actions: ['setShutdown'] },
           CLEAR: { actions: [resetForClear] },
@@ -226,6 +253,8 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           },
           SET_SESSION: { actions: [clearBadSession, ...setSessionEffects] },
           HANDSHAKE_DONE: { actions: [fault('handshake-twice')] },
+          // ossl_statem_fatal after the handshake: back in init, in the error state (FINDINGS F2, F6)
+          FATAL: { target: 'failed', actions: ['setConnection'] },
         },
       },
       closed: {
@@ -237,6 +266,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           // A clean connection keeps its session for the next handshake (spec §3 SSL_clear).
           CLEAR: { target: 'before', actions: [resetForClear] },
           SET_SESSION: { actions: setSessionEffects },
+          FATAL: { target: 'failed', actions: ['setConnection'] },
         },
       },
       failed: {
@@ -247,6 +277,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           SET_SHUTDOWN: { actions: ['setShutdown'] },
           CLEAR: { target: 'before', actions: [resetForClear] },
           SET_SESSION: { actions: setSessionEffects },
+          FATAL: { actions: ['setConnection'] },
         },
       },
       freed: {

@@ -5,7 +5,7 @@
 import type { Handler } from './types.ts';
 import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
 import type { World } from '../world/world.ts';
-import { readPending } from '../handshake/connect.ts';
+import { pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -52,7 +52,9 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     return VOID;
   },
   SSL_set_session: (call) => {
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'SET_SESSION', session: objectArg(call, 1), line: call.world.line });
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'SET_SESSION', session: objectArg(call, 1), line: call.world.line });
+    resetMethod(call.world, ssl);
     return int(1);
   },
   SSL_get_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
@@ -76,6 +78,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     // spec §3 SSL_copy_session_id: SSL_set_session(t, SSL_get_session(f)), and f's sid_ctx.
     call.world.sendSsl(to, { type: 'SET_SESSION', session: call.world.ssl(from).session, line: call.world.line });
     call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx } });
+    resetMethod(call.world, to);
     return int(1);
   },
   SSL_set_SSL_CTX: (call) => {
@@ -118,22 +121,41 @@ function get0(world: World, ssl: string): ReturnType<Handler> {
 }
 
 /**
+ * SSL_set_session step 2 (spec §3): after version negotiation s->method is
+ * the version's own method, so it differs from ctx->method and
+ * SSL_set_ssl_method runs ssl3_free and ssl3_new. The connection cannot read
+ * its records afterwards (FINDINGS F2, checked against 3.0.19).
+ */
+function resetMethod(world: World, ssl: string): void {
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'connected' || state === 'closed') world.sendSsl(ssl, { type: 'CONNECTION', fields: { methodReset: true } });
+}
+
+/**
  * SSL_shutdown (spec §3, ssl3_shutdown): in init, -1 and nothing set; the
  * first call sends close_notify (0, or 1 if the peer's was already read); a
  * later call reads the peer's close_notify (1) or finds none (-1).
+ * Found against 3.0.19 (FINDINGS F6): when the BIO pair is gone the first
+ * call still sets SSL_SENT_SHUTDOWN but cannot write (-1, and the alert stays
+ * pending, so every later call retries and fails); a later call's read of a
+ * gone pair is an unexpected EOF, a fatal error.
  */
 function shutdown(world: World, ssl: string): ReturnType<Handler> {
   world.sendSsl(ssl, { type: 'ACCESS' });
   const state = world.stateOf('ssl', ssl);
-  if (state === 'freed') return int(-1);
   if (state !== 'connected' && state !== 'closed') return int(-1);
-  const s = world.ssl(ssl);
   if (state === 'connected') {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
-    if (s.peer !== null && !world.isFreed('ssl', s.peer)) world.sendSsl(s.peer, { type: 'CONNECTION', fields: { closeNotifyPending: true } });
+    if (!pairAlive(world, ssl)) {
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
+      return int(-1);
+    }
+    writeCloseNotify(world, ssl);
     return int((world.ssl(ssl).shutdown & RECEIVED) !== 0 ? 1 : 0);
   }
-  if ((s.shutdown & RECEIVED) === 0) readPending(world, ssl);
+  if (world.ssl(ssl).closeNotifyUnsent) return int(-1);
+  if ((world.ssl(ssl).shutdown & RECEIVED) === 0) readRecords(world, ssl);
+  if (world.stateOf('ssl', ssl) === 'failed') return int(-1);
   return int((world.ssl(ssl).shutdown & (SENT | RECEIVED)) === (SENT | RECEIVED) ? 1 : -1);
 }
 

@@ -26,6 +26,8 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       if (t !== 0 && !(t > calcTimeout(world.session(tail.sid)))) break;
       lhDeleteByKeyOf(world, ctx, tail.sid);
       listRemove(world, ctx, tail.sid);
+      // The model itself must end even where a corrupted list would make 3.0.19 spin (NOTES.md N3).
+      if (world.ctx(ctx).list.at(-1) === tail) break;
       world.sendSession(tail.sid, { type: 'MARK_NOT_RESUMABLE' });
       callRemoveCb(world, ctx, tail.sid);
       removed.push(tail.sid);

@@ -13,7 +13,13 @@ import type { World } from '../world/world.ts';
 /** SSL_SESSION_list_remove(ctx, s). */
 export function listRemove(world: World, ctx: string, sid: string): void {
   const owner = world.session(sid).owner;
-  if (owner === null) return; // not linked: nothing to do (next/prev are NULL)
+  if (owner === null) {
+    // A session destroyed while (or before being) linked keeps no owner in the model, but its list node
+    // is still in ctx's list: the unlink writes through freed memory (undefined behaviour, reported where
+    // the session was touched); dropping the node keeps every walk finite (FINDINGS F3).
+    if (world.isFreed('session', sid) && world.ctx(ctx).list.some((n) => n.sid === sid)) world.sendCtx(ctx, { type: 'LIST_REMOVE', sid });
+    return; // not linked: nothing to do (next/prev are NULL)
+  }
   if (owner !== ctx) reportCrossContext(world, ctx, sid, owner);
   // Same ctx: a clean unlink. Another ctx (undefined behaviour): the splice of §9's
   // "middle of A" case, the only one that leaves a usable list to continue with.

@@ -13,12 +13,12 @@ import type { Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { clientHello, finishClient, processServerHello, processTls12Ticket, processTls13Ticket } from './client.ts';
+import { attachPair, fatal, hasIncoming, pairAlive, readRecords } from './bio-pair.ts';
+import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
 import { hasVersions, negotiate } from './versions.ts';
 
-const RECEIVED_SHUTDOWN = 2;
 
 /** `handshake(client, server)`: 1 on success, 0 when the handshake fails; tickets stay unread. */
 export function handshake(world: World, client: string, server: string): number {
@@ -37,18 +37,39 @@ export function connect(world: World, client: string, server: string): number {
   return ret;
 }
 
-/** `read(ssl)`: SSL_read processes pending TLS 1.3 tickets, then a pending close_notify. Returns the tickets read. */
+/**
+ * `read(ssl)`: SSL_read processes pending TLS 1.3 tickets, then a pending
+ * close_notify (bio-pair.ts). Returns the tickets read. In init it is
+ * SSL_read's implicit handshake instead.
+ */
 export function readPending(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'ACCESS' });
   if (world.isFreed('ssl', ssl)) return -1;
-  const tickets = world.ssl(ssl).pendingTickets;
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
-  for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
-  if (world.ssl(ssl).closeNotifyPending) {
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false } });
-    world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED_SHUTDOWN });
-  }
-  return tickets.length;
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'before') return implicitHandshake(world, ssl);
+  if (state === 'failed') return 0; // the error state: SSL_read fails at once
+  return readRecords(world, ssl);
+}
+
+/**
+ * SSL_read on an SSL in init runs its handshake function first (FINDINGS F9,
+ * checked against 3.0.19). A client that was connected before (SSL_clear
+ * keeps its handshake function and its BIO pair) writes a ClientHello, so it
+ * makes its new session (spec §6.1), then waits for a ServerHello: stuck in
+ * init, which the model counts as failed; whatever already waits in the pair
+ * is read as garbage, a fatal error. Its old peer cannot read the
+ * ClientHello either. A server, or an SSL never connected, does nothing.
+ */
+function implicitHandshake(world: World, ssl: string): number {
+  if (world.ssl(ssl).role !== 'client') return 0;
+  if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
+  clientHello(world, ssl);
+  if (pairAlive(world, ssl)) {
+    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+    world.sendSsl(world.ssl(ssl).peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
+  } // else the ClientHello cannot be written: a write error, not a fatal one
+  world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
+  return 0;
 }
 
 /**
@@ -59,6 +80,7 @@ export function readPending(world: World, ssl: string): number {
  * alert. A fresh server just waits. Checked against 3.0.19 (FINDINGS F7).
  */
 function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
+  if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);
   if (!clientFresh) return 0;
   if (!hasVersions(world.ssl(client))) return failAlone(world, client);
   clientHello(world, client);
@@ -81,8 +103,7 @@ function bothUsable(world: World, client: string, server: string): boolean {
 }
 
 function runHandshake(world: World, client: string, server: string): number {
-  world.sendSsl(client, { type: 'CONNECTION', fields: { role: 'client', peer: server } });
-  world.sendSsl(server, { type: 'CONNECTION', fields: { role: 'server', peer: client } });
+  attachPair(world, client, server);
   // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
   // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
   if (!hasVersions(world.ssl(client))) return fail(world, client, server);

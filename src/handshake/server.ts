@@ -52,8 +52,19 @@ export function processClientHello(world: World, server: string, offer: ClientOf
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: candidate });
     return { hit: true, echoedId: offer.sessionId, ticketExpected: expected };
   }
-  const sid = newHandshakeSession(world, server, { serverId: !expected });
+  const sid = newHandshakeSession(world, server, { serverId: !expected && cachesServerSessions(world, server) });
   return { hit: false, echoedId: world.session(sid).sessionId, ticketExpected: expected };
+}
+
+/**
+ * tls_construct_server_hello (FINDINGS F8, checked against 3.0.19; the spec's
+ * §6.5 omits it): "if we want the new session to be single-use, we send back
+ * a 0-length session ID": without SSL_SESS_CACHE_SERVER in s->ctx's mode (not
+ * session_ctx's), a new session's id is cut to zero length, so without a
+ * ticket neither side's session is resumable.
+ */
+function cachesServerSessions(world: World, server: string): boolean {
+  return (world.ctx(world.ssl(server).ctx).mode & SESS_CACHE_SERVER) !== 0;
 }
 
 /** tls_get_ticket_from_client and the session-id lookup (spec §6.5, §7). */

@@ -1,0 +1,83 @@
+/**
+ * The in-memory connection between two SSLs: one BIO pair, as the conformance
+ * harness attaches it (conformance/src/conn.c), and what reading and writing
+ * records over it does after the handshake.
+ *
+ * Found against 3.0.19 (properties/gen/FINDINGS.md F2, F6, F9), none of it in
+ * the spec: a pair lives until either end is freed or attached to a new pair;
+ * data written into it is lost with it; writing to a destroyed pair fails and
+ * reading from it finds nothing; and an SSL whose method SSL_set_session reset
+ * cannot read the connection's records any more (a fatal error), nor can its
+ * peer read what it writes afterwards.
+ */
+import { removeSession } from '../cache/remove-session.ts';
+import type { World } from '../world/world.ts';
+import { processTls13Ticket } from './client.ts';
+
+const SENT = 1;
+const RECEIVED = 2;
+
+/**
+ * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the
+ * old ones, so their former peers lose their connection). The link number is
+ * the line of the call, unique per attach.
+ */
+export function attachPair(world: World, client: string, server: string): void {
+  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false };
+  world.sendSsl(client, { type: 'CONNECTION', fields: { ...fresh, role: 'client', peer: server } });
+  world.sendSsl(server, { type: 'CONNECTION', fields: { ...fresh, role: 'server', peer: client } });
+}
+
+/** The SSL's BIO pair still has its other end: not freed and not attached elsewhere since. */
+export function pairAlive(world: World, ssl: string): boolean {
+  const { peer, link } = world.ssl(ssl);
+  return peer !== null && link !== 0 && !world.isFreed('ssl', peer) && world.ssl(peer).link === link;
+}
+
+/** Records `ssl` writes after the handshake reach its peer: readable, unless `ssl`'s method was reset. */
+export function writeCloseNotify(world: World, ssl: string): void {
+  const { peer, methodReset } = world.ssl(ssl);
+  if (peer === null) return;
+  world.sendSsl(peer, { type: 'CONNECTION', fields: methodReset ? { undecryptablePending: true } : { closeNotifyPending: true } });
+}
+
+/**
+ * SSL_read on a connection (the `read` pseudo-call, the second SSL_shutdown):
+ * pending TLS 1.3 tickets, then a pending close_notify. Returns the tickets
+ * read; a record that cannot be read is a fatal error.
+ */
+export function readRecords(world: World, ssl: string): number {
+  // A destroyed pair reads as "retry later", not as EOF: bio_read_intern returns -1 on the uninitialised
+  // half before it clears the retry flags the last read left set (checked against 3.0.19, FINDINGS F6).
+  if (!pairAlive(world, ssl)) return 0;
+  const s = world.ssl(ssl);
+  const anything = s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending;
+  if (s.methodReset) return anything ? fatal(world, ssl, 0) : 0;
+  const tickets = s.pendingTickets;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
+  for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
+  if (world.ssl(ssl).undecryptablePending) return fatal(world, ssl, tickets.length);
+  if (world.ssl(ssl).closeNotifyPending) {
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false } });
+    world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
+  }
+  return tickets.length;
+}
+
+/** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */
+export function hasIncoming(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending;
+}
+
+/**
+ * ossl_statem_fatal: the SSL goes back into init, in the error state, and
+ * ssl3_send_alert removes its session from session_ctx's cache, unless it
+ * already sent close_notify (s3_msg.c: no other alert after SSL_SENT_SHUTDOWN).
+ */
+export function fatal(world: World, ssl: string, ret: number): number {
+  const { session, sessionCtx, shutdown } = world.ssl(ssl);
+  if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
+  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false } });
+  return ret;
+}
