@@ -5,9 +5,12 @@
  * supervises a worker under AddressSanitizer) and parses its JSON Lines: one
  * record per protocol line, a `fault` record instead when a statement ends the
  * worker abnormally, then `{"end":true,"leaks":[...]}` (conformance/PROTOCOL.md).
- * Everything is synchronous: one trace, one process, output in input order.
+ * One trace, one process, output in input order. `runHarness` blocks until the
+ * process ends; `runHarnessAsync` does the same without blocking, so a caller
+ * (the differential suite, `npm run conform`) can keep several harness
+ * processes running at once.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,22 +93,73 @@ export interface HarnessOptions {
 /** Runs one protocol text through the harness. */
 export function runHarness(protocol: string, options: HarnessOptions = {}): HarnessRun {
   const binary = ensureHarness();
-  const env = { ...process.env };
-  // The marker and object-tracing switches only add stderr; keep the run the same whoever starts it.
-  delete env['HARNESS_VERBOSE'];
-  delete env['HARNESS_TRACE_OBJECTS'];
-  delete env['HARNESS_STEP_TIMEOUT'];
   const started = performance.now();
-  const r = spawnSync(binary, ['--timeout', String(options.stepTimeoutS ?? 5)], {
+  const r = spawnSync(binary, harnessArgs(options), {
     input: protocol,
     encoding: 'utf8',
-    env,
+    env: harnessEnv(),
     timeout: options.timeoutMs ?? 300_000,
     maxBuffer: 1 << 30,
   });
   const ms = performance.now() - started;
   if (r.error) throw new HarnessError(`harness did not finish: ${r.error.message}`);
-  const lines = r.stdout.split('\n').filter((l) => l.length > 0);
+  return parseHarnessOutput(r.stdout, r.stderr, r.status, r.signal, ms);
+}
+
+/**
+ * `runHarness` without blocking the event loop: the same process, arguments,
+ * environment, limits and parsing, and the same HarnessError (as a rejection).
+ * The binary is checked (and built if stale) synchronously on each call, as
+ * `runHarness` does, so concurrent calls never start a build twice.
+ */
+export function runHarnessAsync(protocol: string, options: HarnessOptions = {}): Promise<HarnessRun> {
+  const binary = ensureHarness();
+  const limitMs = options.timeoutMs ?? 300_000;
+  const started = performance.now();
+  return new Promise<HarnessRun>((resolve, reject) => {
+    const child = spawn(binary, harnessArgs(options), { env: harnessEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let failed: Error | null = null;
+    const timer = setTimeout(() => {
+      failed = new Error(`spawn ${binary} ETIMEDOUT after ${limitMs} ms`);
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    // A harness that exits before reading all its input closes the pipe: its output says why, not the EPIPE.
+    child.stdin.on('error', () => {});
+    child.on('error', (e) => (failed ??= e));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      if (failed) return reject(new HarnessError(`harness did not finish: ${failed.message}`));
+      try {
+        resolve(parseHarnessOutput(Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'), status, signal, ms));
+      } catch (e) {
+        reject(e instanceof Error ? e : new HarnessError(String(e)));
+      }
+    });
+    child.stdin.end(protocol);
+  });
+}
+
+function harnessArgs(options: HarnessOptions): string[] {
+  return ['--timeout', String(options.stepTimeoutS ?? 5)];
+}
+
+function harnessEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // The marker and object-tracing switches only add stderr; keep the run the same whoever starts it.
+  delete env['HARNESS_VERBOSE'];
+  delete env['HARNESS_TRACE_OBJECTS'];
+  delete env['HARNESS_STEP_TIMEOUT'];
+  return env;
+}
+
+/** The harness's JSON Lines and `@@note` lines as a HarnessRun; a refusal or a bad exit is a HarnessError. */
+function parseHarnessOutput(stdout: string, stderr: string, status: number | null, signal: NodeJS.Signals | null, ms: number): HarnessRun {
+  const lines = stdout.split('\n').filter((l) => l.length > 0);
   const parsed = lines.map((l) => {
     try {
       return JSON.parse(l) as Record<string, unknown>;
@@ -115,13 +169,13 @@ export function runHarness(protocol: string, options: HarnessOptions = {}): Harn
   });
   const refused = parsed.find((p) => typeof p['error'] === 'string');
   if (refused) throw new HarnessError(`harness refused line ${String(refused['line'])} (${String(refused['call'])}): ${String(refused['error'])}`);
-  if (r.status !== 0) throw new HarnessError(`harness exited with status ${String(r.status ?? r.signal)}:\n${r.stderr.slice(-2000)}`);
+  if (status !== 0) throw new HarnessError(`harness exited with status ${String(status ?? signal)}:\n${stderr.slice(-2000)}`);
   const records: (RealStep | RealFault)[] = [];
   let end: HarnessRun['end'] = null;
   for (const p of parsed) {
     if (p['end'] === true) end = { leaks: (p['leaks'] as string[] | undefined) ?? [] };
     else records.push(p as unknown as RealStep | RealFault);
   }
-  const notes = r.stderr.split('\n').filter((l) => l.startsWith('@@note '));
+  const notes = stderr.split('\n').filter((l) => l.startsWith('@@note '));
   return { records, end, notes: notes.map((l) => l.slice('@@note '.length)), ms };
 }
