@@ -37,15 +37,26 @@ export interface RefEvent {
 
 /** Does the releasing party hold a reference on this object? */
 export function holds(context: Counted, who: string): boolean {
-  return context.holders.some((h) => h.who === who);
+  // A plain loop: a context's ledger can list hundreds of holders (every SSL of a ctx holds two).
+  const holders = context.holders;
+  for (let i = 0; i < holders.length; i++) if (holders[i]!.who === who) return true;
+  return false;
 }
 
 /** Removes `who`'s entry: the one acquired at `line` if there is one, else its latest. */
 export function withoutHolder(holders: readonly Holder[], who: string, line: number): readonly Holder[] {
-  let index = holders.findIndex((h) => h.who === who && h.line === line);
-  if (index < 0) index = holders.findLastIndex((h) => h.who === who);
-  if (index < 0) return holders;
-  return [...holders.slice(0, index), ...holders.slice(index + 1)];
+  // One pass finds both candidates (the first entry of `who` at `line`, the last of `who`), and toSpliced
+  // copies once: a ctx's ledger is long and every SSL_free walks it.
+  let exact = -1;
+  let latest = -1;
+  for (let i = 0; i < holders.length; i++) {
+    const h = holders[i]!;
+    if (h.who !== who) continue;
+    if (exact < 0 && h.line === line) exact = i;
+    latest = i;
+  }
+  const index = exact >= 0 ? exact : latest;
+  return index < 0 ? holders : holders.toSpliced(index, 1);
 }
 
 type Args = { readonly context: Counted; readonly event: MachineEvent };

@@ -39,15 +39,30 @@ export interface Engine<C, E extends MachineEvent> {
 
 type ParamsFn = (args: { context: unknown; event: unknown }) => Record<string, unknown>;
 
+/** One action of a row. `kind` is a discriminant so the step loop tests one field, not `in`. */
 type Op<C, E> =
-  | { readonly update: Update<C, E> }
-  | { readonly signal: string; readonly params: ParamsFn | Record<string, unknown> | undefined };
+  | { readonly kind: 'update'; readonly update: Update<C, E> }
+  | { readonly kind: 'signal'; readonly signal: string; readonly params: ParamsFn | Readonly<Record<string, unknown>> };
 
 interface Row<C, E> {
   readonly guard: Guard<C, E> | undefined;
   readonly target: string | undefined;
   readonly ops: readonly Op<C, E>[];
 }
+
+/** The rows of one state for one event type, and the state's `*` rows tried when none of them is enabled. */
+interface Entry<C, E> {
+  readonly own: readonly Row<C, E>[];
+  readonly wildcard: readonly Row<C, E>[] | undefined;
+}
+
+/** Per state: the entry of each event type with rows of its own, and the entry of any other type. */
+interface StateRows<C, E> {
+  readonly byEvent: ReadonlyMap<string, Entry<C, E>>;
+  readonly otherwise: Entry<C, E>;
+}
+
+type Table<C, E> = ReadonlyMap<string, StateRows<C, E>>;
 
 const NO_SIGNALS: readonly Signal[] = Object.freeze([]);
 const EMPTY_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -57,25 +72,29 @@ export function compileMachine<C extends object, E extends MachineEvent>(def: Ma
   const machine = toXStateMachine(def);
   const table = buildTable(def, machine);
   const initialValue = String((def.config as { initial: string }).initial);
+  // Guards take `{ context, event }` (xstate's signature). Guards are pure and keep nothing, so one
+  // argument object per engine, refilled before each call, spares an allocation per guard call.
+  const guardArgs: { context: C; event: E } = { context: undefined as never, event: undefined as never };
   return {
     id: def.id,
     initial: (input) => ({ value: initialValue, context: def.initialContext(input as never) }),
-    step: (snapshot, event) => stepTable(table, snapshot, event),
+    step: (snapshot, event) => stepTable(table, snapshot, event, guardArgs),
   };
 }
 
-function buildTable<C extends object, E extends MachineEvent>(
-  def: MachineDefinition<C, E>,
-  machine: AnyStateMachine,
-): Map<string, Map<string, readonly Row<C, E>[]>> {
-  const table = new Map<string, Map<string, readonly Row<C, E>[]>>();
+function buildTable<C extends object, E extends MachineEvent>(def: MachineDefinition<C, E>, machine: AnyStateMachine): Table<C, E> {
+  const table = new Map<string, StateRows<C, E>>();
   for (const [key, node] of Object.entries(machine.root.states)) {
     if (Object.keys(node.states).length > 0) throw new Error(`${def.id}.${key}: nested states are not supported by the table engine`);
-    const byEvent = new Map<string, readonly Row<C, E>[]>();
+    const rows = new Map<string, readonly Row<C, E>[]>();
     for (const [eventType, transitions] of node.transitions) {
-      byEvent.set(eventType, transitions.map((t) => compileRow(def, key, eventType, t)));
+      rows.set(eventType, transitions.map((t) => compileRow(def, key, eventType, t)));
     }
-    table.set(key, byEvent);
+    // One lookup per step: each event type's entry carries the `*` rows that back it up.
+    const wildcard = rows.get('*');
+    const byEvent = new Map<string, Entry<C, E>>();
+    for (const [eventType, own] of rows) if (eventType !== '*') byEvent.set(eventType, { own, wildcard });
+    table.set(key, { byEvent, otherwise: { own: wildcard ?? [], wildcard: undefined } });
   }
   return table;
 }
@@ -108,31 +127,38 @@ function compileOp<C extends object, E extends MachineEvent>(def: MachineDefinit
   const name = typeof action === 'string' ? action : (action as { type?: unknown }).type;
   if (typeof name !== 'string') throw new Error(`${where}: actions must be named`);
   const update = def.updates[name];
-  if (update) return { update };
+  if (update) return { kind: 'update', update };
   if (!def.signals.includes(name)) throw new Error(`${where}: unknown action ${name}`);
   const params = typeof action === 'string' ? undefined : (action as { params?: ParamsFn | Record<string, unknown> }).params;
-  return { signal: name, params };
+  return { kind: 'signal', signal: name, params: params ?? EMPTY_PARAMS };
 }
 
 function stepTable<C, E extends MachineEvent>(
-  table: Map<string, Map<string, readonly Row<C, E>[]>>,
+  table: Table<C, E>,
   snapshot: Snapshot<C>,
   event: E,
+  guardArgs: { context: C; event: E },
 ): readonly Signal[] {
-  const byEvent = table.get(snapshot.value);
-  if (!byEvent) return NO_SIGNALS;
-  return tryRows(byEvent.get(event.type), snapshot, event) ?? tryRows(byEvent.get('*'), snapshot, event) ?? NO_SIGNALS;
+  const state = table.get(snapshot.value);
+  if (!state) return NO_SIGNALS;
+  const entry = state.byEvent.get(event.type) ?? state.otherwise;
+  const row = enabledRow(entry.own, snapshot.context, event, guardArgs) ?? (entry.wildcard && enabledRow(entry.wildcard, snapshot.context, event, guardArgs));
+  return row ? applyRow(row, snapshot, event) : NO_SIGNALS;
 }
 
-function tryRows<C, E extends MachineEvent>(
-  rows: readonly Row<C, E>[] | undefined,
-  snapshot: Snapshot<C>,
+/** The first row whose guard holds (or that has none). */
+function enabledRow<C, E extends MachineEvent>(
+  rows: readonly Row<C, E>[],
+  context: C,
   event: E,
-): readonly Signal[] | undefined {
-  if (!rows) return undefined;
-  for (const row of rows) {
-    if (row.guard && !row.guard({ context: snapshot.context, event })) continue;
-    return applyRow(row, snapshot, event);
+  guardArgs: { context: C; event: E },
+): Row<C, E> | undefined {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.guard === undefined) return row;
+    guardArgs.context = context;
+    guardArgs.event = event;
+    if (row.guard(guardArgs)) return row;
   }
   return undefined;
 }
@@ -143,12 +169,14 @@ function tryRows<C, E extends MachineEvent>(
  */
 function applyRow<C, E extends MachineEvent>(row: Row<C, E>, snapshot: Snapshot<C>, event: E): readonly Signal[] {
   const context = snapshot.context;
+  const ops = row.ops;
   let signals: Signal[] | undefined;
-  for (const op of row.ops) {
-    if ('update' in op) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind === 'update') {
       Object.assign(context as object, op.update(context, event));
     } else {
-      const params = typeof op.params === 'function' ? op.params({ context, event }) : (op.params ?? EMPTY_PARAMS);
+      const params = typeof op.params === 'function' ? op.params({ context, event }) : op.params;
       (signals ??= []).push({ type: op.signal, params });
     }
   }

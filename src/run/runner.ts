@@ -21,7 +21,7 @@ import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
-import { bytesHex, evalInt } from './values.ts';
+import { bytesHex, evalInt, type IntEnv } from './values.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 
 /** The kind of object each pointer-returning call yields. */
@@ -101,8 +101,7 @@ export class Runner {
 
   private runStep(step: Step, recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
     this.world.line = step.line;
-    this.world.events = [];
-    this.world.diagnostics = [];
+    this.freshStepBuffers();
     const undefinedBefore = this.world.undefinedSince !== null;
     const text = sourceText(this.checked, step.line);
     try {
@@ -133,7 +132,7 @@ export class Runner {
       if (warning) this.world.report(warning);
     }
     const reused = expr.name === 'connect' || expr.name === 'handshake' ? this.reused(args) : undefined;
-    return { ret: retValue(ret), ...(reused ? { reused } : {}) };
+    return reused ? { ret: retValue(ret), reused } : { ret: retValue(ret) };
   }
 
   private reused(args: readonly Arg[]): { client: number; server: number } | undefined {
@@ -167,14 +166,11 @@ export class Runner {
   }
 
   private intOf(expr: Expr): number {
-    return evalInt(expr, {
-      now: this.world.now,
-      intVar: (name) => {
-        const v = this.vars.get(name);
-        return v?.kind === 'int' ? v.value : 0;
-      },
-    });
+    return evalInt(expr, this.intEnv);
   }
+
+  /** What integer expressions read: one object for the whole run, reading the clock when evaluated. */
+  private readonly intEnv: IntEnv = intEnvOf(this.world, this.vars);
 
   private bindOutputs(expr: Extract<Expr, { kind: 'call' }>, ret: Ret): void {
     if (ret.kind !== 'der') return;
@@ -200,7 +196,7 @@ export class Runner {
     const ok = step.statement.op === '==' ? equal : !equal;
     // `expect connect(c1, s1) == 1` is a handshake too: its record says what it reused, as a connect line does.
     const reused = this.sideReused;
-    return this.push(step.line, text, { ret: null, ...(reused ? { reused } : {}) }, undefinedBefore, { ok, left, right });
+    return this.push(step.line, text, reused ? { ret: null, reused } : { ret: null }, undefinedBefore, { ok, left, right });
   }
 
   /** `reused` of a connect/handshake made by a side of the current expect. */
@@ -277,8 +273,7 @@ export class Runner {
 
   /** End of trace: every reference the application still owns is a leak. */
   private finish(): StepRecord {
-    this.world.events = [];
-    this.world.diagnostics = [];
+    this.freshStepBuffers();
     const lastLine = this.checked.trace.lines.length;
     this.world.line = lastLine;
     for (const d of leakDiagnostics(this.world)) this.world.report(d);
@@ -298,19 +293,32 @@ export class Runner {
     undefinedBefore: boolean,
     expect?: StepRecord['expect'],
   ): StepRecord {
-    const record: StepRecord = {
+    const { events, diagnostics } = this.world;
+    const record: Mutable<StepRecord> = {
       line,
       call,
       ret: result.ret,
-      events: this.world.events,
-      diagnostics: this.world.diagnostics,
+      // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
+      events: events.length > 0 ? events : NONE,
+      diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
       state: this.options.snapshots ? observeState(this.world, this.vars) : NO_STATE,
       undefined: undefinedBefore,
-      ...(expect ? { expect } : {}),
-      ...(result.reused ? { reused: result.reused } : {}),
     };
+    // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
+    if (expect) record.expect = expect;
+    if (result.reused) record.reused = result.reused;
     this.records.push(record);
     return record;
+  }
+
+  /**
+   * Empty callback and diagnostic lists for a new step. A list a record took
+   * (a non-empty one) is replaced; an empty one is kept: most steps fire no
+   * callback and report nothing, and two arrays a step are garbage to collect.
+   */
+  private freshStepBuffers(): void {
+    if (this.world.events.length > 0) this.world.events = [];
+    if (this.world.diagnostics.length > 0) this.world.diagnostics = [];
   }
 
   /**
@@ -354,12 +362,28 @@ export class Runner {
 }
 
 const NO_STATE: StateView = { sessions: {}, ssl: {}, ctx: {}, handles: {} };
+const NONE: readonly never[] = Object.freeze([]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function retValue(ret: Ret): number | string | null {
   if (ret.kind === 'int') return ret.value;
   if (ret.kind === 'object') return ret.id;
   if (ret.kind === 'der') return ret.length;
   return null;
+}
+
+/** Integer expressions read the clock when they are evaluated, and integer variables (0 for any other). */
+function intEnvOf(world: World, vars: ReadonlyMap<string, Variable>): IntEnv {
+  return {
+    get now(): number {
+      return world.now;
+    },
+    intVar(name) {
+      const v = vars.get(name);
+      return v?.kind === 'int' ? v.value : 0;
+    },
+  };
 }
 
 /** The statement on a line, printed canonically. */

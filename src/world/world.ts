@@ -54,7 +54,8 @@ export class World {
   readonly sessions = new Map<string, Snapshot<SessionContext>>();
   readonly ssls = new Map<string, Snapshot<SslContext>>();
   readonly ctxs = new Map<string, Snapshot<CtxContext>>();
-  readonly info = new Map<string, ObjectInfo>();
+  /** Per kind, keyed by id (objects of different kinds may share an id: session s1, SSL s1). */
+  private readonly info: Readonly<Record<ObjectKind, Map<string, ObjectInfo>>> = { session: new Map(), ssl: new Map(), ctx: new Map() };
   /** The application's external stores, one per ctx, keyed by session id (hex). */
   readonly stores = new Map<string, Map<string, StoreEntry>>();
 
@@ -102,7 +103,7 @@ export class World {
   }
   /** Where an object came from and went (objects of different kinds may share a name: session s1, SSL s1). */
   infoOf(kind: ObjectKind, id: string): ObjectInfo | undefined {
-    return this.info.get(`${kind}:${id}`);
+    return this.info[kind].get(id);
   }
 
   // ---- creating ------------------------------------------------------------
@@ -111,19 +112,19 @@ export class World {
   createSession(input: Omit<SessionInput, 'id'>): string {
     const id = `s${this.nextSession++}`;
     this.sessions.set(id, this.engines.session.initial({ ...input, id }));
-    this.info.set(`session:${id}`, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
     this.ssls.set(input.id, this.engines.ssl.initial(input));
-    this.info.set(`ssl:${input.id}`, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
-    this.info.set(`ctx:${input.id}`, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     this.stores.set(input.id, new Map());
     return input.id;
   }
@@ -187,7 +188,7 @@ export class World {
     const after = snapshot.value;
     if (before === 'live' && after === 'destroying') this.noteDestroyed(kind, id, event);
     if (before !== 'freed' && before !== 'destroying' && after === 'freed') this.noteDestroyed(kind, id, event);
-    for (const signal of signals) this.route(kind, id, event, signal);
+    for (let i = 0; i < signals.length; i++) this.route(kind, id, event, signals[i]!);
   }
 
   private noteDestroyed(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent): void {
