@@ -7,5 +7,8 @@ import { pseudoApi } from './pseudo-api.ts';
 import { sessionApi } from './session-api.ts';
 import { sslApi } from './ssl-api.ts';
 import type { Handler } from './types.ts';
+import { withNullRule } from './null-session.ts';
 
-export const API: ReadonlyMap<string, Handler> = new Map(Object.entries({ ...sessionApi, ...sslApi, ...ctxApi, ...pseudoApi }));
+export const API: ReadonlyMap<string, Handler> = new Map(
+  Object.entries({ ...sessionApi, ...sslApi, ...ctxApi, ...pseudoApi }).map(([fn, handler]) => [fn, withNullRule(fn, handler)]),
+);

@@ -227,6 +227,7 @@ export const DIAGNOSTIC_KINDS = [
   'cross-context',
   'callback-contract',
   'leak',
+  'null-dereference',
   'not-resumable',
   'early-session',
   'capacity',

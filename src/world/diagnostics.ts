@@ -17,6 +17,7 @@ export type DiagnosticKind =
   | 'cross-context'
   | 'callback-contract'
   | 'leak'
+  | 'null-dereference'
   | 'not-resumable'
   | 'early-session'
   | 'capacity';
@@ -152,6 +153,17 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       'At the end of the trace the application still owns this reference. Nothing will release it, so the object (and everything it holds) is never freed.',
     // LeakSanitizer at exit: the harness's end line lists the sessions never destroyed.
     outcomes: ['leak'],
+  },
+  'null-dereference': {
+    severity: 'error',
+    undefinedBehaviour: true,
+    pattern: 'P7',
+    explanation:
+      'A NULL session pointer reached a function that does not check for NULL: SSL_SESSION_up_ref, SSL_SESSION_dup, SSL_SESSION_is_resumable, ' +
+      'SSL_SESSION_set1_id(_context) and SSL_CTX_add_session dereference it (spec §10). SSL_get1_session and SSL_get0_session return NULL before ' +
+      'a handshake, and d2i_SSL_SESSION on bad input; check the result before using it (grpc PR #34539).',
+    // The fixture m9-null-session-crash: ASan reports a SEGV on address 0 at this step.
+    outcomes: ['crash'],
   },
   'not-resumable': {
     severity: 'warning',

@@ -47,7 +47,7 @@ const NAMED_ID = /^[A-Za-z_][A-Za-z0-9_]*(#[2-9]|#[1-9][0-9]+)?$/;
 const sessionId: Schema = { t: 'string', pattern: SESSION_ID };
 const namedId: Schema = { t: 'string', pattern: NAMED_ID };
 
-const ERRORS = ['use-after-free', 'bad-free', 'double-free', 'stale-borrow', 'dangling-cache-entry', 'cross-context', 'callback-contract', 'leak'];
+const ERRORS = ['use-after-free', 'bad-free', 'double-free', 'stale-borrow', 'dangling-cache-entry', 'cross-context', 'callback-contract', 'leak', 'null-dereference'];
 const WARNINGS = ['not-resumable', 'early-session', 'capacity'];
 
 const value = or(int(), str, nul);

@@ -242,3 +242,24 @@ export function callbackContract(p: Program, q: number, r: number): Injection {
   const line = misuse(p, 'connect', [p.handle(client.names[0]!), p.handle(server.names[0]!)]);
   return { from, line };
 }
+
+/**
+ * null-dereference (spec §10): SSL_get1_session of an SSL before its first
+ * handshake returns NULL, and the result goes unchecked into a function that
+ * dereferences it; r picks the function.
+ */
+export function nullDereference(p: Program, q: number, r: number): Injection {
+  const ssl = freshSsl(p, q);
+  const name = p.fresh('sess');
+  p.call('SSL_get1_session', [p.handle(ssl.names[0]!)], name);
+  const x: GenArg = { text: name, arg: { kind: 'null' } }; // the variable holds NULL: Program.handle refuses it
+  const line =
+    r % 4 === 0
+      ? misuse(p, 'SSL_SESSION_up_ref', [x])
+      : r % 4 === 1
+        ? misuse(p, 'SSL_SESSION_is_resumable', [x])
+        : r % 4 === 2
+          ? misuse(p, 'SSL_SESSION_dup', [x])
+          : misuse(p, 'SSL_CTX_add_session', [p.handle(someCtx(p, q).name), x]);
+  return { from: line, line };
+}

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_CALLS, type GeneratedTrace, runPlan, traceOf } from '../mat
 import { type Plan, planArb } from '../plan.ts';
 import { Program, type StepHook } from '../program.ts';
 import { teardown } from '../teardown.ts';
-import { badFree, callbackContract, crossContext, danglingCacheEntry, doubleFree, staleBorrow, useAfterFree } from './errors.ts';
+import { badFree, callbackContract, crossContext, danglingCacheEntry, doubleFree, nullDereference, staleBorrow, useAfterFree } from './errors.ts';
 import type { Injection } from './helpers.ts';
 import { leak } from './leak.ts';
 import { capacity, earlySession, notResumable } from './warnings.ts';
@@ -45,6 +45,7 @@ const RECIPES: Readonly<Record<DiagnosticKind, Recipe>> = {
   'cross-context': crossContext,
   'callback-contract': callbackContract,
   leak,
+  'null-dereference': nullDereference,
   'not-resumable': notResumable,
   'early-session': earlySession,
   capacity,
