@@ -20,9 +20,16 @@ export interface Engines {
 
 export const definitions = { session: sslSessionMachine, ssl: sslMachine, ctx: sslCtxMachine } as const;
 
-/** The derived table engines (fast; what the simulator runs). */
+let compiledTables: Engines | undefined;
+
+/**
+ * The derived table engines (fast; what the simulator runs). Compiled once per
+ * process and shared by every world: an engine keeps no state of its own (a
+ * world's objects are its snapshots), and compiling goes through xstate's
+ * createMachine, which cost more than running a short trace.
+ */
 export function tableEngines(): Engines {
-  return { session: compileMachine(sslSessionMachine), ssl: compileMachine(sslMachine), ctx: compileMachine(sslCtxMachine) };
+  return (compiledTables ??= { session: compileMachine(sslSessionMachine), ssl: compileMachine(sslMachine), ctx: compileMachine(sslCtxMachine) });
 }
 
 /** The same machines stepped by xstate's pure transition() (reference). */
