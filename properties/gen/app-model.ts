@@ -33,12 +33,6 @@ export interface SslRecord {
   appRefs: number;
   /** References it ever took (SSL_new, SSL_up_ref, SSL_dup of a connected SSL). */
   acquisitions: number;
-  /**
-   * TODO(FINDINGS F2): SSL_set_session / SSL_copy_session_id ran on it after a
-   * handshake, which in real libssl resets its method and breaks its I/O; the
-   * model does not know, so the generator does no I/O on it until SSL_clear.
-   */
-  noIo: boolean;
 }
 
 /** Where a session came from: the contexts of the connection that made it, to resume against. */

@@ -34,7 +34,7 @@ export function ctxFree(p: Program, ctx: CtxRecord): void {
 export function newSsl(p: Program, ctx: CtxRecord): SslRecord {
   const name = p.fresh(SSL_PREFIX[ctx.role]);
   p.call('SSL_new', [p.handle(ctx.name)], name);
-  const rec: SslRecord = { id: name, names: [name], appRefs: 1, acquisitions: 1, noIo: false };
+  const rec: SslRecord = { id: name, names: [name], appRefs: 1, acquisitions: 1 };
   p.app.ssls.push(rec);
   return rec;
 }
@@ -63,7 +63,7 @@ export function sslDup(p: Program, ssl: SslRecord): SslRecord {
     return ssl;
   }
   if (id === null) throw new Error('generator bug: SSL_dup returned NULL');
-  const rec: SslRecord = { id, names: [name], appRefs: 1, acquisitions: 1, noIo: false };
+  const rec: SslRecord = { id, names: [name], appRefs: 1, acquisitions: 1 };
   p.app.ssls.push(rec);
   return rec;
 }
@@ -157,25 +157,17 @@ export function storeFreeAll(p: Program, ctx: CtxRecord): void {
 
 /** SSL_set_session with a session or NULL (spec §3: the bad-session rule on the old one, +1 new, -1 old). */
 export function setSession(p: Program, ssl: SslRecord, session: SessionRecord | null): void {
-  markNoIo(p, ssl);
   p.call('SSL_set_session', [p.handle(ssl.names[0]!), session ? p.handle(session.name) : NULL_ARG]);
 }
 
 /** SSL_copy_session_id(to, from): `to` shares `from`'s session (spec §3). */
 export function copySessionId(p: Program, to: SslRecord, from: SslRecord): void {
-  markNoIo(p, to);
   p.call('SSL_copy_session_id', [p.handle(to.names[0]!), p.handle(from.names[0]!)]);
 }
 
-/** SSL_clear: back to `before`, with the ctx's method again, so I/O is safe again (FINDINGS F2). */
+/** SSL_clear: back to `before`, with the ctx's method again. */
 export function clear(p: Program, ssl: SslRecord): void {
   p.call('SSL_clear', [p.handle(ssl.names[0]!)]);
-  ssl.noIo = false;
-}
-
-/** TODO(FINDINGS F2): past `before`, a method switch breaks the connection in real libssl but not in the model. */
-function markNoIo(p: Program, ssl: SslRecord): void {
-  if (p.world.stateOf('ssl', ssl.id) !== 'before') ssl.noIo = true;
 }
 
 /**

@@ -16,10 +16,6 @@ export function usableSsls(p: Program): SslRecord[] {
   return p.app.ssls.filter((s) => s.appRefs > 0);
 }
 
-/** SSLs the generator may read from or shut down (see SslRecord.noIo, FINDINGS F2). */
-export function ioSsls(p: Program): SslRecord[] {
-  return usableSsls(p).filter((s) => !s.noIo);
-}
 
 /** `before`, `connected`, `closed`, `failed` or `freed` (machines/ssl.ts). */
 export function sslState(p: Program, ssl: SslRecord): string {
@@ -46,10 +42,8 @@ export function freshSsls(p: Program, role: 'client' | 'server', except: SslReco
  * alive and still holds that very session (spec §3 SSL_get_session, R3).
  */
 export function sessionUsable(p: Program, s: SessionRecord): boolean {
-  // TODO(FINDINGS F3): after a misuse the model may have destroyed what a variable names; passing it on
-  // (SSL_CTX_add_session of a destroyed session) makes the model's flush loop forever. A legal program never
-  // gets here: its variables name live objects.
-  if (p.world.isFreed('session', s.id)) return false;
+  // After a misuse the model may have destroyed what a variable names; a buggy program goes on using it
+  // (FINDINGS F3 was the model's flush looping forever over such a session). Legal programs never do.
   if (s.owned) return s.refs > 0;
   const from = p.app.ssls.find((r) => r.id === s.borrowedFrom);
   return from !== undefined && from.appRefs > 0 && p.world.ssl(from.id).session === s.id;

@@ -9,7 +9,6 @@
  * one out.
  */
 import { type CtxRecord, type SessionRecord, type SslRecord } from './app-model.ts';
-import { constants } from './args.ts';
 import { ctxFree, sessionFree, shutdown, sslFree, storeFreeAll } from './calls.ts';
 import type { Program } from './program.ts';
 import { ownedSessions, sslState, usableCtxs, usableSsls } from './queries.ts';
@@ -34,9 +33,7 @@ export interface Release {
 function shutdownAll(p: Program): void {
   for (const ssl of usableSsls(p)) {
     if (sslState(p, ssl) !== 'connected') continue;
-    // TODO(FINDINGS F2): an SSL whose I/O the generator avoids is marked shut down instead.
-    if (ssl.noIo) p.call('SSL_set_shutdown', [p.handle(ssl.names[0]!), constants('SSL_SENT_SHUTDOWN')]);
-    else shutdown(p, ssl);
+    shutdown(p, ssl);
   }
 }
 

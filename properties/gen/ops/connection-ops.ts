@@ -11,7 +11,7 @@ import { get1, newSsl, setSession } from '../calls.ts';
 import { ctxFor, freshSslFor } from '../ensure.ts';
 import type { Op } from '../plan.ts';
 import type { Program } from '../program.ts';
-import { ioSsls, usableCtxs, usableSessions } from '../queries.ts';
+import { usableCtxs, usableSessions, usableSsls } from '../queries.ts';
 
 /** Runs `connect` (or `handshake`, leaving TLS 1.3 tickets unread) between two fresh SSLs and notes its branches. */
 export function runConnection(p: Program, fn: 'connect' | 'handshake', client: string, server: string): number {
@@ -71,14 +71,10 @@ export function resumeOp(p: Program, op: Op): void {
 
 /**
  * `read(ssl)`: processes pending TLS 1.3 tickets and a pending close_notify
- * (spec §6.3), on an SSL that has a connection (past `before`): the trace
- * language's `read` is "SSL_read on a connection" (FINDINGS F9).
+ * (spec §6.3); on an SSL in `before`, SSL_read's implicit handshake (FINDINGS F9).
  */
 export function readOp(p: Program, op: Op): void {
-  const ssl = pick(
-    ioSsls(p).filter((s) => p.world.stateOf('ssl', s.id) !== 'before'),
-    op.a,
-  );
+  const ssl = pick(usableSsls(p), op.a);
   if (!ssl) return;
   const ret = p.call('read', [p.handle(ssl.names[0]!)]);
   if (ret.kind === 'int' && ret.value > 0) p.branches.add('tickets-read-later');

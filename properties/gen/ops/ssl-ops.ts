@@ -8,7 +8,7 @@ import { clear, copySessionId, get0, get1, newSsl, setSession, shutdown, sslDup,
 import { createCtx } from '../ensure.ts';
 import type { Op } from '../plan.ts';
 import type { Program } from '../program.ts';
-import { ioSsls, sslState, usableCtxs, usableSessions, usableSsls } from '../queries.ts';
+import { sslState, usableCtxs, usableSessions, usableSsls } from '../queries.ts';
 
 function sslAt(p: Program, a: number) {
   return pick(usableSsls(p), a);
@@ -29,12 +29,12 @@ export function sslUpRefOp(p: Program, op: Op): void {
 export function sslFreeOp(p: Program, op: Op): void {
   const ssl = sslAt(p, op.a);
   if (!ssl) return;
-  if (op.b % 2 === 1 && !ssl.noIo && sslState(p, ssl) === 'connected') shutdown(p, ssl);
+  if (op.b % 2 === 1 && sslState(p, ssl) === 'connected') shutdown(p, ssl);
   sslFree(p, ssl);
 }
 
 export function shutdownOp(p: Program, op: Op): void {
-  const ssl = pick(ioSsls(p), op.a);
+  const ssl = pick(usableSsls(p), op.a);
   if (ssl) shutdown(p, ssl);
 }
 
