@@ -18,7 +18,7 @@
  * "fails" only on a run showing the same difference (`sameDifference`), so
  * fast-check shrinks towards a minimal trace of that difference rather than
  * of whichever difference is easiest to reach. Each shrink is capped at
- * SHRINK_RUN_LIMIT harness runs (past it candidates pass unrun, keeping the
+ * `shrinkRuns` harness runs (past it candidates pass unrun, keeping the
  * smallest so far); up to `jobs` shrinks run at once.
  */
 import fc from 'fast-check';
@@ -42,6 +42,8 @@ export interface CampaignOptions {
   readonly misuseShare: number;
   /** How many distinct differences to shrink. */
   readonly maxShrinks: number;
+  /** Harness runs one shrink may make (~0.15 s each). */
+  readonly shrinkRuns: number;
   /** The harness's per-statement watchdog, in seconds. */
   readonly stepTimeoutS: number;
   /** Called after each sequence of the sweep, for progress. */
@@ -76,6 +78,8 @@ export interface Shrunk {
   /** For a misuse trace: the injected kind and where the model must report it. */
   readonly misuse: { readonly kind: DiagnosticKind; readonly from: number; readonly line: number } | null;
   readonly shrinks: number;
+  /** True when shrinking stopped at the `shrinkRuns` limit, so a smaller trace may exist. */
+  readonly limited: boolean;
   /** False when fast-check could not regenerate the failure (then `text` is the sweep's unshrunk trace). */
   readonly reproduced: boolean;
 }
@@ -103,9 +107,6 @@ export interface CampaignResult {
   readonly sweepMs: number;
   readonly shrinkMs: number;
 }
-
-/** Harness runs one shrink may make (~0.2 s each). */
-export const SHRINK_RUN_LIMIT = 300;
 
 /** A 32-bit hash of (seed, index, salt): splitmix32's finaliser over a mixed word. */
 function mix(seed: number, index: number, salt: number): number {
@@ -232,10 +233,10 @@ async function shrink(o: CampaignOptions, group: DifferenceGroup): Promise<Shrun
   const { kind, seed, index } = group.first;
   let runs = 0;
   // The last failing candidate is fast-check's final counterexample: a passing one never replaces it.
-  const found: { last: Omit<Shrunk, 'shrinks' | 'reproduced'> | null } = { last: null };
+  const found: { last: Omit<Shrunk, 'shrinks' | 'reproduced' | 'limited'> | null } = { last: null };
   const check = await fc.check(
     fc.asyncProperty(arbitraryOf(kind, o.maxCalls), async (t) => {
-      if (found.last !== null && ++runs > SHRINK_RUN_LIMIT) return true;
+      if (found.last !== null && ++runs > o.shrinkRuns) return true;
       const r = await runCase(t.text, `${index}.trace`, o.stepTimeoutS);
       if (r.signature === null || !sameDifference(group.signature, r.signature)) return true;
       found.last = { text: t.text, detail: r.detail, misuse: misuseOf(t) };
@@ -243,11 +244,11 @@ async function shrink(o: CampaignOptions, group: DifferenceGroup): Promise<Shrun
     }),
     { seed, numRuns: 1 },
   );
-  if (check.failed && found.last !== null) return { ...found.last, shrinks: check.numShrinks, reproduced: true };
+  if (check.failed && found.last !== null) return { ...found.last, shrinks: check.numShrinks, limited: runs > o.shrinkRuns, reproduced: true };
   // Not reproduced (a harness run that went another way this time): keep the sweep's own trace.
   const again = traceOf(o, index);
   const r = await runCase(again.trace.text, `${index}.trace`, o.stepTimeoutS);
-  return { text: again.trace.text, detail: r.detail, misuse: misuseOf(again.trace), shrinks: 0, reproduced: false };
+  return { text: again.trace.text, detail: r.detail, misuse: misuseOf(again.trace), shrinks: 0, limited: false, reproduced: false };
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {

@@ -3,7 +3,7 @@
  * model and through real libssl (the C harness), compared step by step.
  *
  *   npm run conform -- --runs 20000 [--seed N] [--max-calls 40] [--jobs 2] [--misuse-share 0.2]
- *                      [--max-shrinks 10] [--step-timeout 1] [--out conform-failures]
+ *                      [--max-shrinks 10] [--shrink-runs 300] [--step-timeout 1] [--out conform-failures]
  *
  * Why a script under scripts/ run by tsx (as `npm run docs` is) and not a
  * module of src/: the traces come from the property suites' generator
@@ -23,24 +23,27 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ensureHarness, HarnessError } from '../src/conform/harness.ts';
 import { CATALOGUE } from '../src/trace/catalogue.ts';
-import { type CampaignOptions, type CampaignResult, type DifferenceGroup, runCampaign, SHRINK_RUN_LIMIT } from './conform-campaign-engine.ts';
+import { type CampaignOptions, type CampaignResult, type DifferenceGroup, runCampaign, type Shrunk } from './conform-campaign-engine.ts';
 
 const USAGE = `usage: npm run conform -- [--runs N] [--seed N] [--max-calls N] [--jobs N] [--misuse-share P]
-                          [--max-shrinks N] [--step-timeout S] [--out DIR]
+                          [--max-shrinks N] [--shrink-runs N] [--step-timeout S] [--out DIR]
   --runs N           sequences to run (default 1000)
-  --seed N           32-bit integer; the same seed runs the same sequences (default: from the clock, printed)
+  --seed N           32-bit integer (a negative one as --seed=-N); the same seed runs the same sequences
+                     (default: from the clock, printed)
   --max-calls N      calls of each trace's random part, before the teardown (default 40)
   --jobs N           harness processes at once (default 2)
   --misuse-share P   share of sequences with an injected misuse, 0 to 1 (default 0.2)
   --max-shrinks N    distinct differences to shrink to a minimal trace (default 10)
+  --shrink-runs N    harness runs each shrink may make (default 300)
   --step-timeout S   the harness's per-statement watchdog in seconds (default 1)
   --out DIR          where the minimal traces go (default conform-failures)`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 interface Cli extends Omit<CampaignOptions, 'onProgress' | 'onShrink'> {
   readonly out: string;
@@ -78,6 +81,7 @@ export function parseCli(argv: readonly string[]): Cli | null {
         jobs: { type: 'string' },
         'misuse-share': { type: 'string' },
         'max-shrinks': { type: 'string' },
+        'shrink-runs': { type: 'string' },
         'step-timeout': { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -98,6 +102,7 @@ export function parseCli(argv: readonly string[]): Cli | null {
     jobs: integer('jobs', values.jobs, 2, 1, 64),
     misuseShare: decimal('misuse-share', values['misuse-share'], 0.2, 0, 1),
     maxShrinks: integer('max-shrinks', values['max-shrinks'], 10, 0, 1000),
+    shrinkRuns: integer('shrink-runs', values['shrink-runs'], 300, 0, 1_000_000),
     stepTimeoutS: decimal('step-timeout', values['step-timeout'], 1, 0.05, 600),
     out: values.out ?? 'conform-failures',
     seedGiven,
@@ -125,6 +130,11 @@ function progress(total: number): { update: (done: number, differing: number) =>
   };
 }
 
+function shrunkText(s: Shrunk): string {
+  if (!s.reproduced) return 'not reproduced when shrinking: the unshrunk trace';
+  return `shrunk ${s.shrinks} time(s)${s.limited ? ', stopped at the --shrink-runs limit' : ''}`;
+}
+
 /** The trace file of a shrunk difference: comments saying where it came from and what differed, then the trace. */
 function traceFile(r: CampaignResult, g: DifferenceGroup): string {
   const s = g.shrunk!;
@@ -137,7 +147,7 @@ function traceFile(r: CampaignResult, g: DifferenceGroup): string {
     `# npm run conform -- --seed ${r.options.seed} --max-calls ${r.options.maxCalls} --misuse-share ${r.options.misuseShare}: sequence ${g.first.index} (${g.first.kind}), ${g.count} sequence(s) with this difference`,
     `# ${g.signature}`,
     ...(s.misuse ? [`# misuse: ${s.misuse.kind} injected from line ${s.misuse.from}, reported at line ${s.misuse.line}`] : []),
-    s.reproduced ? `# shrunk ${s.shrinks} time(s); replay: sslsim conform <this file>` : '# not reproduced when shrinking: the unshrunk trace',
+    `# ${shrunkText(s)}; replay: sslsim conform <this file>`,
     ...comment(s.detail),
     s.text.trimEnd(),
     '',
@@ -165,7 +175,7 @@ function report(r: CampaignResult, files: ReadonlyMap<DifferenceGroup, string>):
     if (!g.shrunk) continue;
     const s = g.shrunk;
     out.push(`== ${files.get(g)}: ${g.signature} (${g.count} sequence(s); first: sequence ${g.first.index}, ${g.first.kind})`);
-    out.push(s.reproduced ? `minimal trace (shrunk ${s.shrinks} time(s)):` : 'trace (not reproduced when shrinking, unshrunk):');
+    out.push(`${s.reproduced && !s.limited ? 'minimal trace' : 'trace'} (${shrunkText(s)}):`);
     if (s.misuse) out.push(`# ${s.misuse.kind} injected from line ${s.misuse.from}, reported at line ${s.misuse.line}`);
     out.push(s.text.trimEnd(), s.detail.trimEnd(), '');
   }
@@ -227,7 +237,7 @@ async function main(argv: readonly string[]): Promise<number> {
     onShrink: (nth, of, signature) => {
       if (!stopped) bar.stop();
       stopped = true;
-      process.stderr.write(`conform: shrinking ${nth}/${of} (at most ${SHRINK_RUN_LIMIT} runs): ${signature}\n`);
+      process.stderr.write(`conform: shrinking ${nth}/${of} (at most ${cli.shrinkRuns} runs): ${signature}\n`);
     },
   });
   if (!stopped) bar.stop();
@@ -236,4 +246,5 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.differing > 0 || result.generatorErrors.length > 0 ? 1 : 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Run only as the entry point: the tests import parseCli without starting a campaign.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,138 @@
+/**
+ * `npm run conform` (scripts/conform-campaign.ts): its arguments, its summary
+ * and its determinism, on a campaign of a few sequences against the real
+ * harness (built on demand; nothing is skipped, as in e2e.test.ts).
+ *
+ * Whether the few sequences agree depends on the model of the day, so the
+ * exit status is checked against the summary's own count of differences,
+ * not fixed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCli, UsageError } from '../../scripts/conform-campaign.ts';
+import { caseOf, sameDifference } from '../../scripts/conform-campaign-engine.ts';
+
+const campaign = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conform-campaign.ts', ...args], { encoding: 'utf8' });
+
+const tmp = mkdtempSync(join(tmpdir(), 'campaign-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('npm run conform: arguments', () => {
+  const bad: [string[], RegExp][] = [
+    [['--runs', 'abc'], /--runs must be an integer/],
+    [['--runs', '0'], /--runs must be between 1 and/],
+    [['--jobs', '0'], /--jobs must be between 1 and/],
+    [['--seed', '1.5'], /--seed must be an integer/],
+    [['--seed', '4294967296'], /--seed must be between/],
+    [['--misuse-share', '1.5'], /--misuse-share must be between 0 and 1/],
+    [['--misuse-share', 'half'], /--misuse-share must be a number/],
+    [['--step-timeout', '0'], /--step-timeout must be between/],
+    [['--out', ''], /--out must name a directory/],
+    [['--max-calls'], /argument missing/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['extra'], /does not take positional arguments/],
+  ];
+  for (const [args, message] of bad) {
+    it(`${args.join(' ')}: refused`, () => {
+      expect(() => parseCli(args)).toThrow(UsageError);
+      expect(() => parseCli(args)).toThrow(message);
+    });
+  }
+
+  it('defaults, and the values given', () => {
+    expect(parseCli([])).toMatchObject({ runs: 1000, maxCalls: 40, jobs: 2, misuseShare: 0.2, maxShrinks: 10, shrinkRuns: 300, stepTimeoutS: 1, out: 'conform-failures', seedGiven: false });
+    expect(parseCli(['--runs', '20000', '--seed=-5', '--max-calls', '12', '--jobs', '1', '--misuse-share', '0', '--out', 'x'])).toMatchObject({
+      runs: 20000,
+      seed: -5,
+      maxCalls: 12,
+      jobs: 1,
+      misuseShare: 0,
+      out: 'x',
+      seedGiven: true,
+    });
+    expect(parseCli(['--help'])).toBeNull();
+  });
+
+  it('from the command line: the message and the usage on stderr, exit 2, nothing run', () => {
+    const r = campaign('--runs', 'abc');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('conform: --runs must be an integer, got "abc"');
+    expect(r.stderr).toContain('usage: npm run conform --');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help prints the usage and exits 0', () => {
+    const r = campaign('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--misuse-share P');
+  });
+});
+
+describe('npm run conform: a short campaign', () => {
+  /** The summary without what may vary between two runs of the same seed: timings and the jobs count. */
+  const stable = (stdout: string) =>
+    stdout
+      .slice(stdout.indexOf('== summary'))
+      .split('\n')
+      .filter((l) => !l.startsWith('wall time:'))
+      .map((l) => l.replace(/; \d+ job\(s\)$/, '').replaceAll(tmp, 'OUT').replace(/OUT\/j\d/g, 'OUT'));
+
+  let one: ReturnType<typeof campaign>;
+  let two: ReturnType<typeof campaign>;
+  beforeAll(() => {
+    one = campaign('--runs', '5', '--seed', '7', '--jobs', '1', '--max-shrinks', '1', '--shrink-runs', '3', '--out', join(tmp, 'j1'));
+    two = campaign('--runs', '5', '--seed', '7', '--jobs', '2', '--max-shrinks', '1', '--shrink-runs', '3', '--out', join(tmp, 'j2'));
+  });
+
+  it('prints every summary line', () => {
+    expect(one.stderr).not.toMatch(/Error|at .*\.ts:\d+/);
+    const s = one.stdout;
+    expect(s).toMatch(/^seed: 7 \(replay with --seed 7\); at most 40 calls before the teardown; misuse share 0\.2; 1 job\(s\)$/m);
+    expect(s).toMatch(/^sequences run: \d \(\d legal, \d with a misuse\)$/m);
+    expect(s).toMatch(/^steps compared: \d+$/m);
+    expect(s).toMatch(/^differences found: \d+ sequence\(s\), \d+ distinct$/m);
+    expect(s).toMatch(/^misuse outcomes confirmed: \d+ of \d+$/m);
+    expect(s).toMatch(/^calls covered: \d+ of \d+ catalogue calls/m);
+    expect(s).toMatch(/^branches covered: \d+: /m);
+    expect(s).toMatch(/^wall time: [\d.]+ s \(sweep [\d.]+ s, shrinking [\d.]+ s\); [\d.]+ sequences\/s, \d+ ms each with 1 job\(s\)$/m);
+  });
+
+  it('exits 1 exactly when it found a difference (or the generator failed), and writes one minimal trace per shrunk difference', () => {
+    const differing = Number(/^differences found: (\d+)/m.exec(one.stdout)![1]);
+    const generator = /^generator errors/m.test(one.stdout);
+    expect(one.status).toBe(differing > 0 || generator ? 1 : 0);
+    expect(readdirSync(join(tmp, 'j1'))).toEqual(differing > 0 ? ['1.trace'] : []);
+  });
+
+  it('runs the same sequences with the same results whatever --jobs', () => {
+    expect(two.status).toBe(one.status);
+    expect(stable(two.stdout)).toEqual(stable(one.stdout));
+  });
+
+  it('without a terminal, reports progress as plain lines on stderr', () => {
+    expect(one.stderr).toMatch(/^conform: 5\/5 sequences, \d+ differing, [\d.]+\/s$/m);
+  });
+});
+
+describe('the campaign engine', () => {
+  it('picks legal or misuse sequences by the share, from the seed alone', () => {
+    const kinds = (share: number) => Array.from({ length: 200 }, (_, i) => caseOf({ seed: 3, misuseShare: share }, i).kind);
+    expect(new Set(kinds(0))).toEqual(new Set(['legal']));
+    expect(kinds(1)).not.toContain('legal');
+    const misuse = kinds(0.2).filter((k) => k !== 'legal').length;
+    expect(misuse).toBeGreaterThan(20);
+    expect(misuse).toBeLessThan(60);
+    expect(kinds(0.2)).toEqual(kinds(0.2));
+  });
+
+  it('shrinks towards the same difference: the same call and a field in common', () => {
+    const target = 'at read: state.sessions.*.refs, state.sessions.*.resumable';
+    expect(sameDifference(target, 'at read: state.sessions.*.resumable')).toBe(true);
+    expect(sameDifference(target, 'at SSL_shutdown: state.sessions.*.resumable')).toBe(false);
+    expect(sameDifference(target, 'at read: ret 0≠-1')).toBe(false);
+    expect(sameDifference('bad-free: libssl silent, predicted double-free', 'bad-free: libssl hang, predicted double-free')).toBe(false);
+  });
+});
