@@ -10,6 +10,10 @@ cd "$(dirname "$0")/.."
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
+# Before vitest: test/conform/ and properties/differential.property.test.ts run the C harness against real libssl.
+echo "== gcc and libssl-dev for the conformance harness"
+bash scripts/ensure-libssl.sh
+
 echo "== unit and property suites (vitest)"
 report=$(mktemp)
 npx vitest run --reporter=default --reporter=json --outputFile="$report"
