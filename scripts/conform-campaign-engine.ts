@@ -234,18 +234,23 @@ async function shrink(o: CampaignOptions, group: DifferenceGroup): Promise<Shrun
   let runs = 0;
   // The last failing candidate is fast-check's final counterexample: a passing one never replaces it.
   const found: { last: Omit<Shrunk, 'shrinks' | 'reproduced' | 'limited'> | null } = { last: null };
-  const check = await fc.check(
-    fc.asyncProperty(arbitraryOf(kind, o.maxCalls), async (t) => {
-      if (found.last !== null && ++runs > o.shrinkRuns) return true;
-      const r = await runCase(t.text, `${index}.trace`, o.stepTimeoutS);
-      if (r.signature === null || !sameDifference(group.signature, r.signature)) return true;
-      found.last = { text: t.text, detail: r.detail, misuse: misuseOf(t) };
-      return false;
-    }),
-    { seed, numRuns: 1 },
-  );
-  if (check.failed && found.last !== null) return { ...found.last, shrinks: check.numShrinks, limited: runs > o.shrinkRuns, reproduced: true };
-  // Not reproduced (a harness run that went another way this time): keep the sweep's own trace.
+  let check: fc.RunDetails<[GeneratedTrace]> | null = null;
+  try {
+    check = await fc.check(
+      fc.asyncProperty(arbitraryOf(kind, o.maxCalls), async (t) => {
+        if (found.last !== null && ++runs > o.shrinkRuns) return true;
+        const r = await runCase(t.text, `${index}.trace`, o.stepTimeoutS);
+        if (r.signature === null || !sameDifference(group.signature, r.signature)) return true;
+        found.last = { text: t.text, detail: r.detail, misuse: misuseOf(t) };
+        return false;
+      }),
+      { seed, numRuns: 1 },
+    );
+  } catch {
+    // The generator threw on a shrinking candidate (its own bug): fall back to the sweep's trace below.
+  }
+  if (check?.failed && found.last !== null) return { ...found.last, shrinks: check.numShrinks, limited: runs > o.shrinkRuns, reproduced: true };
+  // Not reproduced (a harness run that went another way this time, or a generator error): keep the sweep's own trace.
   const again = traceOf(o, index);
   const r = await runCase(again.trace.text, `${index}.trace`, o.stepTimeoutS);
   return { text: again.trace.text, detail: r.detail, misuse: misuseOf(again.trace), shrinks: 0, limited: false, reproduced: false };
