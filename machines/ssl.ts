@@ -30,6 +30,8 @@ export type PendingTicket = Ticket;
 
 /** Settings SSL_new copies from its ctx (later SSL_CTX_set_* calls do not reach this SSL). */
 export interface SslConfig {
+  /** The ctx's method (TLS_method, TLS_client_method, TLS_server_method): the SSL's first s->method. */
+  readonly method: string;
   readonly options: number;
   readonly maxEarlyData: number;
   readonly numTickets: number;
@@ -72,6 +74,22 @@ export interface SslContext extends Counted {
    * state away: any record read later is a fatal error (FINDINGS F2).
    */
   readonly methodReset: boolean;
+  /**
+   * s->method: the ctx's method, or after version negotiation the version's
+   * own, named `VERSION:ROLE` (ssl_choose_client_version / _server_version).
+   */
+  readonly method: string;
+  /**
+   * The last operation on the SSL's BIO was a read that would block, so its
+   * retry flag is still set: a read from a destroyed pair then looks like
+   * "retry later" instead of an unexpected EOF (bio_read_intern, FINDINGS F6).
+   */
+  readonly readBlocked: boolean;
+  /**
+   * A server `before` whose SSL_read already ran its accept function (SSL_in_before
+   * is false): it keeps that handshake function and its shutdown flags at the next attach.
+   */
+  readonly accepting: boolean;
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
 }
@@ -87,6 +105,9 @@ export interface ConnectionFields {
   readonly closeNotifyPending: boolean;
   readonly undecryptablePending: boolean;
   readonly methodReset: boolean;
+  readonly method: string;
+  readonly readBlocked: boolean;
+  readonly accepting: boolean;
   readonly closeNotifyUnsent: boolean;
   readonly sidCtx: string;
 }
@@ -195,6 +216,9 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     methodReset: false,
+    method: input.config.method,
+    readBlocked: false,
+    accepting: false,
     closeNotifyUnsent: false,
   }),
   guards: {
@@ -211,7 +235,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setSent: (c) => ({ shutdown: c.shutdown | SENT }),
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
     // SSL_clear resets the method and the state machine; the BIO pair (peer, link, what waits in it) stays attached.
-    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false }),
+    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false }),
     setConnection: (_c, e) =>
       e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'FATAL' ? { ...e.fields } : {},
   },

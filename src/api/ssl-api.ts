@@ -5,7 +5,7 @@
 import type { Handler } from './types.ts';
 import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
 import type { World } from '../world/world.ts';
-import { pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { canWrite, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -20,7 +20,7 @@ function lineOf(call: Parameters<Handler>[0], i: number): number {
 function sslNew(world: World, ctx: string, id: string): string {
   world.sendCtx(ctx, { type: 'ACCESS' });
   const c = world.ctx(ctx);
-  const config = { options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
+  const config = { method: c.method, options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/ctx`, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/session_ctx`, line: world.line });
@@ -43,7 +43,10 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     return int(1);
   },
   SSL_clear: (call) => {
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CLEAR' });
+    const ssl = objectArg(call, 0) ?? '';
+    call.world.sendSsl(ssl, { type: 'CLEAR' });
+    // SSL_clear reverts to s->ctx->method (after SSL_set_SSL_CTX, the new ctx's).
+    if (!call.world.isFreed('ssl', ssl)) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: call.world.ctx(call.world.ssl(ssl).ctx).method } });
     return int(1);
   },
   SSL_shutdown: (call) => shutdown(call.world, objectArg(call, 0) ?? ''),
@@ -77,8 +80,9 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     call.world.sendSsl(from, { type: 'ACCESS' });
     // spec §3 SSL_copy_session_id: SSL_set_session(t, SSL_get_session(f)), and f's sid_ctx.
     call.world.sendSsl(to, { type: 'SET_SESSION', session: call.world.ssl(from).session, line: call.world.line });
-    call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx } });
     resetMethod(call.world, to);
+    call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx } });
+    adoptMethod(call.world, to, call.world.ssl(from).method);
     return int(1);
   },
   SSL_set_SSL_CTX: (call) => {
@@ -127,6 +131,29 @@ function get0(world: World, ssl: string): ReturnType<Handler> {
  * its records afterwards (FINDINGS F2, checked against 3.0.19).
  */
 function resetMethod(world: World, ssl: string): void {
+  if (world.isFreed('ssl', ssl)) return;
+  const s = world.ssl(ssl);
+  const ctxMethod = world.ctx(s.ctx).method;
+  if (s.method === ctxMethod) return;
+  if (isVersionMethod(s.method)) wipeConnection(world, ssl); // ssl3_free + ssl3_new; else only the pointer changes
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: ctxMethod } });
+}
+
+/**
+ * SSL_copy_session_id, after its SSL_set_session: "what if we are setup for
+ * one protocol version but want to talk another": t->method != f->method
+ * frees and remakes t's s3 state and takes f's method (checked against
+ * 3.0.19: a connected t given a connected f's method cannot even write its
+ * close_notify afterwards).
+ */
+function adoptMethod(world: World, ssl: string, method: string): void {
+  if (world.isFreed('ssl', ssl) || world.ssl(ssl).method === method) return;
+  wipeConnection(world, ssl);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { method } });
+}
+
+/** ssl3_free + ssl3_new on an SSL past its handshake: its connection's records are unreadable from now on. */
+function wipeConnection(world: World, ssl: string): void {
   const state = world.stateOf('ssl', ssl);
   if (state === 'connected' || state === 'closed') world.sendSsl(ssl, { type: 'CONNECTION', fields: { methodReset: true } });
 }
@@ -146,7 +173,7 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
   if (state !== 'connected' && state !== 'closed') return int(-1);
   if (state === 'connected') {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
-    if (!pairAlive(world, ssl)) {
+    if (!pairAlive(world, ssl) || !canWrite(world, ssl)) {
       world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
       return int(-1);
     }

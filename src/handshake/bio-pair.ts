@@ -13,6 +13,7 @@
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
+import { TLS1_3 } from './sessions.ts';
 
 const SENT = 1;
 const RECEIVED = 2;
@@ -20,12 +21,25 @@ const RECEIVED = 2;
 /**
  * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the
  * old ones, so their former peers lose their connection). The link number is
- * the line of the call, unique per attach.
+ * the line of the call, unique per attach. An end still `before` gets
+ * SSL_set_connect_state / SSL_set_accept_state, which clear s->shutdown.
  */
 export function attachPair(world: World, client: string, server: string): void {
-  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false };
-  world.sendSsl(client, { type: 'CONNECTION', fields: { ...fresh, role: 'client', peer: server } });
-  world.sendSsl(server, { type: 'CONNECTION', fields: { ...fresh, role: 'server', peer: client } });
+  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, readBlocked: false };
+  for (const [ssl, role, peer] of [[client, 'client', server], [server, 'server', client]] as const) {
+    if (world.stateOf('ssl', ssl) === 'before' && !world.ssl(ssl).accepting) world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, role, peer } });
+  }
+}
+
+/**
+ * Has s->method a handshake function for this role? A client-only method's
+ * ssl_accept (and a server-only one's ssl_connect) is ssl_undefined_function;
+ * SSL_copy_session_id can give an SSL the other role's method.
+ */
+export function methodPlays(method: string, role: 'client' | 'server'): boolean {
+  if (method === 'TLS_method') return true;
+  return role === 'client' ? method === 'TLS_client_method' || method.endsWith(':client') : method === 'TLS_server_method' || method.endsWith(':server');
 }
 
 /** The SSL's BIO pair still has its other end: not freed and not attached elsewhere since. */
@@ -34,9 +48,27 @@ export function pairAlive(world: World, ssl: string): boolean {
   return peer !== null && link !== 0 && !world.isFreed('ssl', peer) && world.ssl(peer).link === link;
 }
 
+/** A version's own method (`VERSION:ROLE`), not one of the three generic ones. */
+export function isVersionMethod(method: string): boolean {
+  return method.includes(':');
+}
+
+/**
+ * Can the SSL write a record? Not a TLS 1.3 connection whose s3 state was
+ * thrown away while it holds a session: its first SSL_shutdown fails to write
+ * (-1). With no session (SSL_set_session(ssl, NULL)), or on TLS 1.2, the
+ * close_notify is written, unreadable for the peer. Observed with 3.0.19
+ * (every combination), mechanism not traced.
+ */
+export function canWrite(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  return !(s.methodReset && s.version === TLS1_3 && s.session !== null);
+}
+
 /** Records `ssl` writes after the handshake reach its peer: readable, unless `ssl`'s method was reset. */
 export function writeCloseNotify(world: World, ssl: string): void {
   const { peer, methodReset } = world.ssl(ssl);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: false } }); // bio_write clears the retry flags
   if (peer === null) return;
   world.sendSsl(peer, { type: 'CONNECTION', fields: methodReset ? { undecryptablePending: true } : { closeNotifyPending: true } });
 }
@@ -47,21 +79,38 @@ export function writeCloseNotify(world: World, ssl: string): void {
  * read; a record that cannot be read is a fatal error.
  */
 export function readRecords(world: World, ssl: string): number {
-  // A destroyed pair reads as "retry later", not as EOF: bio_read_intern returns -1 on the uninitialised
-  // half before it clears the retry flags the last read left set (checked against 3.0.19, FINDINGS F6).
-  if (!pairAlive(world, ssl)) return 0;
+  // A destroyed pair: bio_read_intern returns -1 on the uninitialised half before it clears the retry
+  // flags, so a read after a blocked read looks like "retry later"; otherwise BIO_eof says EOF, and
+  // ssl3_read_n's unexpected EOF is fatal (checked against 3.0.19, FINDINGS F6).
+  if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
   const s = world.ssl(ssl);
   const anything = s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending;
-  if (s.methodReset) return anything ? fatal(world, ssl, 0) : 0;
+  if (s.methodReset) {
+    if (anything) return fatal(world, ssl, 0);
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
+    return 0;
+  }
   const tickets = s.pendingTickets;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
   for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
   if (world.ssl(ssl).undecryptablePending) return fatal(world, ssl, tickets.length);
   if (world.ssl(ssl).closeNotifyPending) {
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false } });
+    // SSL_read stops at the close_notify: the last BIO read succeeded
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false, readBlocked: false } });
     world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
+  } else {
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } }); // read until it would block
   }
   return tickets.length;
+}
+
+/** A read while the SSL expects a handshake message: anything waiting is garbage to it, a fatal error. */
+export function readRecordsInInit(world: World, ssl: string): number {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true } });
+  if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
+  return 0;
 }
 
 /** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */

@@ -13,7 +13,7 @@ import type { Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { attachPair, fatal, hasIncoming, pairAlive, readRecords } from './bio-pair.ts';
+import { attachPair, fatal, hasIncoming, methodPlays, pairAlive, readRecords, readRecordsInInit } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
@@ -53,15 +53,18 @@ export function readPending(world: World, ssl: string): number {
 
 /**
  * SSL_read on an SSL in init runs its handshake function first (FINDINGS F9,
- * checked against 3.0.19). A client that was connected before (SSL_clear
- * keeps its handshake function and its BIO pair) writes a ClientHello, so it
- * makes its new session (spec §6.1), then waits for a ServerHello: stuck in
- * init, which the model counts as failed; whatever already waits in the pair
- * is read as garbage, a fatal error. Its old peer cannot read the
- * ClientHello either. A server, or an SSL never connected, does nothing.
+ * checked against 3.0.19). SSL_clear keeps the handshake function and the
+ * BIO pair; an SSL never connected has neither and does nothing. A server
+ * reads a ClientHello: whatever already waits in the pair is garbage to it,
+ * a fatal error; else it waits, harmlessly. A client writes a ClientHello, so
+ * it makes its new session (spec §6.1), then waits for a ServerHello: stuck
+ * in init, which the model counts as failed, and its old peer cannot read the
+ * ClientHello either; garbage already waiting is again fatal.
  */
 function implicitHandshake(world: World, ssl: string): number {
-  if (world.ssl(ssl).role !== 'client') return 0;
+  const { role } = world.ssl(ssl);
+  if (role === null) return 0;
+  if (role === 'server') return readRecordsInInit(world, ssl);
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
   clientHello(world, ssl);
   if (pairAlive(world, ssl)) {
@@ -83,8 +86,14 @@ function againstFailed(world: World, client: string, server: string, clientFresh
   if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);
   if (!clientFresh) return 0;
   if (!hasVersions(world.ssl(client))) return failAlone(world, client);
+  if (!methodPlays(world.ssl(client).method, 'client')) return stall(world, client);
   clientHello(world, client);
-  world.sendSsl(client, { type: 'HANDSHAKE_FAILED', fields: {} });
+  return stall(world, client);
+}
+
+/** The SSL can go no further in this handshake, without an alert: the model counts it as failed. */
+function stall(world: World, ssl: string): number {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
   return 0;
 }
 
@@ -107,16 +116,26 @@ function runHandshake(world: World, client: string, server: string): number {
   // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
   // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
   if (!hasVersions(world.ssl(client))) return fail(world, client, server);
+  if (!methodPlays(world.ssl(client).method, 'client')) return stall(world, client); // no ClientHello; the server waits
   const offer = clientHello(world, client);
+  if (!methodPlays(world.ssl(server).method, 'server')) {
+    // A fresh server's accept function is ssl_undefined_function; one that was already accepting
+    // reads the ClientHello with a client's method and fails with an alert (checked against 3.0.19).
+    if (world.ssl(server).accepting) return fail(world, server, client);
+    stall(world, client);
+    return stall(world, server);
+  }
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
-  world.sendSsl(server, { type: 'CONNECTION', fields: { version } });
+  // ssl_choose_server_version / ssl_choose_client_version install the version's own method
+  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: `${version}:server` } });
   const decision = processClientHello(world, server, offer);
   // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
   // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
   // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
   if (version < TLS1_2) return fail(world, server, client);
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
+  world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
   if (version === TLS1_3) {
     done(world, client);
