@@ -2,10 +2,12 @@
  * SSL functions (spec §3). The Ssl statechart does the lifecycle work
  * (the bad-session rule, the teardown order); these route the calls.
  */
+import type { SslConfig } from '../../machines/ssl.ts';
 import type { Handler } from './types.ts';
 import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
 import type { World } from '../world/world.ts';
 import { canWrite, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { TLS1_2 } from '../handshake/sessions.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -17,10 +19,11 @@ function lineOf(call: Parameters<Handler>[0], i: number): number {
 }
 
 /** SSL_new(ctx) (spec §3): refcount 1, two references on ctx, the ctx's sid_ctx and settings copied. */
-function sslNew(world: World, ctx: string, id: string): string {
+function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfig> = {}): string {
   world.sendCtx(ctx, { type: 'ACCESS' });
   const c = world.ctx(ctx);
-  const config = { method: c.method, options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
+  const fromCtx = { method: c.method, options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
+  const config = { ...fromCtx, ...inherit };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/ctx`, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/session_ctx`, line: world.line });
@@ -106,9 +109,14 @@ export const sslApi: Readonly<Record<string, Handler>> = {
       return { kind: 'object', id: ssl, owned: true };
     }
     const s = call.world.ssl(ssl);
-    const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target));
+    // SSL_dup (ssl_lib.c): SSL_new on s's current ctx, then s's own options and version range, method,
+    // session, sid_ctx, role, shutdown flags and hit; ticket settings stay the ctx's (FINDINGS F10).
+    const { options, minProto, maxProto } = s.config;
+    const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target), { options, minProto, maxProto });
     if (s.session !== null) call.world.sendSsl(id, { type: 'SET_SESSION', session: s.session, line: call.world.line });
-    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx: s.sidCtx } });
+    const { sidCtx, method, role, shutdown, hit } = s;
+    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit } });
+    call.world.sendSsl(id, { type: 'SET_SHUTDOWN', flags: shutdown });
     return { kind: 'object', id, owned: true };
   },
   SSL_set_session_id_context: (call) => {
@@ -135,8 +143,8 @@ function resetMethod(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const ctxMethod = world.ctx(s.ctx).method;
   if (s.method === ctxMethod) return;
-  if (isVersionMethod(s.method)) wipeConnection(world, ssl); // ssl3_free + ssl3_new; else only the pointer changes
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: ctxMethod } });
+  if (isVersionMethod(s.method)) wipeConnection(world, ssl, ctxMethod); // ssl3_free + ssl3_new
+  else world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: ctxMethod } }); // only the pointer changes
 }
 
 /**
@@ -148,14 +156,22 @@ function resetMethod(world: World, ssl: string): void {
  */
 function adoptMethod(world: World, ssl: string, method: string): void {
   if (world.isFreed('ssl', ssl) || world.ssl(ssl).method === method) return;
-  wipeConnection(world, ssl);
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { method } });
+  wipeConnection(world, ssl, method);
 }
 
-/** ssl3_free + ssl3_new on an SSL past its handshake: its connection's records are unreadable from now on. */
-function wipeConnection(world: World, ssl: string): void {
+/**
+ * ssl3_free + ssl3_new, then `method`, on an SSL past its handshake: its
+ * connection is broken (methodReset) unless it is a TLS 1.2 connection that
+ * ends up with a TLS 1.2 method again, whose records stay readable and
+ * writable (SSL_copy_session_id between two TLS 1.2 connections; observed
+ * with 3.0.19).
+ */
+function wipeConnection(world: World, ssl: string, method: string): void {
+  const s = world.ssl(ssl);
   const state = world.stateOf('ssl', ssl);
-  if (state === 'connected' || state === 'closed') world.sendSsl(ssl, { type: 'CONNECTION', fields: { methodReset: true } });
+  const past = state === 'connected' || state === 'closed';
+  const intact = s.version === TLS1_2 && method.startsWith(`${TLS1_2}:`);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: past ? { method, methodReset: !intact } : { method } });
 }
 
 /**

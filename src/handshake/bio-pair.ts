@@ -54,15 +54,17 @@ export function isVersionMethod(method: string): boolean {
 }
 
 /**
- * Can the SSL write a record? Not a TLS 1.3 connection whose s3 state was
- * thrown away while it holds a session: its first SSL_shutdown fails to write
- * (-1). With no session (SSL_set_session(ssl, NULL)), or on TLS 1.2, the
- * close_notify is written, unreadable for the peer. Observed with 3.0.19
- * (every combination), mechanism not traced.
+ * Can the SSL write a record after its s3 state was thrown away? Not with
+ * TLS 1.3's own method (SSL_copy_session_id from a connected TLS 1.3 SSL),
+ * nor on a TLS 1.3 connection that holds a session: its first SSL_shutdown
+ * fails to write (-1). Otherwise (a TLS 1.2 connection with a generic or TLS
+ * 1.2 method, or no session) the close_notify is written, unreadable for the
+ * peer. Observed with 3.0.19 (each combination), mechanism not traced.
  */
 export function canWrite(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
-  return !(s.methodReset && s.version === TLS1_3 && s.session !== null);
+  const tls13Method = s.method.startsWith(`${TLS1_3}:`);
+  return !(s.methodReset && (tls13Method || (s.version === TLS1_3 && s.session !== null)));
 }
 
 /** Records `ssl` writes after the handshake reach its peer: readable, unless `ssl`'s method was reset. */
