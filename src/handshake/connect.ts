@@ -19,6 +19,8 @@ import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from '.
 import { TLS1_2, TLS1_3 } from './sessions.ts';
 import { hasVersions, negotiate } from './versions.ts';
 
+const RECEIVED_SHUTDOWN = 2;
+
 
 /** `handshake(client, server)`: 1 on success, 0 when the handshake fails; tickets stay unread. */
 export function handshake(world: World, client: string, server: string): number {
@@ -45,6 +47,8 @@ export function connect(world: World, client: string, server: string): number {
 export function readPending(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'ACCESS' });
   if (world.isFreed('ssl', ssl)) return -1;
+  // ssl_read_internal: once the peer's close_notify is in (or the flag was set by hand), SSL_read returns 0 at once
+  if ((world.ssl(ssl).shutdown & RECEIVED_SHUTDOWN) !== 0) return 0;
   const state = world.stateOf('ssl', ssl);
   if (state === 'before') return implicitHandshake(world, ssl);
   if (state === 'failed') return 0; // the error state: SSL_read fails at once
