@@ -32,6 +32,8 @@ export type PendingTicket = Ticket;
 export interface SslConfig {
   /** The ctx's method (TLS_method, TLS_client_method, TLS_server_method): the SSL's first s->method. */
   readonly method: string;
+  /** The ctx has a server certificate and key (the harness installs one in every server-capable ctx). */
+  readonly cert: boolean;
   readonly options: number;
   readonly maxEarlyData: number;
   readonly numTickets: number;
@@ -90,6 +92,11 @@ export interface SslContext extends Counted {
    * is false): it keeps that handshake function and its shutdown flags at the next attach.
    */
   readonly accepting: boolean;
+  /**
+   * s->cert holds a server certificate and key: copied from the ctx by SSL_new and
+   * SSL_set_SSL_CTX, from another SSL by SSL_copy_session_id and SSL_dup.
+   */
+  readonly cert: boolean;
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
 }
@@ -108,6 +115,7 @@ export interface ConnectionFields {
   readonly method: string;
   readonly readBlocked: boolean;
   readonly accepting: boolean;
+  readonly cert: boolean;
   readonly closeNotifyUnsent: boolean;
   readonly sidCtx: string;
 }
@@ -219,6 +227,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     method: input.config.method,
     readBlocked: false,
     accepting: false,
+    cert: input.config.cert,
     closeNotifyUnsent: false,
   }),
   guards: {
