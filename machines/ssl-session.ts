@@ -93,13 +93,23 @@ type Ev = SessionEvent & MachineEvent;
 
 export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>({
   id: 'SslSession',
-  initialContext: (input) => ({
-    id: input.id,
+  // Every field written out, in one fixed order (the encoded ones in EncodedSession's): a spread of
+  // `fields` built the context key by key, and sessions are the objects a run creates most.
+  initialContext: ({ id, who, line, fields, notResumable }) => ({
+    id,
     refs: 1,
-    holders: [{ who: input.who, line: input.line }],
-    notResumable: input.notResumable ?? false,
+    holders: [{ who, line }],
+    notResumable: notResumable ?? false,
     owner: null,
-    ...input.fields,
+    sessionId: fields.sessionId,
+    sidCtx: fields.sidCtx,
+    version: fields.version,
+    time: fields.time,
+    timeout: fields.timeout,
+    cipher: fields.cipher,
+    ticket: fields.ticket,
+    tickLifetimeHint: fields.tickLifetimeHint,
+    maxEarlyData: fields.maxEarlyData,
   }),
   guards: {
     ...refGuards,

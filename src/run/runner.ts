@@ -16,7 +16,6 @@ import type { Arg, Ret } from '../api/types.ts';
 import type { EncodedSession } from '../../machines/ssl-session.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
 import type { Diagnostic } from '../world/diagnostics.ts';
-import { printStatement } from '../trace/printer.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
@@ -103,7 +102,7 @@ export class Runner {
     this.world.line = step.line;
     this.freshStepBuffers();
     const undefinedBefore = this.world.undefinedSince !== null;
-    const text = sourceText(this.checked, step.line);
+    const text = step.text;
     try {
       if (step.kind === 'call') return this.push(step.line, text, this.call(step.statement.call, step.statement.assign?.name ?? null), undefinedBefore);
       if (step.kind === 'expect') return this.expect(step, text, undefinedBefore);
@@ -262,7 +261,7 @@ export class Runner {
       this.pendingLeakExpectations.push(step);
       return;
     }
-    this.push(step.line, sourceText(this.checked, step.line), { ret: null }, this.world.undefinedSince !== null, {
+    this.push(step.line, step.text, { ret: null }, this.world.undefinedSince !== null, {
       ok: false,
       left: `no ${step.diagnostic} diagnostic`,
       right: step.diagnostic,
@@ -281,7 +280,7 @@ export class Runner {
     for (const step of this.pendingLeakExpectations) {
       const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d));
       if (leak) this.matched.add(leak);
-      else this.records.push({ ...record, line: step.line, call: sourceText(this.checked, step.line), diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
+      else this.records.push({ ...record, line: step.line, call: step.text, diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
     }
     return record;
   }
@@ -384,10 +383,4 @@ function intEnvOf(world: World, vars: ReadonlyMap<string, Variable>): IntEnv {
       return v?.kind === 'int' ? v.value : 0;
     },
   };
-}
-
-/** The statement on a line, printed canonically. */
-function sourceText(checked: CheckedTrace, line: number): string {
-  const s = checked.trace.lines[line - 1]?.statement;
-  return s ? printStatement(s) : '';
 }

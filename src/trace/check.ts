@@ -25,6 +25,7 @@ import {
   OBSERVERS,
 } from './catalogue.ts';
 import { didYouMean, TraceError } from './errors.ts';
+import { printStatement } from './printer.ts';
 
 /** The static kind of a variable: a handle, an integer, or a DER encoding (filled by `i2d_SSL_SESSION(s, &der)`). */
 export type ValueKind = 'ctx' | 'ssl' | 'session' | 'int' | 'der';
@@ -73,12 +74,16 @@ export type ExpectSide =
  * - `expect`: evaluate both sides and compare with `statement.op`.
  * - `expect-diagnostic`: the call step at index `call` of `steps` must have
  *   reported a diagnostic of kind `diagnostic`.
+ *
+ * `text` is the statement printed canonically (printStatement), as every step
+ * record shows it: printed once here, not again on every run of the trace.
  */
 export type Step =
   | {
       readonly kind: 'call';
       readonly line: number;
       readonly col: number;
+      readonly text: string;
       readonly statement: CallStatement;
       readonly spec: CallSpec;
       readonly defines: readonly Definition[];
@@ -87,6 +92,7 @@ export type Step =
       readonly kind: 'expect';
       readonly line: number;
       readonly col: number;
+      readonly text: string;
       readonly statement: ExpectStatement;
       readonly left: ExpectSide;
       readonly right: ExpectSide;
@@ -95,6 +101,7 @@ export type Step =
       readonly kind: 'expect-diagnostic';
       readonly line: number;
       readonly col: number;
+      readonly text: string;
       readonly statement: DiagnosticStatement;
       readonly diagnostic: DiagnosticKind;
       /** Index in `steps` of the call step this expectation is about (the nearest call before it). */
@@ -235,7 +242,7 @@ class Checker {
     // Bound only after the whole call is checked: `c = SSL_new(c)` uses the old `c`.
     for (const d of defines) this.vars.set(d.name, { kind: d.kind, line: s.pos.line });
     this.lastCall = this.steps.length;
-    this.steps.push({ kind: 'call', line: s.pos.line, col: s.pos.col, statement: s, spec, defines });
+    this.steps.push({ kind: 'call', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, spec, defines });
   }
 
   private expect(s: ExpectStatement): void {
@@ -243,14 +250,14 @@ class Checker {
     const right = this.side(s.right, 'right');
     const comparable = left.type === right.type || (left.type === 'null' && isHandleKind(right.type)) || (right.type === 'null' && isHandleKind(left.type));
     if (!comparable) throw this.error(s.right.pos, `cannot compare ${NOUN[left.type]} with ${NOUN[right.type]}`);
-    this.steps.push({ kind: 'expect', line: s.pos.line, col: s.pos.col, statement: s, left, right });
+    this.steps.push({ kind: 'expect', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, left, right });
   }
 
   private expectDiagnostic(s: DiagnosticStatement): void {
     if (this.lastCall === null) throw this.error(s.pos, 'expect diagnostic must follow a call: no earlier line makes one');
     // The parser admits only DIAGNOSTIC_KINDS here.
     const diagnostic = s.diagnostic as DiagnosticKind;
-    this.steps.push({ kind: 'expect-diagnostic', line: s.pos.line, col: s.pos.col, statement: s, diagnostic, call: this.lastCall });
+    this.steps.push({ kind: 'expect-diagnostic', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, diagnostic, call: this.lastCall });
   }
 
   /** One side of an `expect`: an observer, a real call, or a plain value. */

@@ -111,7 +111,8 @@ export class World {
   /** A new SSL_SESSION, with the next id in creation order (`s1`, `s2`, …). */
   createSession(input: Omit<SessionInput, 'id'>): string {
     const id = `s${this.nextSession++}`;
-    this.sessions.set(id, this.engines.session.initial({ ...input, id }));
+    const { who, line, fields, notResumable } = input;
+    this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable }));
     this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
     return id;
   }
