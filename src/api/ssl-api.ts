@@ -22,12 +22,21 @@ function lineOf(call: Parameters<Handler>[0], i: number): number {
 function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfig> = {}): string {
   world.sendCtx(ctx, { type: 'ACCESS' });
   const c = world.ctx(ctx);
-  const fromCtx = { method: c.method, options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
+  const fromCtx = { method: c.method, cert: hasServerCert(c.method), options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
   const config = { ...fromCtx, ...inherit };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/ctx`, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/session_ctx`, line: world.line });
   return id;
+}
+
+/**
+ * Does a ctx made with this method hold a server certificate and key? The
+ * trace language assumes every server-capable ctx has one (the conformance
+ * harness installs a P-256 certificate in each); a client-only ctx has none.
+ */
+function hasServerCert(method: string): boolean {
+  return method !== 'TLS_client_method';
 }
 
 /** A fresh id for an SSL: the variable it is first assigned to, made unique if reused (World.freshHandleId). */
@@ -84,7 +93,8 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     // spec §3 SSL_copy_session_id: SSL_set_session(t, SSL_get_session(f)), and f's sid_ctx.
     call.world.sendSsl(to, { type: 'SET_SESSION', session: call.world.ssl(from).session, line: call.world.line });
     resetMethod(call.world, to);
-    call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx } });
+    // t->cert = f->cert (shared): a server given a client's cert has no certificate to serve
+    call.world.sendSsl(to, { type: 'CONNECTION', fields: { sidCtx: call.world.ssl(from).sidCtx, cert: call.world.ssl(from).cert } });
     adoptMethod(call.world, to, call.world.ssl(from).method);
     return int(1);
   },
@@ -98,13 +108,15 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     // The SSL's sid_ctx follows the new ctx only if it still equals the old ctx's.
     if (s.sidCtx === call.world.ctx(s.ctx).sidCtx) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { sidCtx: call.world.ctx(ctx).sidCtx } });
     call.world.sendSsl(ssl, { type: 'SET_CTX', ctx, line: call.world.line });
+    // ssl->cert = ssl_cert_dup(ctx->cert)
+    call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { cert: hasServerCert(call.world.ctx(ctx).method) } });
     return { kind: 'object', id: ctx, owned: false };
   },
   SSL_dup: (call) => {
     const ssl = objectArg(call, 0) ?? '';
     call.world.sendSsl(ssl, { type: 'ACCESS' });
-    if (call.world.stateOf('ssl', ssl) !== 'before') {
-      // spec §1.4: an SSL past its first handshake is shared: +1, same pointer.
+    if (call.world.stateOf('ssl', ssl) !== 'before' || call.world.ssl(ssl).accepting) {
+      // spec §1.4: an SSL past its first handshake (!SSL_in_before) is shared: +1, same pointer.
       call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
       return { kind: 'object', id: ssl, owned: true };
     }
@@ -114,8 +126,8 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     const { options, minProto, maxProto } = s.config;
     const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target), { options, minProto, maxProto });
     if (s.session !== null) call.world.sendSsl(id, { type: 'SET_SESSION', session: s.session, line: call.world.line });
-    const { sidCtx, method, role, shutdown, hit } = s;
-    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit } });
+    const { sidCtx, method, role, shutdown, hit, cert } = s;
+    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit, cert } });
     call.world.sendSsl(id, { type: 'SET_SHUTDOWN', flags: shutdown });
     return { kind: 'object', id, owned: true };
   },

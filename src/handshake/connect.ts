@@ -138,6 +138,10 @@ function runHandshake(world: World, client: string, server: string): number {
   // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
   // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
   if (version < TLS1_2) return fail(world, server, client);
+  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) a full handshake,
+  // and any TLS 1.3 handshake even a resumption, ends in the server's fatal alert; a TLS 1.2 resumption
+  // needs none (checked against 3.0.19).
+  if ((!decision.hit || version === TLS1_3) && !world.ssl(server).cert) return fail(world, server, client);
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);

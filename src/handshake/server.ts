@@ -121,7 +121,9 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
   const ticket = offer.psk;
   if (ticket === null) return false;
   const stateful = statefulTickets(world, server);
-  if (!decrypts(world, server, ticket, stateful)) return false;
+  // tls_get_stateful_ticket looks up any 32-byte identity (a stateful ticket of any server: its session id);
+  // tls_decrypt_ticket needs this session_ctx's keys and a real ticket.
+  if (stateful ? !ticket.stateful : !decrypts(world, server, ticket, false)) return false;
   let sid: string | null;
   if (stateful) {
     sid = lookupSession(world, server, ticket.state.sessionId);
