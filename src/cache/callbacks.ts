@@ -24,14 +24,19 @@ export function callRemoveCb(world: World, ctx: string, sid: string): void {
   });
 }
 
-/** The correct external-cache remove callback: forget the entry, free the store's reference. */
+/**
+ * The correct external-cache remove callback: forget the entry with the
+ * session's id, free the store's reference. A store is keyed by id, so the
+ * entry may hold another object with that id (remove_session_lock passes its
+ * argument, which need not be the cached object: a dup of it, spec §4).
+ */
 function evictFromStore(world: World, ctx: string, sid: string): void {
   const store = world.stores.get(ctx);
   const key = world.session(sid).sessionId;
   const entry = store?.get(key);
-  if (!store || !entry || entry.sid !== sid) return;
+  if (!store || !entry) return;
   store.delete(key);
-  if (entry.owned) world.sendSession(sid, { type: 'FREE', who: `store:${ctx}`, line: entry.line });
+  if (entry.owned) world.sendSession(entry.sid, { type: 'FREE', who: `store:${ctx}`, line: entry.line });
 }
 
 /**

@@ -131,8 +131,11 @@ function runHandshake(world: World, client: string, server: string): number {
   }
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
-  // ssl_choose_server_version / ssl_choose_client_version install the version's own method
-  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: `${version}:server` } });
+  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. A TLS 1.3
+  // server gets it from ssl_version_supported, which hands back the table's *client* method
+  // (tlsv1_3_client_method: ssl_accept undefined, ssl_connect defined); TLS 1.2 the server method.
+  const serverMethod = version === TLS1_3 ? `${version}:client` : `${version}:server`;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
   const decision = processClientHello(world, server, offer);
   // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
   // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
