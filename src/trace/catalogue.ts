@@ -131,9 +131,9 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_sess_set_get_cb', ['ctx', 'get-cb'], 'void', 'none', 'ctx', '§5 get_session_cb', 'Installs a get-session callback (named behaviour).'),
 
   // Pseudo-calls: connections, time and the application's external store
-  call('connect', ['ssl', 'ssl'], 'int', 'none', 'connection', '§6', 'Handshake between a client and a server SSL in memory, then the client reads the tickets. 1 on success, 0 on failure.', true),
+  call('connect', ['ssl', 'ssl'], 'int', 'none', 'connection', '§6', 'Handshake between a client and a server SSL in memory (a fresh BIO pair for both when either is fresh; a server-capable ctx is assumed to hold a certificate), then the client reads the tickets. 1 on success, 0 on failure.', true),
   call('handshake', ['ssl', 'ssl'], 'int', 'none', 'connection', '§6', 'The same handshake, without the client reading TLS 1.3 tickets.', true),
-  call('read', ['ssl'], 'int', 'none', 'connection', '§6.3', 'SSL_read on a connection: processes pending tickets and close_notify. Returns the number of tickets processed.', true),
+  call('read', ['ssl'], 'int', 'none', 'connection', '§6.3', 'SSL_read until it would block: processes pending tickets and close_notify (nothing once SSL_RECEIVED_SHUTDOWN is set; in init, the implicit handshake). Returns the number of tickets processed.', true),
   call('advance_time', ['int'], 'void', 'none', 'time', '§4 SSL_CTX_flush_sessions', 'Moves the simulated clock forward by n seconds.', true),
   call('time', ['null'], 'int', 'none', 'time', '§4 SSL_CTX_flush_sessions', 'The simulated clock, as time(NULL).', true),
   call('store_free_all', ['ctx'], 'void', 'none', 'store', '§5', 'The application frees every session its external store (filled by new_cb_store) holds for this ctx.', true),
