@@ -45,18 +45,24 @@ export function holds(context: Counted, who: string): boolean {
 
 /** Removes `who`'s entry: the one acquired at `line` if there is one, else its latest. */
 export function withoutHolder(holders: readonly Holder[], who: string, line: number): readonly Holder[] {
-  // One pass finds both candidates (the first entry of `who` at `line`, the last of `who`), and toSpliced
-  // copies once: a ctx's ledger is long and every SSL_free walks it.
-  let exact = -1;
-  let latest = -1;
+  // A ctx's ledger is long (every SSL of it holds two entries) and every SSL_free walks it twice, so
+  // each walk compares the cheap field first: the exact entry by its line, then the latest from the end.
+  let index = -1;
   for (let i = 0; i < holders.length; i++) {
     const h = holders[i]!;
-    if (h.who !== who) continue;
-    if (exact < 0 && h.line === line) exact = i;
-    latest = i;
+    if (h.line === line && h.who === who) {
+      index = i;
+      break;
+    }
   }
-  const index = exact >= 0 ? exact : latest;
+  if (index < 0) index = lastIndexOfHolder(holders, who);
   return index < 0 ? holders : holders.toSpliced(index, 1);
+}
+
+/** The index of `who`'s latest entry, or -1. */
+function lastIndexOfHolder(holders: readonly Holder[], who: string): number {
+  for (let i = holders.length - 1; i >= 0; i--) if (holders[i]!.who === who) return i;
+  return -1;
 }
 
 type Args = { readonly context: Counted; readonly event: MachineEvent };

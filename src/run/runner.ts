@@ -64,6 +64,12 @@ export interface RunResult {
   readonly undefinedSince: number | null;
 }
 
+export interface RunnerOptions {
+  readonly snapshots: boolean;
+  /** Which step records the run keeps; `all` when absent. */
+  readonly records?: 'all' | 'findings';
+}
+
 export class Runner {
   readonly world = new World();
   readonly vars = new Map<string, Variable>();
@@ -75,10 +81,18 @@ export class Runner {
    * lists every object ever created, so taking it at every step makes a run
    * quadratic in the trace's length; the bench and the property suites that
    * only read diagnostics do without it.
+   *
+   * `records: 'findings'` (a checker's mode) keeps only the records that carry
+   * findings: a step's diagnostics, an `expect` line's result, and the end of
+   * the trace. Every step still runs with the same effects, so the result's
+   * `diagnostics`, `unexpected`, `failedExpects` and `undefinedSince` are those
+   * of `records: 'all'` (the default, what `sslsim run` prints); what a
+   * findings run lacks is the record of a quiet step (its return value and
+   * callbacks).
    */
   constructor(
     private readonly checked: CheckedTrace,
-    private readonly options: { readonly snapshots: boolean } = { snapshots: true },
+    private readonly options: RunnerOptions = { snapshots: true },
   ) {
     this.world.namer = (id) => this.nameOf(id);
   }
@@ -187,7 +201,7 @@ export class Runner {
     return { kind: 'int', value: 0 };
   }
 
-  private expect(step: Extract<Step, { kind: 'expect' }>, text: string, undefinedBefore: boolean): StepRecord {
+  private expect(step: Extract<Step, { kind: 'expect' }>, text: string, undefinedBefore: boolean): StepRecord | null {
     this.sideReused = undefined;
     const left = this.side(step.left);
     const right = this.side(step.right);
@@ -276,7 +290,8 @@ export class Runner {
     const lastLine = this.checked.trace.lines.length;
     this.world.line = lastLine;
     for (const d of leakDiagnostics(this.world)) this.world.report(d);
-    const record = this.push(lastLine, '(end of trace)', { ret: null }, this.world.undefinedSince !== null);
+    const record = this.record(lastLine, '(end of trace)', { ret: null }, this.world.undefinedSince !== null);
+    this.records.push(record);
     for (const step of this.pendingLeakExpectations) {
       const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d));
       if (leak) this.matched.add(leak);
@@ -285,7 +300,21 @@ export class Runner {
     return record;
   }
 
+  /** Records a step, or in `findings` mode only a step with diagnostics or an expect; returns the record kept, if any. */
   private push(
+    line: number,
+    call: string,
+    result: { ret: number | string | null; reused?: { client: number; server: number } },
+    undefinedBefore: boolean,
+    expect?: StepRecord['expect'],
+  ): StepRecord | null {
+    if (this.options.records === 'findings' && expect === undefined && this.world.diagnostics.length === 0) return null;
+    const record = this.record(line, call, result, undefinedBefore, expect);
+    this.records.push(record);
+    return record;
+  }
+
+  private record(
     line: number,
     call: string,
     result: { ret: number | string | null; reused?: { client: number; server: number } },
@@ -306,7 +335,6 @@ export class Runner {
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
     if (expect) record.expect = expect;
     if (result.reused) record.reused = result.reused;
-    this.records.push(record);
     return record;
   }
 
