@@ -116,14 +116,15 @@ const ZERO_STATS: CtxStats = { accept_good: 0, connect_good: 0, hit: 0, miss: 0,
  * tail, else before the first element it does not expire before.
  */
 export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly ListEntry[] {
+  // `rest` is a fresh copy (filter), so the entry goes into it in place: one copy of the list per add.
   const rest = list.filter((e) => e.sid !== entry.sid);
   const head = rest[0];
   const tail = rest[rest.length - 1];
   if (head === undefined || tail === undefined) return [entry];
-  if (entry.calc >= head.calc) return [entry, ...rest];
-  if (entry.calc < tail.calc) return [...rest, entry];
-  const at = rest.findIndex((e, i) => i > 0 && entry.calc >= e.calc);
-  return [...rest.slice(0, at), entry, ...rest.slice(at)];
+  if (entry.calc >= head.calc) rest.unshift(entry);
+  else if (entry.calc < tail.calc) rest.push(entry);
+  else rest.splice(rest.findIndex((e, i) => i > 0 && entry.calc >= e.calc), 0, entry);
+  return rest;
 }
 
 const cacheEvents = {
@@ -151,7 +152,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     ...refUpdates,
     configure: (_c, e) => (e.type === 'CONFIGURE' ? { ...e.settings } : {}),
     count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + 1 } } : {}),
-    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: [...c.lhash, { key: e.key, sid: e.sid }] } : {}),
+    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: c.lhash.toSpliced(c.lhash.length, 0, { key: e.key, sid: e.sid }) } : {}),
     lhDelete: (c, e) =>
       e.type === 'LH_DELETE' ? { lhash: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)) } : {},
     listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, calc: e.calc }) } : {}),
