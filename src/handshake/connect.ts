@@ -117,6 +117,12 @@ function bothUsable(world: World, client: string, server: string): boolean {
 
 function runHandshake(world: World, client: string, server: string): number {
   attachPair(world, client, server);
+  // An SSL whose SSL_read already ran its accept function keeps it (attach only sets the state of an SSL
+  // in before): as the "client" it waits for a ClientHello too, and nothing happens (checked against 3.0.19).
+  if (world.ssl(client).accepting) {
+    world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, readBlocked: true } });
+    return 0;
+  }
   // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
   // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
   if (!hasVersions(world.ssl(client))) return fail(world, client, server);
