@@ -314,6 +314,7 @@ export class Runner {
     return record;
   }
 
+  /** A step's record: its result, the callbacks and diagnostics of the step, and the state view if snapshots are on. */
   private record(
     line: number,
     call: string,
