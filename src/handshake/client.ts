@@ -97,7 +97,7 @@ export function processServerHello(world: World, client: string, hit: boolean, e
     newHandshakeSession(world, client, { serverId: false });
   }
   const current = world.ssl(client).session ?? '';
-  world.sendSession(current, { type: 'FILL', fields: { version } });
+  world.sendSession(current, { type: 'FILL', fields: { version, cipher: true } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
   return true;
 }

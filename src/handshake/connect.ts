@@ -72,8 +72,9 @@ function implicitHandshake(world: World, ssl: string): number {
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
   clientHello(world, ssl);
   if (pairAlive(world, ssl)) {
-    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+    // the ClientHello is written first, then the read finds any garbage waiting
     world.sendSsl(world.ssl(ssl).peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
+    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
   } // else the ClientHello cannot be written: a write error, not a fatal one
   world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
   return 0;
@@ -147,10 +148,12 @@ function runHandshake(world: World, client: string, server: string): number {
   // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
   // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
   if (version < TLS1_2) return fail(world, server, client);
-  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) a full handshake,
-  // and any TLS 1.3 handshake even a resumption, ends in the server's fatal alert; a TLS 1.2 resumption
-  // needs none (checked against 3.0.19).
-  if ((!decision.hit || version === TLS1_3) && !world.ssl(server).cert) return fail(world, server, client);
+  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) the server is not
+  // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
+  // none (checked against 3.0.19).
+  if (!decision.hit && !world.ssl(server).cert) return fail(world, server, client);
+  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
+  world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);

@@ -28,7 +28,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
     version: s.version,
     time: world.now,
     timeout: timeout === 0 ? DEFAULT_TIMEOUT : timeout,
-    cipher: true,
+    cipher: false, // set when the cipher is chosen: the ServerHello (client), cipher selection (server)
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,

@@ -6,6 +6,7 @@ import type { SslContext } from '../../machines/ssl.ts';
 
 const LOWEST = 0x301;
 const HIGHEST = 0x304;
+const TLS1_2_VERSION = 0x303;
 
 function range(s: SslContext): readonly [number, number] {
   return [s.config.minProto || LOWEST, s.config.maxProto || HIGHEST];
@@ -14,7 +15,9 @@ function range(s: SslContext): readonly [number, number] {
 /** The version both accept, the highest one; 0 when there is none (the server's fatal protocol_version alert). */
 export function negotiate(client: SslContext, server: SslContext): number {
   const [cmin, cmax] = range(client);
-  const [smin, smax] = range(server);
+  const [smin, smaxOwn] = range(server);
+  // ssl_version_supported: a server is TLS 1.3 capable only with a certificate (is_tls13_capable)
+  const smax = server.cert ? smaxOwn : Math.min(smaxOwn, TLS1_2_VERSION);
   const version = Math.min(cmax, smax);
   return version >= Math.max(cmin, smin) ? version : 0;
 }
