@@ -95,7 +95,9 @@ export function readRecords(world: World, ssl: string): number {
   const tickets = s.pendingTickets;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
   for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
-  if (world.ssl(ssl).undecryptablePending) return fatal(world, ssl, tickets.length);
+  // A close_notify always comes before anything unreadable (after it the peer writes nothing but an
+  // implicit ClientHello), and SSL_read stops at it.
+  if (!world.ssl(ssl).closeNotifyPending && world.ssl(ssl).undecryptablePending) return fatal(world, ssl, tickets.length);
   if (world.ssl(ssl).closeNotifyPending) {
     // SSL_read stops at the close_notify: the last BIO read succeeded
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false, readBlocked: false } });

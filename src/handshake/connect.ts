@@ -17,7 +17,7 @@ import { attachPair, fatal, hasIncoming, methodPlays, pairAlive, readRecords, re
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
-import { hasVersions, negotiate } from './versions.ts';
+import { clientMaxVersion, hasVersions, negotiate } from './versions.ts';
 
 const RECEIVED_SHUTDOWN = 2;
 
@@ -138,10 +138,11 @@ function runHandshake(world: World, client: string, server: string): number {
   }
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
-  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. A TLS 1.3
-  // server gets it from ssl_version_supported, which hands back the table's *client* method
-  // (tlsv1_3_client_method: ssl_accept undefined, ssl_connect defined); TLS 1.2 the server method.
-  const serverMethod = version === TLS1_3 ? `${version}:client` : `${version}:server`;
+  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
+  // client sent supported_versions (it allows TLS 1.3), the server takes it from ssl_version_supported,
+  // which hands back the table's *client* method (ssl_accept undefined, ssl_connect defined), whatever
+  // the version chosen; for a legacy ClientHello it is the server method (checked against 3.0.19).
+  const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
   world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
   const decision = processClientHello(world, server, offer);
   // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
