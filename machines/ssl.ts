@@ -97,6 +97,11 @@ export interface SslContext extends Counted {
    * SSL_set_SSL_CTX, from another SSL by SSL_copy_session_id and SSL_dup.
    */
   readonly cert: boolean;
+  /**
+   * s->tmp_session_id_len: the legacy session id a TLS 1.3 client expects echoed (its own random id, or a
+   * TLS 1.2 session's), or the one a TLS 1.3 server received. SSL_clear leaves it (FINDINGS F12).
+   */
+  readonly tmpSessionIdLen: number;
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
 }
@@ -116,6 +121,7 @@ export interface ConnectionFields {
   readonly readBlocked: boolean;
   readonly accepting: boolean;
   readonly cert: boolean;
+  readonly tmpSessionIdLen: number;
   readonly closeNotifyUnsent: boolean;
   readonly sidCtx: string;
 }
@@ -228,6 +234,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     readBlocked: false,
     accepting: false,
     cert: input.config.cert,
+    tmpSessionIdLen: 0,
     closeNotifyUnsent: false,
   }),
   guards: {

@@ -48,8 +48,12 @@ export function clientHello(world: World, client: string): ClientOffer {
   const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
   const tls13Session = sess.version === TLS1_3;
   const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
+  const sessionId = created || tls13Session ? legacyIdOfNewOrTls13(c) : sess.sessionId;
+  // s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under a TLS 1.3 hello;
+  // an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
+  if (sessionId !== '' && clientMaxVersion(c) === TLS1_3) world.sendSsl(client, { type: 'CONNECTION', fields: { tmpSessionIdLen: legacyIdLength(sessionId) } });
   return {
-    sessionId: created || tls13Session ? legacyIdOfNewOrTls13(c) : sess.sessionId,
+    sessionId,
     sendsTicketExtension: sendsTicket,
     ticket: !tls13Session && sendsTicket ? sess.ticket : null,
     psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
@@ -66,6 +70,11 @@ export function clientHello(world: World, client: string): ClientOffer {
 function legacyIdOfNewOrTls13(c: SslContext): string {
   const helloVersion = clientMaxVersion(c);
   return helloVersion === TLS1_3 && (c.config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? RANDOM_LEGACY_ID : '';
+}
+
+/** The bytes of a legacy session id: 32 random ones, or a hex id's. */
+export function legacyIdLength(sessionId: string): number {
+  return sessionId === RANDOM_LEGACY_ID ? 32 : sessionId.length / 2;
 }
 
 /**
@@ -90,6 +99,8 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
 export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number): boolean {
   world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit } });
   const c = world.ssl(client);
+  // TLS 1.3: the echoed legacy id must be the one in s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal)
+  if (version === TLS1_3 && legacyIdLength(echoedId) !== c.tmpSessionIdLen) return false;
   const sid = c.session ?? '';
   if (hit) return world.session(sid).sidCtx === c.sidCtx;
   if (world.session(sid).sessionId !== '') {

@@ -7,7 +7,7 @@ import { removeSession } from '../cache/remove-session.ts';
 import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
-import type { ClientOffer } from './client.ts';
+import { type ClientOffer, legacyIdLength } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_3 } from './sessions.ts';
 
 const OP_NO_TICKET = 1 << 14;
@@ -37,6 +37,8 @@ export function statefulTickets(world: World, server: string): boolean {
 export function processClientHello(world: World, server: string, offer: ClientOffer): ServerDecision {
   const version = world.ssl(server).version;
   if (version === TLS1_3) {
+    // tls_early_post_process_client_hello keeps the client's legacy id to echo it (FINDINGS F12)
+    world.sendSsl(server, { type: 'CONNECTION', fields: { tmpSessionIdLen: legacyIdLength(offer.sessionId) } });
     // spec §6.6: the current session is dropped before the psk extension is parsed
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: null });
     const hit = resumeTls13(world, server, offer);
