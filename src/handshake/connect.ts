@@ -69,6 +69,9 @@ function implicitHandshake(world: World, ssl: string): number {
   const { role } = world.ssl(ssl);
   if (role === null) return 0;
   if (role === 'server') return readRecordsInInit(world, ssl);
+  // SSL_set_ssl_method moved the handshake function to the new method's ssl_connect: undefined for a
+  // server-only method (SSL_set_SSL_CTX to a server ctx, then SSL_set_session), so nothing happens
+  if (!methodPlays(world.ssl(ssl).method, 'client')) return 0;
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
   clientHello(world, ssl);
   if (pairAlive(world, ssl)) {
