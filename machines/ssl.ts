@@ -68,7 +68,10 @@ export interface SslContext extends Counted {
   readonly pendingTickets: readonly PendingTicket[];
   /** The peer's close_notify waits in our read buffer. */
   readonly closeNotifyPending: boolean;
-  /** The peer wrote records after its method was reset: reading them is a fatal error (FINDINGS F2). */
+  /**
+   * Records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2), or an
+   * implicit ClientHello of a cleared peer (F9). Reading them is a fatal error.
+   */
   readonly undecryptablePending: boolean;
   /**
    * SSL_set_session or SSL_copy_session_id after version negotiation ran
@@ -107,24 +110,25 @@ export interface SslContext extends Counted {
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
-export interface ConnectionFields {
-  readonly role: 'client' | 'server' | null;
-  readonly version: number;
-  readonly hit: boolean;
-  readonly peer: string | null;
-  readonly link: number;
-  readonly pendingTickets: readonly PendingTicket[];
-  readonly closeNotifyPending: boolean;
-  readonly undecryptablePending: boolean;
-  readonly methodReset: boolean;
-  readonly method: string;
-  readonly readBlocked: boolean;
-  readonly accepting: boolean;
-  readonly cert: boolean;
-  readonly tmpSessionIdLen: number;
-  readonly closeNotifyUnsent: boolean;
-  readonly sidCtx: string;
-}
+export type ConnectionFields = Pick<
+  SslContext,
+  | 'role'
+  | 'version'
+  | 'hit'
+  | 'peer'
+  | 'link'
+  | 'pendingTickets'
+  | 'closeNotifyPending'
+  | 'undecryptablePending'
+  | 'methodReset'
+  | 'method'
+  | 'readBlocked'
+  | 'accepting'
+  | 'cert'
+  | 'tmpSessionIdLen'
+  | 'closeNotifyUnsent'
+  | 'sidCtx'
+>;
 
 export type SslEvent =
   | { readonly type: 'UP_REF' | 'FREE'; readonly who: string; readonly line: number }

@@ -42,6 +42,9 @@ export type Variable =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
 
+
+/** What one call gives its step record: the C return value, and for a connection both sides' SSL_session_reused. */
+type CallResult = { readonly ret: number | string | null; readonly reused?: { readonly client: number; readonly server: number } };
 export interface StepRecord {
   readonly line: number;
   readonly call: string;
@@ -133,7 +136,7 @@ export class Runner {
   }
 
   /** Runs one call expression; binds the result to `target`. */
-  private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): { ret: number | string | null; reused?: { client: number; server: number } } {
+  private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): CallResult {
     const handler = API.get(expr.name);
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
     const args = expr.args.map((a, i) => this.arg(a, expr.name, i));
@@ -304,7 +307,7 @@ export class Runner {
   private push(
     line: number,
     call: string,
-    result: { ret: number | string | null; reused?: { client: number; server: number } },
+    result: CallResult,
     undefinedBefore: boolean,
     expect?: StepRecord['expect'],
   ): StepRecord | null {
@@ -318,7 +321,7 @@ export class Runner {
   private record(
     line: number,
     call: string,
-    result: { ret: number | string | null; reused?: { client: number; server: number } },
+    result: CallResult,
     undefinedBefore: boolean,
     expect?: StepRecord['expect'],
   ): StepRecord {
