@@ -43,6 +43,7 @@ export interface SslConfig {
 
 export interface SslContext extends Counted {
   readonly id: string;
+  /** Copied from the ctx by SSL_new; the handshake changes s->max_early_data (client.ts clientHello). */
   readonly config: SslConfig;
   /** `s->ctx`: settings and certificates. */
   readonly ctx: string;
@@ -54,7 +55,13 @@ export interface SslContext extends Counted {
   /** `s->hit`: the last handshake resumed (SSL_session_reused). */
   readonly hit: boolean;
   readonly sidCtx: string;
+  /** s->server as SSL_set_connect_state / SSL_set_accept_state or the last handshake left it; null before any. */
   readonly role: 'client' | 'server' | null;
+  /**
+   * s->handshake_func (src/handshake/handshake-func.ts): null until the first
+   * attach, then what SSL_do_handshake runs. It can disagree with s->method.
+   */
+  readonly handshakeFunc: 'connect' | 'accept' | 'undefined' | null;
   /** The negotiated version of the last handshake, 0 before. */
   readonly version: number;
   /** The SSL at the other end of the in-memory connection. */
@@ -112,7 +119,9 @@ export interface SslContext extends Counted {
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
 export type ConnectionFields = Pick<
   SslContext,
+  | 'config'
   | 'role'
+  | 'handshakeFunc'
   | 'version'
   | 'hit'
   | 'peer'
@@ -227,6 +236,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     hit: false,
     sidCtx: input.sidCtx,
     role: null,
+    handshakeFunc: null,
     version: 0,
     peer: null,
     link: 0,

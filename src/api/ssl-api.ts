@@ -6,7 +6,8 @@ import type { SslConfig } from '../../machines/ssl.ts';
 import type { Handler } from './types.ts';
 import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
 import type { World } from '../world/world.ts';
-import { canWrite, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
 
 const APP = 'app';
@@ -115,7 +116,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   SSL_dup: (call) => {
     const ssl = objectArg(call, 0) ?? '';
     call.world.sendSsl(ssl, { type: 'ACCESS' });
-    if (call.world.stateOf('ssl', ssl) !== 'before' || call.world.ssl(ssl).accepting) {
+    if (!inBefore(call.world, ssl)) {
       // spec §1.4: an SSL past its first handshake (!SSL_in_before) is shared: +1, same pointer.
       call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
       return { kind: 'object', id: ssl, owned: true };
@@ -127,7 +128,9 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target), { options, minProto, maxProto });
     if (s.session !== null) call.world.sendSsl(id, { type: 'SET_SESSION', session: s.session, line: call.world.line });
     const { sidCtx, method, role, shutdown, hit, cert } = s;
-    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit, cert } });
+    // SSL_set_accept_state / SSL_set_connect_state by s->server when s has a handshake function
+    const handshakeFunc = s.handshakeFunc === null ? null : stateFunc(method, role === 'server' ? 'server' : 'client');
+    call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit, cert, handshakeFunc } });
     call.world.sendSsl(id, { type: 'SET_SHUTDOWN', flags: shutdown });
     return { kind: 'object', id, owned: true };
   },
@@ -155,8 +158,11 @@ function resetMethod(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const ctxMethod = world.ctx(s.ctx).method;
   if (s.method === ctxMethod) return;
+  // SSL_set_ssl_method maps the handshake function to the new method's (handshake-func.ts)
+  const handshakeFunc = remapFunc(s.handshakeFunc, s.method, ctxMethod);
   if (isVersionMethod(s.method)) wipeConnection(world, ssl, ctxMethod); // ssl3_free + ssl3_new
   else world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: ctxMethod } }); // only the pointer changes
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { handshakeFunc } });
 }
 
 /**

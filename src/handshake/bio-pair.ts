@@ -13,6 +13,7 @@
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
+import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
 
 const SENT = 1;
@@ -27,19 +28,34 @@ const RECEIVED = 2;
 export function attachPair(world: World, client: string, server: string): void {
   const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, readBlocked: false };
   for (const [ssl, role, peer] of [[client, 'client', server], [server, 'server', client]] as const) {
-    if (world.stateOf('ssl', ssl) === 'before' && !world.ssl(ssl).accepting) world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, role, peer } });
+    if (inBefore(world, ssl)) {
+      world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
+      const handshakeFunc = stateFunc(world.ssl(ssl).method, role);
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, role, handshakeFunc, peer } });
+    } else {
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, peer } }); // it keeps its handshake function and s->server
+    }
   }
 }
 
 /**
- * Has s->method a handshake function for this role? A client-only method's
- * ssl_accept (and a server-only one's ssl_connect) is ssl_undefined_function;
- * SSL_copy_session_id can give an SSL the other role's method.
+ * SSL_in_before: the state machine never ran. An SSL whose handshake function
+ * is ssl_undefined_function stays there however often it is called; one that
+ * ran its accept function and waits for a ClientHello has left it.
  */
-export function methodPlays(method: string, role: 'client' | 'server'): boolean {
-  if (method === 'TLS_method') return true;
-  return role === 'client' ? method === 'TLS_client_method' || method.endsWith(':client') : method === 'TLS_server_method' || method.endsWith(':server');
+export function inBefore(world: World, ssl: string): boolean {
+  return world.stateOf('ssl', ssl) === 'before' && !world.ssl(ssl).accepting;
+}
+
+/**
+ * The server's SSL_do_handshake with nothing to read: its accept function
+ * moves the state machine to reading a ClientHello and the read would block.
+ * SSL_in_before is false from now on (SSL_dup shares it, checked against 3.0.19).
+ * A server whose handshake function is ssl_undefined_function stays before.
+ */
+export function awaitClientHello(world: World, server: string): void {
+  if (world.ssl(server).handshakeFunc !== 'accept') return;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, readBlocked: true } });
 }
 
 /** The SSL's BIO pair still has its other end: not freed and not attached elsewhere since. */
@@ -110,7 +126,7 @@ export function readRecords(world: World, ssl: string): number {
 
 /** A read while the SSL expects a handshake message: anything waiting is garbage to it, a fatal error. */
 export function readRecordsInInit(world: World, ssl: string): number {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true } });
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } }); // state_machine sets s->server
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
   if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });

@@ -52,6 +52,12 @@ export function clientHello(world: World, client: string): ClientOffer {
   // s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under a TLS 1.3 hello;
   // an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
   if (sessionId !== '' && clientMaxVersion(c) === TLS1_3) world.sendSsl(client, { type: 'CONNECTION', fields: { tmpSessionIdLen: legacyIdLength(sessionId) } });
+  // tls_construct_ctos_early_data, in every ClientHello that may offer TLS 1.3: a client not writing early
+  // data sets s->max_early_data to 0, so as a server later this SSL issues stateless tickets (checked
+  // against 3.0.19: FINDINGS F15, examples/connection/client-then-server-early-data)
+  if (clientMaxVersion(c) >= TLS1_3 && c.config.maxEarlyData !== 0) {
+    world.sendSsl(client, { type: 'CONNECTION', fields: { config: { ...c.config, maxEarlyData: 0 } } });
+  }
   return {
     sessionId,
     sendsTicketExtension: sendsTicket,

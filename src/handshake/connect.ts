@@ -13,7 +13,7 @@ import type { Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { attachPair, fatal, hasIncoming, methodPlays, pairAlive, readRecords, readRecordsInInit } from './bio-pair.ts';
+import { attachPair, awaitClientHello, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
@@ -66,12 +66,12 @@ export function readPending(world: World, ssl: string): number {
  * ClientHello either; garbage already waiting is again fatal.
  */
 function implicitHandshake(world: World, ssl: string): number {
-  const { role } = world.ssl(ssl);
-  if (role === null) return 0;
-  if (role === 'server') return readRecordsInInit(world, ssl);
-  // SSL_set_ssl_method moved the handshake function to the new method's ssl_connect: undefined for a
-  // server-only method (SSL_set_SSL_CTX to a server ctx, then SSL_set_session), so nothing happens
-  if (!methodPlays(world.ssl(ssl).method, 'client')) return 0;
+  const { handshakeFunc } = world.ssl(ssl);
+  if (handshakeFunc === 'accept') return readRecordsInInit(world, ssl);
+  // Never attached (NULL: SSL_read fails at once), or ssl_undefined_function (SSL_set_ssl_method moved
+  // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
+  if (handshakeFunc !== 'connect') return 0;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
   clientHello(world, ssl);
   if (pairAlive(world, ssl)) {
@@ -92,9 +92,17 @@ function implicitHandshake(world: World, ssl: string): number {
  */
 function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
   if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);
-  if (!clientFresh) return 0;
+  if (!clientFresh) {
+    if (inBefore(world, server)) awaitClientHello(world, server);
+    else if (world.stateOf('ssl', server) === 'before') world.sendSsl(server, { type: 'CONNECTION', fields: { readBlocked: true } });
+    return 0;
+  }
+  if (world.ssl(client).accepting) {
+    world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: true } }); // its accept function reads nothing
+    return 0;
+  }
   if (!hasVersions(world.ssl(client))) return failAlone(world, client);
-  if (!methodPlays(world.ssl(client).method, 'client')) return stall(world, client);
+  if (world.ssl(client).handshakeFunc !== 'connect') return 0; // ssl_undefined_function: it stays before
   clientHello(world, client);
   return stall(world, client);
 }
@@ -124,20 +132,25 @@ function runHandshake(world: World, client: string, server: string): number {
   // An SSL whose SSL_read already ran its accept function keeps it (attach only sets the state of an SSL
   // in before): as the "client" it waits for a ClientHello too, and nothing happens (checked against 3.0.19).
   if (world.ssl(client).accepting) {
-    world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, readBlocked: true } });
+    world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: true } });
+    awaitClientHello(world, server);
     return 0;
   }
   // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
   // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
   if (!hasVersions(world.ssl(client))) return fail(world, client, server);
-  if (!methodPlays(world.ssl(client).method, 'client')) return stall(world, client); // no ClientHello; the server waits
+  if (world.ssl(client).handshakeFunc !== 'connect') {
+    // the client's handshake function is ssl_undefined_function: it stays before, writes nothing, and
+    // the server's accept function waits for a ClientHello (checked against 3.0.19)
+    awaitClientHello(world, server);
+    return 0;
+  }
   const offer = clientHello(world, client);
-  if (!methodPlays(world.ssl(server).method, 'server')) {
-    // A fresh server's accept function is ssl_undefined_function; one that was already accepting
-    // reads the ClientHello with a client's method and fails with an alert (checked against 3.0.19).
-    if (world.ssl(server).accepting) return fail(world, server, client);
-    stall(world, client);
-    return stall(world, server);
+  if (world.ssl(server).handshakeFunc !== 'accept') {
+    // The server's accept function is ssl_undefined_function: it stays before (the state machine never
+    // runs), and the client waits for a ServerHello. An SSL that already runs ossl_statem_accept keeps it
+    // whatever its method (handshake-func.ts), and serves the ClientHello (checked against 3.0.19).
+    return stall(world, client);
   }
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
@@ -162,9 +175,9 @@ function runHandshake(world: World, client: string, server: string): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
   if (version === TLS1_3) {
-    done(world, client);
+    done(world, client, 'connect');
     finishClient(world, client);
-    done(world, server);
+    done(world, server, 'accept');
     const tickets = finishTls13(world, server);
     deliver(world, client, tickets);
     return 1;
@@ -172,11 +185,11 @@ function runHandshake(world: World, client: string, server: string): number {
   const ticket = decision.ticketExpected ? makeTls12Ticket(world, server) : null;
   const clientSide = () => {
     if (ticket) processTls12Ticket(world, client, ticket);
-    done(world, client);
+    done(world, client, 'connect');
     finishClient(world, client);
   };
   const serverSide = () => {
-    done(world, server);
+    done(world, server, 'accept');
     finishTls12(world, server);
   };
   if (decision.hit) {
@@ -189,8 +202,9 @@ function runHandshake(world: World, client: string, server: string): number {
   return 1;
 }
 
-function done(world: World, ssl: string): void {
-  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: {} });
+/** tls_finish_handshake: the handshake function becomes the side's own state machine. */
+function done(world: World, ssl: string, handshakeFunc: 'connect' | 'accept'): void {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: { handshakeFunc } });
 }
 
 function deliver(world: World, client: string, tickets: readonly Ticket[]): void {
