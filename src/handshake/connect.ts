@@ -152,6 +152,10 @@ function runHandshake(world: World, client: string, server: string): number {
     // whatever its method (handshake-func.ts), and serves the ClientHello (checked against 3.0.19).
     return stall(world, client);
   }
+  // ssl3_read_bytes returns 0 at once while SSL_RECEIVED_SHUTDOWN is set. A server that was already
+  // accepting kept its shutdown flags (attach resets only an SSL in before), so it never reads the
+  // ClientHello and sends no alert; the client waits (checked against 3.0.19, campaign seed 20261202).
+  if ((world.ssl(server).shutdown & RECEIVED_SHUTDOWN) !== 0) return stall(world, client);
   const version = negotiate(world.ssl(client), world.ssl(server));
   if (version === 0) return fail(world, server, client); // the server's protocol_version alert
   // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
