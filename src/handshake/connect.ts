@@ -88,7 +88,9 @@ function implicitHandshake(world: World, ssl: string): number {
  * returns -1 at once). A fresh client still writes its ClientHello (so it
  * gets its new session, spec §6.1), then waits for a ServerHello that never
  * comes: it is stuck in init, which the model counts as failed, without an
- * alert. A fresh server just waits. Checked against 3.0.19 (FINDINGS F7).
+ * alert. A server not failed runs its accept function and waits (FINDINGS
+ * F13); a client whose handshake function is ssl_undefined_function, or one
+ * already accepting, does nothing. Checked against 3.0.19 (FINDINGS F7).
  */
 function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
   if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);
@@ -101,8 +103,8 @@ function againstFailed(world: World, client: string, server: string, clientFresh
     world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: true } }); // its accept function reads nothing
     return 0;
   }
-  if (!hasVersions(world.ssl(client))) return failAlone(world, client);
   if (world.ssl(client).handshakeFunc !== 'connect') return 0; // ssl_undefined_function: it stays before
+  if (!hasVersions(world.ssl(client))) return failAlone(world, client);
   clientHello(world, client);
   return stall(world, client);
 }
@@ -136,15 +138,15 @@ function runHandshake(world: World, client: string, server: string): number {
     awaitClientHello(world, server);
     return 0;
   }
-  // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
-  // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
-  if (!hasVersions(world.ssl(client))) return fail(world, client, server);
   if (world.ssl(client).handshakeFunc !== 'connect') {
     // the client's handshake function is ssl_undefined_function: it stays before, writes nothing, and
     // the server's accept function waits for a ClientHello (checked against 3.0.19)
     awaitClientHello(world, server);
     return 0;
   }
+  // FINDINGS F7, checked against 3.0.19: ssl_set_client_hello_version fails (SSLfatal) before
+  // tls_construct_client_hello reaches the session, so no new session; the alert removes the current one.
+  if (!hasVersions(world.ssl(client))) return fail(world, client, server);
   const offer = clientHello(world, client);
   if (world.ssl(server).handshakeFunc !== 'accept') {
     // The server's accept function is ssl_undefined_function: it stays before (the state machine never
