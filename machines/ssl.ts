@@ -28,6 +28,18 @@ import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates,
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
 
+/** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
+export interface ClientOffer {
+  /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or RANDOM_LEGACY_ID. */
+  readonly sessionId: string;
+  /** The TLS 1.2 session_ticket extension is sent (the client does not set SSL_OP_NO_TICKET). */
+  readonly sendsTicketExtension: boolean;
+  /** The TLS 1.2 ticket in it, or null for an empty extension. */
+  readonly ticket: Ticket | null;
+  /** The TLS 1.3 pre_shared_key identity offered, or null. */
+  readonly psk: Ticket | null;
+}
+
 /** Settings SSL_new copies from its ctx (later SSL_CTX_set_* calls do not reach this SSL). */
 export interface SslConfig {
   /** The ctx's method (TLS_method, TLS_client_method, TLS_server_method): the SSL's first s->method. */
@@ -81,6 +93,12 @@ export interface SslContext extends Counted {
    */
   readonly undecryptablePending: boolean;
   /**
+   * A ClientHello waits in our read buffer, written by the peer's implicit
+   * handshake (SSL_read in init after SSL_clear): a server in init serves it,
+   * a connected SSL finds it unreadable (FINDINGS F9, F17).
+   */
+  readonly clientHelloPending: ClientOffer | null;
+  /**
    * SSL_set_session or SSL_copy_session_id after version negotiation ran
    * SSL_set_ssl_method, whose ssl3_free/ssl3_new threw the connection's read
    * state away: any record read later is a fatal error (FINDINGS F2).
@@ -129,6 +147,7 @@ export type ConnectionFields = Pick<
   | 'pendingTickets'
   | 'closeNotifyPending'
   | 'undecryptablePending'
+  | 'clientHelloPending'
   | 'methodReset'
   | 'method'
   | 'readBlocked'
@@ -243,6 +262,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     pendingTickets: [],
     closeNotifyPending: false,
     undecryptablePending: false,
+    clientHelloPending: null,
     methodReset: false,
     method: input.config.method,
     readBlocked: false,

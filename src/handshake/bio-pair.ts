@@ -11,6 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
+import type { ClientOffer } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -26,7 +27,7 @@ const RECEIVED = 2;
  * SSL_set_connect_state / SSL_set_accept_state, which clear s->shutdown.
  */
 export function attachPair(world: World, client: string, server: string): void {
-  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, readBlocked: false };
+  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, readBlocked: false };
   for (const [ssl, role, peer] of [[client, 'client', server], [server, 'server', client]] as const) {
     if (inBefore(world, ssl)) {
       world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
@@ -102,7 +103,7 @@ export function readRecords(world: World, ssl: string): number {
   // ssl3_read_n's unexpected EOF is fatal (checked against 3.0.19, FINDINGS F6).
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
   const s = world.ssl(ssl);
-  const anything = s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending;
+  const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
     if (anything) return fatal(world, ssl, 0);
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
@@ -113,7 +114,9 @@ export function readRecords(world: World, ssl: string): number {
   for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
   // A close_notify always comes before anything unreadable (after it the peer writes nothing but an
   // implicit ClientHello), and SSL_read stops at it.
-  if (!world.ssl(ssl).closeNotifyPending && world.ssl(ssl).undecryptablePending) return fatal(world, ssl, tickets.length);
+  // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
+  const after = world.ssl(ssl);
+  if (!after.closeNotifyPending && (after.undecryptablePending || after.clientHelloPending !== null)) return fatal(world, ssl, tickets.length);
   if (world.ssl(ssl).closeNotifyPending) {
     // SSL_read stops at the close_notify: the last BIO read succeeded
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false, readBlocked: false } });
@@ -136,7 +139,14 @@ export function readRecordsInInit(world: World, ssl: string): number {
 /** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */
 export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
-  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending;
+  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null;
+}
+
+/** The peer's ClientHello, when it is the first thing waiting in a live pair (it follows anything else written). */
+export function waitingClientHello(world: World, ssl: string): ClientOffer | null {
+  const s = world.ssl(ssl);
+  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending) return null;
+  return s.clientHelloPending;
 }
 
 /**
@@ -147,6 +157,6 @@ export function hasIncoming(world: World, ssl: string): boolean {
 export function fatal(world: World, ssl: string, ret: number): number {
   const { session, sessionCtx, shutdown } = world.ssl(ssl);
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false } });
+  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null } });
   return ret;
 }

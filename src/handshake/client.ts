@@ -6,7 +6,9 @@ import { removeSession } from '../cache/remove-session.ts';
 import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
-import type { SslContext } from '../../machines/ssl.ts';
+import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
+
+export type { ClientOffer };
 import { clientMaxVersion, clientSupports } from './versions.ts';
 
 const OP_NO_TICKET = 1 << 14;
@@ -17,18 +19,6 @@ const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
  */
 export const RANDOM_LEGACY_ID = 'random';
 const CACHE_CLIENT = 0x1;
-
-/** What the ClientHello offers for resumption. */
-export interface ClientOffer {
-  /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or RANDOM_LEGACY_ID. */
-  readonly sessionId: string;
-  /** The TLS 1.2 session_ticket extension is sent (the client does not set SSL_OP_NO_TICKET). */
-  readonly sendsTicketExtension: boolean;
-  /** The TLS 1.2 ticket in it, or null for an empty extension. */
-  readonly ticket: Ticket | null;
-  /** The TLS 1.3 pre_shared_key identity offered, or null. */
-  readonly psk: Ticket | null;
-}
 
 /**
  * tls_construct_client_hello (spec §6.1): a session that is missing, of a

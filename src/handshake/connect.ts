@@ -13,9 +13,9 @@ import type { Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { attachPair, awaitClientHello, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit } from './bio-pair.ts';
-import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
-import { finishTls12, finishTls13, makeTls12Ticket, processClientHello } from './server.ts';
+import { attachPair, awaitClientHello, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello } from './bio-pair.ts';
+import { type ClientOffer, clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
+import { finishTls12, finishTls13, makeTls12Ticket, processClientHello, type ServerDecision } from './server.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, hasVersions, negotiate } from './versions.ts';
 
@@ -67,16 +67,21 @@ export function readPending(world: World, ssl: string): number {
  */
 function implicitHandshake(world: World, ssl: string): number {
   const { handshakeFunc } = world.ssl(ssl);
-  if (handshakeFunc === 'accept') return readRecordsInInit(world, ssl);
+  if (handshakeFunc === 'accept') {
+    const hello = waitingClientHello(world, ssl);
+    return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
+  }
   // Never attached (NULL: SSL_read fails at once), or ssl_undefined_function (SSL_set_ssl_method moved
   // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
   if (handshakeFunc !== 'connect') return 0;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
-  clientHello(world, ssl);
+  const offer = clientHello(world, ssl);
   if (pairAlive(world, ssl)) {
     // the ClientHello is written first, then the read finds any garbage waiting
-    world.sendSsl(world.ssl(ssl).peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
+    const peer = world.ssl(ssl).peer ?? '';
+    const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { undecryptablePending: true };
+    world.sendSsl(peer, { type: 'CONNECTION', fields });
     if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
   } // else the ClientHello cannot be written: a write error, not a fatal one
   world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
@@ -158,26 +163,9 @@ function runHandshake(world: World, client: string, server: string): number {
   // accepting kept its shutdown flags (attach resets only an SSL in before), so it never reads the
   // ClientHello and sends no alert; the client waits (checked against 3.0.19, campaign seed 20261202).
   if ((world.ssl(server).shutdown & RECEIVED_SHUTDOWN) !== 0) return stall(world, client);
-  const version = negotiate(world.ssl(client), world.ssl(server));
-  if (version === 0) return fail(world, server, client); // the server's protocol_version alert
-  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
-  // client sent supported_versions (it allows TLS 1.3), the server takes it from ssl_version_supported,
-  // which hands back the table's *client* method (ssl_accept undefined, ssl_connect defined), whatever
-  // the version chosen; for a legacy ClientHello it is the server method (checked against 3.0.19).
-  const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
-  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
-  const decision = processClientHello(world, server, offer);
-  // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
-  // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
-  // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
-  if (version < TLS1_2) return fail(world, server, client);
-  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) the server is not
-  // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
-  // none (checked against 3.0.19).
-  if (!decision.hit && !world.ssl(server).cert) return fail(world, server, client);
-  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
-  world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
-  world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
+  const served = serveClientHello(world, server, client, offer);
+  if (served === null) return fail(world, server, client);
+  const { version, decision } = served;
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
   if (version === TLS1_3) {
@@ -206,6 +194,51 @@ function runHandshake(world: World, client: string, server: string): number {
     clientSide();
   }
   return 1;
+}
+
+/**
+ * The server reads the ClientHello and answers it (spec §6.5, §6.6): version
+ * negotiation, then the session lookup or a new session, then the cipher.
+ * Null when the server sends a fatal alert instead (the caller lets both
+ * sides or the server alone fail).
+ */
+function serveClientHello(world: World, server: string, client: string, offer: ClientOffer): { version: number; decision: ServerDecision } | null {
+  const version = negotiate(world.ssl(client), world.ssl(server));
+  if (version === 0) return null; // the server's protocol_version alert
+  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
+  // client sent supported_versions (it allows TLS 1.3), the server takes it from ssl_version_supported,
+  // which hands back the table's *client* method (ssl_accept undefined, ssl_connect defined), whatever
+  // the version chosen; for a legacy ClientHello it is the server method (checked against 3.0.19).
+  const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
+  const decision = processClientHello(world, server, offer);
+  // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
+  // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
+  // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
+  if (version < TLS1_2) return null;
+  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) the server is not
+  // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
+  // none (checked against 3.0.19).
+  if (!decision.hit && !world.ssl(server).cert) return null;
+  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
+  world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
+  return { version, decision };
+}
+
+/**
+ * SSL_read in init on a server whose peer's own implicit handshake already
+ * wrote a ClientHello (both were cleared while still attached): the server
+ * serves it, writes its flight and waits for the client's next one, in init
+ * (the model counts that as failed). Checked against 3.0.19 (FINDINGS F17).
+ * The model goes no further: the client's own later read, which would carry
+ * the handshake on, is not modelled (it stays stuck).
+ */
+function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
+  const client = world.ssl(server).peer ?? '';
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: true } });
+  if (serveClientHello(world, server, client, offer) === null) return failAlone(world, server);
+  return stall(world, server);
 }
 
 /** tls_finish_handshake: the handshake function becomes the side's own state machine. */
