@@ -13,9 +13,10 @@
  * - `SSL_free` at 0, in order: bad-session rule, free the session, free
  *   `session_ctx`, free `ctx` (§3 SSL_free steps 2-5).
  *
- * States: `before` (never completed a handshake, or cleared), `connected`
- * (handshake done, no close_notify sent), `closed` (close_notify sent),
- * `failed` (a fatal alert: still in init, so no bad-session rule, §8), `freed`.
+ * States: `before` (never completed a handshake, or cleared), `handshaking`
+ * (in init, waiting for the peer's next flight), `connected` (handshake done,
+ * no close_notify sent), `closed` (close_notify sent), `failed` (a fatal
+ * alert: still in init, so no bad-session rule, §8), `freed`.
  *
  * Signals to the world: `clearBadSession`, `acquireSession`, `releaseSession`,
  * `acquireCtx`, `releaseCtx` (effects on other objects, in OpenSSL's order),
@@ -27,6 +28,25 @@ import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates,
 
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
+
+/**
+ * The peer's next handshake flight, waiting in the SSL's read buffer while a
+ * handshake is carried on by reads (src/handshake/continue.ts, FINDINGS F17):
+ * the server's answer to a ClientHello, the client's Finished, or a TLS 1.2
+ * server's last flight (its ticket, if any, and Finished).
+ */
+export type PeerFlight =
+  | {
+      readonly kind: 'serverHello';
+      readonly version: number;
+      readonly hit: boolean;
+      readonly echoedId: string;
+      /** A TLS 1.2 resumption's NewSessionTicket, sent with the server's Finished. */
+      readonly ticket: Ticket | null;
+      readonly ticketExpected: boolean;
+    }
+  | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
+  | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
 
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
 export interface ClientOffer {
@@ -98,6 +118,8 @@ export interface SslContext extends Counted {
    * a connected SSL finds it unreadable (FINDINGS F9, F17).
    */
   readonly clientHelloPending: ClientOffer | null;
+  /** The peer's next handshake flight, while the two carry a handshake on by reads. */
+  readonly peerFlight: PeerFlight | null;
   /**
    * SSL_set_session or SSL_copy_session_id after version negotiation ran
    * SSL_set_ssl_method, whose ssl3_free/ssl3_new threw the connection's read
@@ -148,6 +170,7 @@ export type ConnectionFields = Pick<
   | 'closeNotifyPending'
   | 'undecryptablePending'
   | 'clientHelloPending'
+  | 'peerFlight'
   | 'methodReset'
   | 'method'
   | 'readBlocked'
@@ -163,6 +186,7 @@ export type SslEvent =
   | { readonly type: 'ACCESS' }
   | { readonly type: 'HANDSHAKE_DONE'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'HANDSHAKE_FAILED'; readonly fields: Partial<ConnectionFields> }
+  | { readonly type: 'HANDSHAKE_WAIT'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'FATAL'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'SHUTDOWN' }
   | { readonly type: 'SET_SHUTDOWN'; readonly flags: number }
@@ -263,6 +287,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     clientHelloPending: null,
+    peerFlight: null,
     methodReset: false,
     method: input.config.method,
     readBlocked: false,
@@ -287,7 +312,9 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     // SSL_clear resets the method and the state machine; the BIO pair (peer, link, what waits in it) stays attached.
     resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false }),
     setConnection: (_c, e) =>
-      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'FATAL' ? { ...e.fields } : {},
+      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'
+        ? { ...e.fields }
+        : {},
   },
   signals: ['fault', 'clearBadSession', 'acquireSession', 'releaseSession', 'acquireCtx', 'releaseCtx'],
   config: {
@@ -302,10 +329,30 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
             { target: 'connected', actions: ['setConnection'] },
           ],
           HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
+          HANDSHAKE_WAIT: { target: 'handshaking', actions: ['setConnection'] },
           FATAL: { target: 'failed', actions: ['setConnection'] },
           SHUTDOWN: {}, // spec §3: SSL_shutdown while in init returns -1 and sets nothing
           SET_SHUTDOWN: { actions: ['setShutdown'] },
           CLEAR: { actions: [resetForClear] },
+          SET_SESSION: { actions: setSessionEffects },
+        },
+      },
+      // In init mid-handshake: the state machine ran and waits for the peer's next flight, which may never
+      // come (a stall) or come in a later read (FINDINGS F17). Like `failed`, no bad-session rule.
+      handshaking: {
+        on: {
+          ...common,
+          FREE: freeTransitions({ target: 'freed', actions: teardown }),
+          HANDSHAKE_DONE: [
+            { guard: 'sentShutdown', target: 'closed', actions: ['setConnection'] },
+            { target: 'connected', actions: ['setConnection'] },
+          ],
+          HANDSHAKE_WAIT: { actions: ['setConnection'] },
+          HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
+          FATAL: { target: 'failed', actions: ['setConnection'] },
+          SHUTDOWN: {},
+          SET_SHUTDOWN: { actions: ['setShutdown'] },
+          CLEAR: { target: 'before', actions: [resetForClear] },
           SET_SESSION: { actions: setSessionEffects },
         },
       },

@@ -17,7 +17,7 @@ export function usableSsls(p: Program): SslRecord[] {
 }
 
 
-/** `before`, `connected`, `closed`, `failed` or `freed` (machines/ssl.ts). */
+/** `before`, `handshaking`, `connected`, `closed`, `failed` or `freed` (machines/ssl.ts). */
 export function sslState(p: Program, ssl: SslRecord): string {
   return p.world.stateOf('ssl', ssl.id);
 }

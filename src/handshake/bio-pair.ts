@@ -27,7 +27,7 @@ const RECEIVED = 2;
  * SSL_set_connect_state / SSL_set_accept_state, which clear s->shutdown.
  */
 export function attachPair(world: World, client: string, server: string): void {
-  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, readBlocked: false };
+  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null, readBlocked: false };
   for (const [ssl, role, peer] of [[client, 'client', server], [server, 'server', client]] as const) {
     if (inBefore(world, ssl)) {
       world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
@@ -131,7 +131,11 @@ export function readRecords(world: World, ssl: string): number {
 export function readRecordsInInit(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } }); // state_machine sets s->server
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
-  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) {
+    // its plaintext alert reaches the peer, whose next read fails on it (checked against 3.0.19, F17)
+    world.sendSsl(world.ssl(ssl).peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
+    return fatal(world, ssl, 0);
+  }
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
 }
@@ -139,13 +143,13 @@ export function readRecordsInInit(world: World, ssl: string): number {
 /** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */
 export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
-  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null;
+  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.peerFlight !== null;
 }
 
 /** The peer's ClientHello, when it is the first thing waiting in a live pair (it follows anything else written). */
 export function waitingClientHello(world: World, ssl: string): ClientOffer | null {
   const s = world.ssl(ssl);
-  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending) return null;
+  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.peerFlight !== null) return null;
   return s.clientHelloPending;
 }
 
@@ -157,6 +161,6 @@ export function waitingClientHello(world: World, ssl: string): ClientOffer | nul
 export function fatal(world: World, ssl: string, ret: number): number {
   const { session, sessionCtx, shutdown } = world.ssl(ssl);
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null } });
+  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null } });
   return ret;
 }

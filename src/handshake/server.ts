@@ -8,7 +8,8 @@ import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { type ClientOffer, legacyIdLength } from './client.ts';
-import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_3 } from './sessions.ts';
+import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
+import { clientMaxVersion, negotiate } from './versions.ts';
 
 const OP_NO_TICKET = 1 << 14;
 const OP_NO_ANTI_REPLAY = 1 << 24;
@@ -200,3 +201,32 @@ function sendTls13Ticket(world: World, server: string, index: number): Ticket {
   return ticket;
 }
 
+/**
+ * The server reads the ClientHello and answers it (spec §6.5, §6.6): version
+ * negotiation, then the session lookup or a new session, then the cipher.
+ * Null when the server sends a fatal alert instead (the caller lets both
+ * sides or the server alone fail).
+ */
+export function serveClientHello(world: World, server: string, client: string, offer: ClientOffer): { version: number; decision: ServerDecision } | null {
+  const version = negotiate(world.ssl(client), world.ssl(server));
+  if (version === 0) return null; // the server's protocol_version alert
+  // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
+  // client sent supported_versions (it allows TLS 1.3), the server takes it from ssl_version_supported,
+  // which hands back the table's *client* method (ssl_accept undefined, ssl_connect defined), whatever
+  // the version chosen; for a legacy ClientHello it is the server method (checked against 3.0.19).
+  const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
+  const decision = processClientHello(world, server, offer);
+  // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
+  // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
+  // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.
+  if (version < TLS1_2) return null;
+  // The server's certificate: without one (SSL_copy_session_id gave it a client's cert) the server is not
+  // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
+  // none (checked against 3.0.19).
+  if (!decision.hit && !world.ssl(server).cert) return null;
+  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
+  world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
+  return { version, decision };
+}

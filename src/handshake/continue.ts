@@ -1,0 +1,151 @@
+/**
+ * A handshake carried on by reads, one flight at a time (FINDINGS F17).
+ *
+ * The in-memory `connect` and `handshake` run a whole handshake at once
+ * (connect.ts). Two SSLs cleared while still attached to their BIO pair can
+ * also start one by themselves: the client's SSL_read in init writes a
+ * ClientHello, the server's SSL_read in init serves it, and from then on
+ * each side's next SSL_read (or SSL_do_handshake) reads the other's flight
+ * and answers it. The flights, in the order of connect.ts's runHandshake:
+ *
+ * - TLS 1.3: ServerHello..Finished; the client finishes and sends Finished;
+ *   the server finishes and sends its NewSessionTickets (spec §6.3).
+ * - TLS 1.2 resumption: ServerHello, [ticket], Finished; the client finishes
+ *   and sends Finished; the server finishes.
+ * - TLS 1.2 full: ServerHello..ServerHelloDone; the client sends its key
+ *   exchange and Finished; the server finishes and sends [ticket], Finished;
+ *   the client finishes.
+ *
+ * Between flights each side waits in the `handshaking` state with the peer's
+ * flight, if any, in `peerFlight`.
+ */
+import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
+import type { World } from '../world/world.ts';
+import { fatal, hasIncoming, pairAlive, readRecords } from './bio-pair.ts';
+import { finishClient, processServerHello, processTls12Ticket } from './client.ts';
+import { deliver, done, failAlone, stall } from './outcome.ts';
+import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
+import { TLS1_3 } from './sessions.ts';
+
+type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
+
+/**
+ * SSL_read in init on a server whose peer's implicit handshake already wrote
+ * a ClientHello: the server serves it, writes its flight and waits for the
+ * client's next one (checked against 3.0.19).
+ */
+export function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
+  const client = world.ssl(server).peer ?? '';
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: true } });
+  const served = serveClientHello(world, server, client, offer);
+  if (served === null) {
+    alertPeer(world, client);
+    return failAlone(world, server);
+  }
+  const { version, decision } = served;
+  const { hit, echoedId, ticketExpected } = decision;
+  // a TLS 1.2 resumption's flight holds the server's NewSessionTicket and Finished too
+  const ticket = version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server) : null;
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
+  return stall(world, server);
+}
+
+/**
+ * SSL_read of an SSL in the `handshaking` state: the peer's flight, if it
+ * waits; once the handshake is finished the same SSL_read reads on (what the
+ * peer wrote after its flight, a close_notify say: bio-pair.ts readRecords).
+ * Returns the NewSessionTickets read, as the harness counts them.
+ */
+export function readInHandshake(world: World, ssl: string): number {
+  const tickets = stepHandshake(world, ssl);
+  const state = world.stateOf('ssl', ssl);
+  return state === 'connected' || state === 'closed' ? tickets + readRecords(world, ssl) : tickets;
+}
+
+/** SSL_do_handshake of an SSL in the `handshaking` state: it reads the peer's flight, if one waits, and answers it. */
+function stepHandshake(world: World, ssl: string): number {
+  const { peerFlight, peer } = world.ssl(ssl);
+  if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: null, readBlocked: true } });
+  if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
+  if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
+  return clientReadsServerFinished(world, ssl, peerFlight);
+}
+
+/**
+ * `handshake(client, server)` on two SSLs that carry a handshake on over
+ * their pair: the harness's loop steps the client, then the server, while
+ * flights move. 1 when both finished.
+ */
+export function carryOn(world: World, client: string, server: string): number {
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const ssl of [client, server]) {
+      if (world.stateOf('ssl', ssl) !== 'handshaking' || world.ssl(ssl).peerFlight === null) continue;
+      stepHandshake(world, ssl);
+      moved = true;
+    }
+  }
+  const finished = (ssl: string) => world.stateOf('ssl', ssl) === 'connected' || world.stateOf('ssl', ssl) === 'closed';
+  return finished(client) && finished(server) ? 1 : 0;
+}
+
+/** Are the two the ends of one live pair, at least one of them mid-handshake? */
+export function carryingOn(world: World, client: string, server: string): boolean {
+  const inHandshake = world.stateOf('ssl', client) === 'handshaking' || world.stateOf('ssl', server) === 'handshaking';
+  return inHandshake && pairAlive(world, client) && world.ssl(client).peer === server && world.ssl(server).peer === client;
+}
+
+/** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
+function waitForPeer(world: World, ssl: string): number {
+  if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
+  return 0;
+}
+
+/** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
+function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
+  world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) {
+    alertPeer(world, server);
+    return failAlone(world, client);
+  }
+  if (f.version === TLS1_3 || f.hit) {
+    if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
+    done(world, client, 'connect');
+    finishClient(world, client);
+  }
+  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
+  return f.ticket === null ? 0 : 1;
+}
+
+function serverReadsClientFinished(world: World, server: string, client: string, f: Flight<'clientFinished'>): number {
+  if (f.version === TLS1_3) {
+    done(world, server, 'accept');
+    deliver(world, client, finishTls13(world, server));
+    return 0;
+  }
+  const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
+  done(world, server, 'accept');
+  finishTls12(world, server);
+  if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket });
+  return 0;
+}
+
+/** Returns the NewSessionTickets read. */
+function clientReadsServerFinished(world: World, client: string, f: Flight<'serverFinished'>): number {
+  if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
+  done(world, client, 'connect');
+  finishClient(world, client);
+  return f.ticket === null ? 0 : 1;
+}
+
+function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: flight } });
+}
+
+/** A fatal alert waits for the peer: its next read fails (spec §8 via bio-pair.ts fatal). */
+function alertPeer(world: World, ssl: string): void {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: true } });
+}

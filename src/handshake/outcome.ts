@@ -1,0 +1,46 @@
+/**
+ * How a step of a handshake ends for one side: it finishes (`done`), waits
+ * for the peer's next flight (`stall`), or fails with a fatal alert (`fail`).
+ */
+import type { Ticket } from '../../machines/ssl-session.ts';
+import { removeSession } from '../cache/remove-session.ts';
+import type { World } from '../world/world.ts';
+
+/** tls_finish_handshake: the handshake function becomes the side's own state machine. */
+export function done(world: World, ssl: string, handshakeFunc: 'connect' | 'accept'): void {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: { handshakeFunc } });
+}
+
+/** NewSessionTickets written by the server wait in the client's read buffer (spec §6.3). */
+export function deliver(world: World, client: string, tickets: readonly Ticket[]): void {
+  const pending = [...world.ssl(client).pendingTickets, ...tickets];
+  world.sendSsl(client, { type: 'CONNECTION', fields: { pendingTickets: pending } });
+}
+
+/**
+ * The SSL waits, in init, for a flight of the peer's that may never come
+ * (no alert): the `handshaking` state. Returns SSL_do_handshake's 0 as the
+ * pseudo-calls report it.
+ */
+export function stall(world: World, ssl: string): number {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_WAIT', fields: {} });
+  return 0;
+}
+
+/**
+ * A fatal alert (spec §8): the side that sends it and the side that receives
+ * it each remove their current session from their session_ctx (which marks
+ * it not resumable and calls remove_cb), and both stay in init.
+ */
+export function fail(world: World, sender: string, receiver: string): number {
+  failAlone(world, sender);
+  return failAlone(world, receiver);
+}
+
+/** ssl3_send_alert / ssl3_read_bytes on a fatal alert: the current session leaves its session_ctx's cache (spec §8). */
+export function failAlone(world: World, ssl: string): number {
+  const { session, sessionCtx } = world.ssl(ssl);
+  if (session !== null) removeSession(world, sessionCtx, session);
+  world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
+  return 0;
+}
