@@ -236,6 +236,12 @@ const setSessionEffects = [
   'setSession',
 ];
 
+/** tls_finish_handshake: connected, or closed when SSL_set_shutdown already set SENT (spec §3). */
+const handshakeDone = [
+  { guard: 'sentShutdown', target: 'closed', actions: ['setConnection'] },
+  { target: 'connected', actions: ['setConnection'] },
+];
+
 /** What SSL_clear does besides the session (spec §3 SSL_clear): reset hit and shutdown. */
 const resetForClear = 'resetForClear';
 
@@ -324,10 +330,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
         on: {
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
-          HANDSHAKE_DONE: [
-            { guard: 'sentShutdown', target: 'closed', actions: ['setConnection'] },
-            { target: 'connected', actions: ['setConnection'] },
-          ],
+          HANDSHAKE_DONE: handshakeDone,
           HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
           HANDSHAKE_WAIT: { target: 'handshaking', actions: ['setConnection'] },
           FATAL: { target: 'failed', actions: ['setConnection'] },
@@ -343,10 +346,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
         on: {
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
-          HANDSHAKE_DONE: [
-            { guard: 'sentShutdown', target: 'closed', actions: ['setConnection'] },
-            { target: 'connected', actions: ['setConnection'] },
-          ],
+          HANDSHAKE_DONE: handshakeDone,
           HANDSHAKE_WAIT: { actions: ['setConnection'] },
           HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
           FATAL: { target: 'failed', actions: ['setConnection'] },
