@@ -189,7 +189,12 @@ function wipeConnection(world: World, ssl: string, method: string): void {
   const state = world.stateOf('ssl', ssl);
   const past = state === 'connected' || state === 'closed';
   const intact = s.version === TLS1_2 && method.startsWith(`${TLS1_2}:`);
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: past ? { method, methodReset: !intact } : { method } });
+  // A state machine already running in init (accepting, or waiting for the peer's flight) reads its next
+  // handshake message against the new s3 state and fails (checked against 3.0.19, FINDINGS F18).
+  const running = state === 'handshaking' || (state === 'before' && s.accepting);
+  // ssl3_new also clears s3.alert_dispatch: a close_notify that could not be written is forgotten.
+  const fields = past ? { method, methodReset: !intact } : running ? { method, methodReset: true } : { method };
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fields, closeNotifyUnsent: false } });
 }
 
 /**

@@ -131,11 +131,7 @@ export function readRecords(world: World, ssl: string): number {
 export function readRecordsInInit(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } }); // state_machine sets s->server
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
-  if (hasIncoming(world, ssl)) {
-    // its plaintext alert reaches the peer, whose next read fails on it (checked against 3.0.19, F17)
-    world.sendSsl(world.ssl(ssl).peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
-    return fatal(world, ssl, 0);
-  }
+  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
 }
@@ -155,11 +151,16 @@ export function waitingClientHello(world: World, ssl: string): ClientOffer | nul
 
 /**
  * ossl_statem_fatal: the SSL goes back into init, in the error state, and
- * ssl3_send_alert removes its session from session_ctx's cache, unless it
- * already sent close_notify (s3_msg.c: no other alert after SSL_SENT_SHUTDOWN).
+ * ssl3_send_alert removes its session from session_ctx's cache and writes the
+ * alert, unless it already sent close_notify (s3_msg.c: no other alert after
+ * SSL_SENT_SHUTDOWN) or cannot write (canWrite).
  */
 export function fatal(world: World, ssl: string, ret: number): number {
-  const { session, sessionCtx, shutdown } = world.ssl(ssl);
+  const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
+  // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F17)
+  if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) {
+    world.sendSsl(peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
+  }
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
   world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null } });
   return ret;

@@ -159,6 +159,9 @@ function runHandshake(world: World, client: string, server: string): number {
   // accepting kept its shutdown flags (attach resets only an SSL in before), so it never reads the
   // ClientHello and sends no alert; the client waits (checked against 3.0.19, campaign seed 20261202).
   if ((world.ssl(server).shutdown & RECEIVED_SHUTDOWN) !== 0) return stall(world, client);
+  // An accepting server whose s3 state SSL_copy_session_id (or SSL_set_session) threw away fails on the
+  // ClientHello with an alert, before any session (checked against 3.0.19, FINDINGS F18).
+  if (world.ssl(server).accepting && world.ssl(server).methodReset) return fail(world, server, client);
   const served = serveClientHello(world, server, client, offer);
   if (served === null) return fail(world, server, client);
   const { version, decision } = served;

@@ -20,6 +20,7 @@
  * flight, if any, in `peerFlight`.
  */
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
+import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
 import { fatal, hasIncoming, pairAlive, readRecords } from './bio-pair.ts';
 import { finishClient, processServerHello, processTls12Ticket } from './client.ts';
@@ -36,8 +37,9 @@ type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
  */
 export function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
   const client = world.ssl(server).peer ?? '';
+  const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
   world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: true } });
-  const served = serveClientHello(world, server, client, offer);
+  const served = broken ? null : serveClientHello(world, server, client, offer);
   if (served === null) {
     alertPeer(world, client);
     return failAlone(world, server);
@@ -66,6 +68,8 @@ export function readInHandshake(world: World, ssl: string): number {
 function stepHandshake(world: World, ssl: string): number {
   const { peerFlight, peer } = world.ssl(ssl);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
+  if (world.ssl(ssl).methodReset) return fatal(world, ssl, 0); // its s3 state was thrown away mid-handshake (F18)
+  if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: null, readBlocked: true } });
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
   if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
@@ -139,6 +143,24 @@ function clientReadsServerFinished(world: World, client: string, f: Flight<'serv
   done(world, client, 'connect');
   finishClient(world, client);
   return f.ticket === null ? 0 : 1;
+}
+
+/**
+ * SSL_set_session(ssl, NULL) between two flights left s->session NULL, and
+ * the handshake dereferences it when the next flight comes: SIGSEGV in
+ * libssl (checked against 3.0.19, FINDINGS F18). Undefined behaviour.
+ */
+function sessionGone(world: World, ssl: string): number {
+  world.report(
+    makeDiagnostic(
+      'null-dereference',
+      world.line,
+      `${ssl} is in the middle of a handshake, but SSL_set_session(${ssl}, NULL) took its session away; reading the peer's next flight dereferences s->session`,
+      '3.0.19 reads address 0 plus a small offset inside libssl: the process dies with SIGSEGV. Never call SSL_set_session on an SSL in the middle of a handshake.',
+      null,
+    ),
+  );
+  return 0;
 }
 
 function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
