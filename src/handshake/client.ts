@@ -93,12 +93,14 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
  * session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT).
  */
 export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number): boolean {
-  world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit } });
+  const sid = world.ssl(client).session ?? '';
+  // TLS <= 1.2: the client resumes only when the echoed id is its session's (tls_process_server_hello)
+  const sameId = version === TLS1_3 || echoedId === world.session(sid).sessionId;
+  world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit: hit && sameId } });
   const c = world.ssl(client);
   // TLS 1.3: the echoed legacy id must be the one in s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal)
   if (version === TLS1_3 && legacyIdLength(echoedId) !== c.tmpSessionIdLen) return false;
-  const sid = c.session ?? '';
-  if (hit) return world.session(sid).sidCtx === c.sidCtx;
+  if (hit && sameId) return world.session(sid).sidCtx === c.sidCtx;
   if (world.session(sid).sessionId !== '') {
     world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'miss' });
     newHandshakeSession(world, client, { serverId: false });
@@ -106,7 +108,9 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   const current = world.ssl(client).session ?? '';
   world.sendSession(current, { type: 'FILL', fields: { version, cipher: true } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
-  return true;
+  // The server resumed anyway: its ChangeCipherSpec comes where the client expects a Certificate, a fatal
+  // unexpected_message (checked against 3.0.19, conformance/open/campaign-20261206-1).
+  return !hit;
 }
 
 /**

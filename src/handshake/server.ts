@@ -53,7 +53,10 @@ export function processClientHello(world: World, server: string, offer: ClientOf
   if (hit && candidate !== null) {
     world.sendSession(candidate, { type: 'TRANSFER', from: 'lookup', to: `ssl:${server}`, line: world.line });
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: candidate });
-    return { hit: true, echoedId: offer.sessionId, ticketExpected: expected };
+    // The ServerHello echoes s->session's own id: a ticket's session takes the offered id (tls_decrypt_ticket),
+    // a cached or get_cb one keeps its own, which SSL_SESSION_set1_id may have changed (campaign seed 20261206).
+    const echoedId = fromCache ? world.session(candidate).sessionId : offer.sessionId;
+    return { hit: true, echoedId, ticketExpected: expected };
   }
   const sid = newHandshakeSession(world, server, { serverId: !expected && cachesServerSessions(world, server) });
   return { hit: false, echoedId: world.session(sid).sessionId, ticketExpected: expected };
