@@ -157,7 +157,7 @@ export function waitingClientHello(world: World, ssl: string): ClientOffer | nul
  */
 export function fatal(world: World, ssl: string, ret: number): number {
   const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
-  // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F17)
+  // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F18)
   if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) {
     world.sendSsl(peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
   }

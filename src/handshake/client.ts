@@ -7,9 +7,9 @@ import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
 import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
+import { clientMaxVersion, clientSupports } from './versions.ts';
 
 export type { ClientOffer };
-import { clientMaxVersion, clientSupports } from './versions.ts';
 
 const OP_NO_TICKET = 1 << 14;
 const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
@@ -94,8 +94,8 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
  */
 export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number): boolean {
   const sid = world.ssl(client).session ?? '';
-  // TLS <= 1.2: the client resumes only when the echoed id is its session's (tls_process_server_hello)
-  const sameId = version === TLS1_3 || echoedId === world.session(sid).sessionId;
+  // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
+  const sameId = version === TLS1_3 || (echoedId !== '' && echoedId === world.session(sid).sessionId);
   world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit: hit && sameId } });
   const c = world.ssl(client);
   // TLS 1.3: the echoed legacy id must be the one in s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal)
@@ -108,9 +108,10 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   const current = world.ssl(client).session ?? '';
   world.sendSession(current, { type: 'FILL', fields: { version, cipher: true } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
-  // The server resumed anyway: its ChangeCipherSpec comes where the client expects a Certificate, a fatal
-  // unexpected_message (checked against 3.0.19, conformance/open/campaign-20261206-1).
-  return !hit;
+  // The server resumed anyway (it echoed an id that is not the client's): its ChangeCipherSpec comes where
+  // the client expects a Certificate, a fatal unexpected_message (checked against 3.0.19, FINDINGS F19).
+  if (hit) return false;
+  return true;
 }
 
 /**

@@ -95,9 +95,10 @@ function implicitHandshake(world: World, ssl: string): number {
  * returns -1 at once). A fresh client still writes its ClientHello (so it
  * gets its new session, spec §6.1), then waits for a ServerHello that never
  * comes: it is stuck in init (`handshaking`), without an alert. A side that
- * is `handshaking` on another pair is treated alike. A server not failed runs its accept function and waits (FINDINGS
- * F13); a client whose handshake function is ssl_undefined_function, or one
- * already accepting, does nothing. Checked against 3.0.19 (FINDINGS F7).
+ * is `handshaking` on another pair is treated alike. A server not failed runs
+ * its accept function and waits (FINDINGS F13); a client whose handshake
+ * function is ssl_undefined_function, or one already accepting, does nothing.
+ * Checked against 3.0.19 (FINDINGS F7).
  */
 function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
   if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);

@@ -54,7 +54,7 @@ export function processClientHello(world: World, server: string, offer: ClientOf
     world.sendSession(candidate, { type: 'TRANSFER', from: 'lookup', to: `ssl:${server}`, line: world.line });
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: candidate });
     // The ServerHello echoes s->session's own id: a ticket's session takes the offered id (tls_decrypt_ticket),
-    // a cached or get_cb one keeps its own, which SSL_SESSION_set1_id may have changed (campaign seed 20261206).
+    // a cached or get_cb one keeps its own, which SSL_SESSION_set1_id may have changed (checked against 3.0.19, FINDINGS F19).
     const echoedId = fromCache ? world.session(candidate).sessionId : offer.sessionId;
     return { hit: true, echoedId, ticketExpected: expected };
   }

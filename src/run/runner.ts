@@ -42,9 +42,9 @@ export type Variable =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
 
-
 /** What one call gives its step record: the C return value, and for a connection both sides' SSL_session_reused. */
 type CallResult = { readonly ret: number | string | null; readonly reused?: { readonly client: number; readonly server: number } };
+
 export interface StepRecord {
   readonly line: number;
   readonly call: string;
