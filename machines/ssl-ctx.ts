@@ -16,6 +16,7 @@
  * - `sess_number` is the lhash's item count, not the list length (§1.5).
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 
 /** A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2). */
@@ -141,7 +142,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
   initialContext: (input) => ({
     id: input.id,
     refs: 1,
-    holders: [{ who: 'app', line: input.line }],
+    holders: Ledger.of('app', input.line),
     ...defaultSettings(input.method),
     stats: ZERO_STATS,
     lhash: [],

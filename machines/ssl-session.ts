@@ -18,6 +18,7 @@
  * a fault (`use-after-free`, or `double-free` for a second free).
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 
 /** A ticket as the model needs it: who can decrypt it and what it encodes. */
@@ -98,7 +99,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
   initialContext: ({ id, who, line, fields, notResumable }) => ({
     id,
     refs: 1,
-    holders: [{ who, line }],
+    holders: Ledger.of(who, line),
     notResumable: notResumable ?? false,
     owner: null,
     sessionId: fields.sessionId,
@@ -114,19 +115,19 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
   guards: {
     ...refGuards,
     // TRANSFER relabels a reference; only a real holder can hand one over.
-    transferrerHolds: ({ context, event }) =>
-      event.type === 'TRANSFER' && context.holders.some((h) => h.who === event.from),
+    transferrerHolds: ({ context, event }) => event.type === 'TRANSFER' && context.holders.holds(event.from),
   },
   updates: {
     ...refUpdates,
+    // The giver's latest entry becomes the receiver's, in place: the count does not change.
     transfer: (c, e) => {
-      if (e.type !== 'TRANSFER') return {};
-      const i = c.holders.findLastIndex((h) => h.who === e.from);
-      const holders = [...c.holders];
-      holders[i] = { who: e.to, line: e.line };
-      return { holders };
+      if (e.type === 'TRANSFER') c.holders.relabel(e.from, e.to, e.line);
+      return {};
     },
-    adoptUnbacked: (c, e) => (e.type === 'TRANSFER' ? { holders: [...c.holders, { who: e.to, line: e.line }] } : {}),
+    adoptUnbacked: (c, e) => {
+      if (e.type === 'TRANSFER') c.holders.add(e.to, e.line);
+      return {};
+    },
     markNotResumable: () => ({ notResumable: true }),
     markResumable: () => ({ notResumable: false }),
     link: (_c, e) => (e.type === 'LINK' ? { owner: e.owner } : {}),

@@ -24,6 +24,7 @@
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import type { Ticket } from './ssl-session.ts';
+import { Ledger } from './ledger.ts';
 import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
 
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
@@ -276,7 +277,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
   initialContext: (input) => ({
     id: input.id,
     refs: 1,
-    holders: [{ who: 'app', line: input.line }],
+    holders: Ledger.of('app', input.line),
     config: input.config,
     ctx: input.ctx,
     sessionCtx: input.ctx,

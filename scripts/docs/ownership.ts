@@ -152,7 +152,7 @@ function heldBy(world: World, id: string | null): string {
   if (!snap) return '';
   const pointing = [...world.stores].filter(([, store]) => [...store.values()].some((e) => e.sid === id)).map(([ctx]) => ctx);
   if (snap.value === 'freed') return 'destroyed' + pointing.map((ctx) => `; the store of ${ctx} still points at it`).join('');
-  const holders = snap.context.holders.map((h) => holderText(h.who, h.line));
+  const holders = snap.context.holders.list().map((h) => holderText(h.who, h.line));
   const stolen = snap.context.refs !== holders.length ? ` (refcount ${snap.context.refs})` : '';
   const unowned = [...world.stores].filter(([, store]) => [...store.values()].some((e) => e.sid === id && !e.owned)).map(([ctx]) => ctx);
   const pointers = unowned.map((ctx) => `; the store of ${ctx} keeps the pointer without a reference`).join('');

@@ -12,6 +12,7 @@ import { instance } from '@viz-js/viz';
 import type { AnyStateMachine } from 'xstate';
 import { definitions } from '../../machines/index.ts';
 import { type MachineDefinition, type MachineEvent, toXStateMachine } from '../../machines/kit/definition.ts';
+import { Ledger } from '../../machines/ledger.ts';
 import { code, GENERATED_NOTE, table } from './common.ts';
 
 export const DIAGRAMS_DIR = 'docs/diagrams';
@@ -75,7 +76,7 @@ function signalName(def: AnyDefinition, action: unknown): string[] {
 function faultKind(params: unknown): unknown {
   if (typeof params === 'function') {
     try {
-      return (params as (args: unknown) => { kind?: unknown })({ context: { refs: 0, holders: [] }, event: { type: '' } }).kind;
+      return (params as (args: unknown) => { kind?: unknown })({ context: { refs: 0, holders: Ledger.empty() }, event: { type: '' } }).kind;
     } catch {
       return undefined;
     }

@@ -124,7 +124,7 @@ function ledgerTimeline(trace: DocTrace, result: RunResult): string {
     for (const [id, snap] of world.sessions) {
       const freed = snap.value === 'freed';
       const c = snap.context;
-      const holders = freed ? '' : c.holders.map((h) => holderText(h.who, h.line)).join(', ');
+      const holders = freed ? '' : c.holders.list().map((h) => holderText(h.who, h.line)).join(', ');
       const row = freed
         ? ['freed', '', '', '']
         : [String(c.refs), holders || '(nobody)', c.owner ?? '', isResumable(c) ? 'yes' : 'no'];

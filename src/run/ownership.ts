@@ -18,11 +18,11 @@ import type { Variable } from './runner.ts';
 export function checkBorrow(world: World, name: string, v: Extract<Variable, { kind: 'object' }>, use: string): Diagnostic | null {
   if (v.owned || v.borrowedFrom === null || v.objKind !== 'session' || world.isFreed('session', v.id)) return null;
   const session = world.session(v.id);
-  if (session.holders.some((h) => h.who === 'app')) return null;
+  if (session.holders.holds('app')) return null;
   const ssl = v.borrowedFrom;
   const stillHeld = !world.isFreed('ssl', ssl) && world.ssl(ssl).session === v.id;
   if (stillHeld) return null;
-  const keepers = session.holders.map((h) => describeHolder(h.who)).join(', ') || 'nobody';
+  const keepers = session.holders.list().map((h) => describeHolder(h.who)).join(', ') || 'nobody';
   return makeDiagnostic(
     'stale-borrow',
     world.line,
@@ -55,7 +55,7 @@ export function leakDiagnostics(world: World): Diagnostic[] {
   for (const table of tables) {
     for (const [id, snap] of table) {
       if (snap.value === 'freed') continue;
-      for (const h of snap.context.holders) {
+      for (const h of snap.context.holders.list()) {
         if (h.who !== 'app' && !h.who.startsWith('store:')) continue;
         const byStore = h.who.startsWith('store:');
         out.push(

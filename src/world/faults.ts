@@ -246,7 +246,7 @@ function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
 function heldBy(world: World, f: Fault): string[] {
   const table = f.kind === 'session' ? world.sessions : f.kind === 'ssl' ? world.ssls : world.ctxs;
   const snapshot = table.get(f.id);
-  return snapshot ? snapshot.context.holders.map((h) => describeHolder(h.who)) : [];
+  return snapshot ? snapshot.context.holders.list().map((h) => describeHolder(h.who)) : [];
 }
 
 /** A holder label in words. */

@@ -33,6 +33,7 @@
  * dangling entry, a double free, a use after free, a cross-context add)
  * nothing is promised.
  */
+import type { Counted } from '../../machines/refcount.ts';
 import type { CtxContext } from '../../machines/ssl-ctx.ts';
 import { cacheKey, calcTimeout } from '../../machines/ssl-session.ts';
 import type { World } from './world.ts';
@@ -71,7 +72,7 @@ export function checkWorld(world: World, options: CheckOptions = {}): Violation[
 
 type Kind = 'session' | 'ssl' | 'ctx';
 
-function* objects(world: World): Generator<[Kind, string, { value: string; context: { refs: number; holders: readonly { who: string }[] } }]> {
+function* objects(world: World): Generator<[Kind, string, { value: string; context: Counted }]> {
   for (const [id, s] of world.sessions) yield ['session', id, s];
   for (const [id, s] of world.ssls) yield ['ssl', id, s];
   for (const [id, s] of world.ctxs) yield ['ctx', id, s];
@@ -88,8 +89,8 @@ export function refcountIsLedger(world: World): Violation[] {
   for (const [kind, id, snap] of objects(world)) {
     if (snap.value === 'freed') continue;
     const { refs, holders } = snap.context;
-    if (refs !== holders.length) {
-      out.push({ invariant: 'refcount-is-ledger', subject: `${kind}:${id}`, message: `refcount ${refs} but ${holders.length} holder(s): ${holders.map((h) => h.who).join(', ') || 'none'}` });
+    if (refs !== holders.size) {
+      out.push({ invariant: 'refcount-is-ledger', subject: `${kind}:${id}`, message: `refcount ${refs} but ${holders.size} holder(s): ${holders.list().map((h) => h.who).join(', ') || 'none'}` });
     }
   }
   return out;
@@ -133,7 +134,7 @@ export function holdersAreReal(world: World): Violation[] {
   const out: Violation[] = [];
   for (const [kind, id, snap] of objects(world)) {
     if (snap.value === 'freed') continue;
-    for (const h of snap.context.holders) {
+    for (const h of snap.context.holders.list()) {
       if (!holderIsReal(world, kind, id, h.who)) out.push({ invariant: 'holders-are-real', subject: `${kind}:${id}`, message: `the ledger lists ${h.who}, which holds no such pointer` });
     }
   }
@@ -142,7 +143,7 @@ export function holdersAreReal(world: World): Violation[] {
 
 function holderCount(world: World, kind: Kind, id: string, who: string): number {
   const table = kind === 'session' ? world.sessions : kind === 'ssl' ? world.ssls : world.ctxs;
-  return table.get(id)?.context.holders.filter((h) => h.who === who).length ?? 0;
+  return table.get(id)?.context.holders.list().filter((h) => h.who === who).length ?? 0;
 }
 
 export function pointersAreHeld(world: World): Violation[] {

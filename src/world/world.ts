@@ -240,7 +240,7 @@ export class World {
     const wasResumable = before !== undefined && before.value !== 'freed' && isResumable(before.context);
     removeSession(this, ctx, session);
     const after = this.session(session);
-    if (wasResumable && !isResumable(after) && after.holders.some((h) => h.who === 'app')) {
+    if (wasResumable && !isResumable(after) && after.holders.holds('app')) {
       this.report(
         makeDiagnostic(
           'not-resumable',

@@ -26,7 +26,7 @@ function markShutDown(p: Program, ssl: SslRecord): void {
 export function badFree(p: Program, q: number, r: number): Injection {
   if (r % 2 === 1) {
     const ctx = someCtx(p, q);
-    if (!p.world.ctx(ctx.id).holders.some((h) => h.who.startsWith('ssl:'))) newSsl(p, ctx);
+    if (!p.world.ctx(ctx.id).holders.list().some((h) => h.who.startsWith('ssl:'))) newSsl(p, ctx);
     while (ctx.appRefs > 0) ctxFree(p, ctx);
     const line = misuse(p, 'SSL_CTX_free', [p.handle(ctx.name)]);
     return { from: line, line };
@@ -121,7 +121,7 @@ export function staleBorrow(p: Program, q: number): Injection {
   let ssl = pick(
     usableSsls(p).filter((s) => {
       const sid = p.world.ssl(s.id).session;
-      return sid !== null && !appHolds(p, sid) && p.world.session(sid).holders.some((h) => h.who !== `ssl:${s.id}`);
+      return sid !== null && !appHolds(p, sid) && p.world.session(sid).holders.list().some((h) => h.who !== `ssl:${s.id}`);
     }),
     q,
   );
@@ -153,7 +153,7 @@ export function danglingCacheEntry(p: Program, q: number): Injection {
       const sid = p.world.ssl(s.id).session;
       if (sid === null) return false;
       const sess = p.world.session(sid);
-      const who = sess.holders.map((h) => h.who).sort();
+      const who = sess.holders.list().map((h) => h.who).sort();
       return sess.owner !== null && sess.refs === 2 && who.length === 2 && who[0] === `cache:${sess.owner}` && who[1] === `ssl:${s.id}`;
     }),
     q,

@@ -39,7 +39,7 @@ export function freshSsl(p: Program, q: number): SslRecord {
 
 /** Does the application hold a reference to this session (the runner's ledger entry `app`)? */
 export function appHolds(p: Program, sid: string): boolean {
-  return p.world.session(sid).holders.some((h) => h.who === 'app');
+  return p.world.session(sid).holders.holds('app');
 }
 
 /** `call(args)` as the misuse itself: emitted at the next line, which it returns. */

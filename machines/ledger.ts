@@ -1,0 +1,133 @@
+/**
+ * The reference ledger of one object: who believes they hold each of its
+ * references, in the order they took them (machines/refcount.ts says what it
+ * is for).
+ *
+ * A ledger is changed in place, the one part of a machine's context that is:
+ * its updates (`addHolder`, `dropHolder`, `transfer`, …) call `add`, `drop`
+ * and `relabel` and return the new count. The immutable version copied the
+ * list on every change, and a ctx's ledger lists two entries per SSL made
+ * from it (`ssl:c1/ctx`, `ssl:c1/session_ctx`): a hundred on average in the
+ * bench's long trace, over 500 at its peak, copied at every SSL_new and
+ * SSL_free. Changing it in place is sound because no one ever steps an old
+ * snapshot: the world keeps one snapshot per object, and the engine-agreement
+ * suite steps both engines forward only.
+ *
+ * A plain list, scanned while it is short: most ledgers are a session's, with
+ * one to three entries, and a Map per ledger was measured slower. A long one
+ * (a ctx's) gets an index by holder, so finding an SSL's entry compares
+ * pointers instead of strings.
+ */
+
+/** One entry of the ledger. `who` is `app`, `ssl:c1`, `ssl:c1/ctx`, `cache:sctx`, `store:sctx`, `new_cb`, `lookup`. */
+export interface Holder {
+  readonly who: string;
+  /** The trace line that took the reference (0 for references taken before the trace, never here). */
+  readonly line: number;
+}
+
+/** From this many entries on, a ledger keeps its index by holder. */
+const INDEXED_FROM = 16;
+
+export class Ledger {
+  /** The entries in acquisition order (a handed-over reference keeps its place). */
+  private readonly entries: Holder[];
+  /** Each holder's entries in acquisition order, once the ledger has been long; null before. */
+  private byWho: Map<string, Holder[]> | null = null;
+
+  private constructor(entries: Holder[]) {
+    this.entries = entries;
+  }
+
+  /** A ledger whose one entry is `who`'s (the creator's reference). */
+  static of(who: string, line: number): Ledger {
+    return new Ledger([{ who, line }]);
+  }
+
+  /** An empty ledger. */
+  static empty(): Ledger {
+    return new Ledger([]);
+  }
+
+  /** How many references the ledger lists. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Does `who` hold at least one reference? */
+  holds(who: string): boolean {
+    if (this.byWho !== null) return this.byWho.has(who);
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.who === who) return true;
+    return false;
+  }
+
+  /** The entries in acquisition order: the live list, which later changes rewrite (copy it to keep it). */
+  list(): readonly Holder[] {
+    return this.entries;
+  }
+
+  /** `who` takes a reference at `line`: a new last entry. */
+  add(who: string, line: number): void {
+    const holder = { who, line };
+    this.entries.push(holder);
+    if (this.byWho !== null) this.indexed(who).push(holder);
+    else if (this.entries.length >= INDEXED_FROM) this.buildIndex();
+  }
+
+  /** Removes `who`'s entry acquired at `line` if there is one, else its latest; nothing if `who` holds none. */
+  drop(who: string, line: number): void {
+    const holder = this.entryOf(who, line);
+    if (holder === undefined) return;
+    this.entries.splice(this.entries.indexOf(holder), 1);
+    if (this.byWho !== null) this.unindex(holder);
+  }
+
+  /** `from`'s latest entry becomes `to`'s, taken at `line`, in the same place (a reference handed over). */
+  relabel(from: string, to: string, line: number): void {
+    const entries = this.entries;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const old = entries[i]!;
+      if (old.who !== from) continue;
+      entries[i] = { who: to, line };
+      if (this.byWho !== null) {
+        this.unindex(old);
+        this.byWho.set(to, entries.filter((h) => h.who === to)); // in acquisition order; a rare event
+      }
+      return;
+    }
+  }
+
+  /** `who`'s entry acquired at `line` if there is one, else its latest. */
+  private entryOf(who: string, line: number): Holder | undefined {
+    const candidates = this.byWho !== null ? this.byWho.get(who) : this.entries;
+    if (candidates === undefined) return undefined;
+    // One pass: it ends at the first entry of `who` at `line`, else it has seen the latest entry of `who`.
+    let found: Holder | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const h = candidates[i]!;
+      if (h.who !== who) continue;
+      found = h;
+      if (h.line === line) break;
+    }
+    return found;
+  }
+
+  private buildIndex(): void {
+    this.byWho = new Map();
+    for (const h of this.entries) this.indexed(h.who).push(h);
+  }
+
+  private indexed(who: string): Holder[] {
+    const byWho = this.byWho!;
+    let list = byWho.get(who);
+    if (list === undefined) byWho.set(who, (list = []));
+    return list;
+  }
+
+  private unindex(holder: Holder): void {
+    const list = this.byWho!.get(holder.who)!;
+    if (list.length === 1) this.byWho!.delete(holder.who);
+    else list.splice(list.indexOf(holder), 1);
+  }
+}
