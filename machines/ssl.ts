@@ -26,6 +26,7 @@ import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import type { Ticket } from './ssl-session.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
+import { sslCtxHolder, sslHolder, sslSessionCtxHolder } from './holders.ts';
 
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
@@ -212,9 +213,9 @@ const SENT = 1;
 
 /** The effects of SSL_free at refcount 0 (spec §3 SSL_free steps 2-5), in order. */
 const teardown = [
-  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
-  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.sessionCtx, who: `ssl:${context.id}/session_ctx` }) },
-  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: `ssl:${context.id}/ctx` }) },
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.sessionCtx, who: sslSessionCtxHolder(context.id) }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: sslCtxHolder(context.id) }) },
 ];
 
 /** ssl_clear_bad_session on the current session: remove it from session_ctx's cache (spec §3). */
@@ -229,11 +230,11 @@ const setSessionEffects = [
     type: 'acquireSession',
     params: ({ context, event }: P) => ({
       session: event.type === 'SET_SESSION' ? event.session : null,
-      who: `ssl:${context.id}`,
+      who: sslHolder(context.id),
       line: event.type === 'SET_SESSION' ? event.line : 0,
     }),
   },
-  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
   'setSession',
 ];
 
@@ -251,7 +252,7 @@ const common = {
   ACCESS: {},
   INSTALL_SESSION: {
     actions: [
-      { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+      { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
       'setSession',
     ],
   },
@@ -261,11 +262,11 @@ const common = {
         type: 'acquireCtx',
         params: ({ context, event }: P) => ({
           ctx: event.type === 'SET_CTX' ? event.ctx : null,
-          who: `ssl:${context.id}/ctx`,
+          who: sslCtxHolder(context.id),
           line: event.type === 'SET_CTX' ? event.line : 0,
         }),
       },
-      { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: `ssl:${context.id}/ctx` }) },
+      { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: sslCtxHolder(context.id) }) },
       'setCtx',
     ],
   },
@@ -368,7 +369,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
             target: 'before',
             actions: [
               clearBadSession,
-              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: `ssl:${context.id}` }) },
+              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
               'dropSession',
               resetForClear,
             ],

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { type Holder, Ledger } from '../machines/ledger.ts';
 
 type Op =
-  | { readonly op: 'add' | 'drop'; readonly who: string; readonly line: number }
+  | { readonly op: 'add'; readonly who: string; readonly line: number }
+  | { readonly op: 'drop'; readonly who: string; readonly line: number }
   | { readonly op: 'relabel'; readonly from: string; readonly to: string; readonly line: number };
 
 /** The ledger as the immutable list it was: the reference semantics. */

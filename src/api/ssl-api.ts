@@ -9,6 +9,7 @@ import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
+import { sslCtxHolder, sslSessionCtxHolder } from '../../machines/holders.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -26,8 +27,8 @@ function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfi
   const fromCtx = { method: c.method, cert: hasServerCert(c.method), options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
   const config = { ...fromCtx, ...inherit };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
-  world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/ctx`, line: world.line });
-  world.sendCtx(ctx, { type: 'UP_REF', who: `ssl:${id}/session_ctx`, line: world.line });
+  world.sendCtx(ctx, { type: 'UP_REF', who: sslCtxHolder(id), line: world.line });
+  world.sendCtx(ctx, { type: 'UP_REF', who: sslSessionCtxHolder(id), line: world.line });
   return id;
 }
 
