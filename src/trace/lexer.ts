@@ -11,6 +11,7 @@
  */
 
 import { TraceError } from './errors.ts';
+import { Names } from './names.ts';
 
 /** Punctuation and operators, longest first where one is a prefix of another. */
 const PUNCTUATION = ['==', '!=', '(', ')', ',', '=', '|', '+', '-', '&'] as const;
@@ -83,11 +84,13 @@ export class LineLexer {
    * @param text the line, without its line terminator
    * @param file the file name, for errors
    * @param line the 1-based line number, for errors
+   * @param names the trace's names: identifiers come out as its strings (names.ts says why)
    */
   constructor(
     private readonly text: string,
     private readonly file: string,
     private readonly line: number,
+    private readonly names: Names = new Names(),
   ) {}
 
   /** A TraceError at a 0-based index of this line. */
@@ -147,7 +150,7 @@ export class LineLexer {
     let end = start;
     while (end < this.text.length && isIdentChar(this.text[end]!)) end++;
     this.index = end;
-    return { kind: 'ident', text: this.text.slice(start, end), col: start + 1, end: end + 1 };
+    return { kind: 'ident', text: this.names.of(this.text.slice(start, end)), col: start + 1, end: end + 1 };
   }
 
   private integer(start: number): Token {

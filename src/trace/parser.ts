@@ -22,6 +22,7 @@ import type { Expr, Line, Pos, Statement, Trace } from './ast.ts';
 import { CONSTANTS, DIAGNOSTIC_KINDS } from './catalogue.ts';
 import { didYouMean, TraceError } from './errors.ts';
 import { describeToken, LineLexer, type Token } from './lexer.ts';
+import { Names } from './names.ts';
 
 /**
  * How deep an expression tree may be (nested calls plus chained operators).
@@ -45,13 +46,14 @@ export function parseTrace(text: string, file: string): Trace {
   const raw = body.split('\n');
   // A final newline ends the last line; it does not start another one.
   if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
-  const lines = raw.map((r, i) => parseLine(r.endsWith('\r') ? r.slice(0, -1) : r, file, i + 1));
+  const names = new Names();
+  const lines = raw.map((r, i) => parseLine(r.endsWith('\r') ? r.slice(0, -1) : r, file, i + 1, names));
   return { file, lines };
 }
 
 /** Parses one line (without its terminator). */
-function parseLine(text: string, file: string, line: number): Line {
-  return new LineParser(new LineLexer(text, file, line), line).line();
+function parseLine(text: string, file: string, line: number, names: Names): Line {
+  return new LineParser(new LineLexer(text, file, line, names), line).line();
 }
 
 class LineParser {
