@@ -23,6 +23,7 @@ import { isResumable } from '../../machines/ssl-session.ts';
 import { diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
+import { Recent } from './recent.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
@@ -56,6 +57,9 @@ export class World {
   readonly ctxs = new Map<string, Snapshot<CtxContext>>();
   /** Per kind, keyed by id (objects of different kinds may share an id: session s1, SSL s1). */
   private readonly info: Readonly<Record<ObjectKind, Map<string, ObjectInfo>>> = { session: new Map(), ssl: new Map(), ctx: new Map() };
+  private readonly recentSessions = new Recent<Snapshot<SessionContext>>();
+  private readonly recentSsls = new Recent<Snapshot<SslContext>>();
+  private readonly recentCtxs = new Recent<Snapshot<CtxContext>>();
   /** The application's external stores, one per ctx, keyed by session id (hex). */
   readonly stores = new Map<string, Map<string, StoreEntry>>();
 
@@ -82,17 +86,19 @@ export class World {
   // ---- reading -------------------------------------------------------------
 
   session(id: string): SessionContext {
-    return this.snapshotOf(this.sessions, id).context;
+    return this.snapshotOf(this.sessions, this.recentSessions, id).context;
   }
   ssl(id: string): SslContext {
-    return this.snapshotOf(this.ssls, id).context;
+    return this.snapshotOf(this.ssls, this.recentSsls, id).context;
   }
   ctx(id: string): CtxContext {
-    return this.snapshotOf(this.ctxs, id).context;
+    return this.snapshotOf(this.ctxs, this.recentCtxs, id).context;
   }
   /** The statechart state an object is in (`live`, `connected`, `freed`, …). */
   stateOf(kind: ObjectKind, id: string): string {
-    return this.snapshotOf(this.table(kind) as Map<string, Snapshot<unknown>>, id).value;
+    if (kind === 'session') return this.snapshotOf(this.sessions, this.recentSessions, id).value;
+    if (kind === 'ssl') return this.snapshotOf(this.ssls, this.recentSsls, id).value;
+    return this.snapshotOf(this.ctxs, this.recentCtxs, id).value;
   }
   isFreed(kind: ObjectKind, id: string): boolean {
     return this.stateOf(kind, id) === 'freed';
@@ -152,13 +158,13 @@ export class World {
   // ---- sending -------------------------------------------------------------
 
   sendSession(id: string, event: SessionEvent): void {
-    this.send('session', id, event);
+    this.send('session', this.snapshotOf(this.sessions, this.recentSessions, id), this.engines.session, id, event);
   }
   sendSsl(id: string, event: SslEvent): void {
-    this.send('ssl', id, event);
+    this.send('ssl', this.snapshotOf(this.ssls, this.recentSsls, id), this.engines.ssl, id, event);
   }
   sendCtx(id: string, event: CtxEvent): void {
-    this.send('ctx', id, event);
+    this.send('ctx', this.snapshotOf(this.ctxs, this.recentCtxs, id), this.engines.ctx, id, event);
   }
 
   /** Runs `body` with every fault attributed to `via` (a cache walk, a callback). */
@@ -180,15 +186,20 @@ export class World {
     if (KINDS[diagnostic.kind].undefinedBehaviour && this.undefinedSince === null) this.undefinedSince = diagnostic.line;
   }
 
-  private send(kind: ObjectKind, id: string, event: SessionEvent | SslEvent | CtxEvent): void {
-    const table = this.table(kind) as Map<string, Snapshot<unknown>>;
-    const engine = this.engineOf(kind);
-    const snapshot = this.snapshotOf(table, id);
+  /** Steps the object's machine by `event`, notes its destruction, routes its signals (the sendX methods find the object). */
+  private send<C, E extends SessionEvent | SslEvent | CtxEvent>(
+    kind: ObjectKind,
+    snapshot: Snapshot<C>,
+    engine: Engine<C, E & Ev>,
+    id: string,
+    event: E,
+  ): void {
     const before = snapshot.value;
-    const signals = engine.step(snapshot, event as Ev);
+    const signals = engine.step(snapshot, event as E & Ev);
     const after = snapshot.value;
-    if (before === 'live' && after === 'destroying') this.noteDestroyed(kind, id, event);
-    if (before !== 'freed' && before !== 'destroying' && after === 'freed') this.noteDestroyed(kind, id, event);
+    if (after !== before && ((after === 'destroying' && before === 'live') || (after === 'freed' && before !== 'destroying'))) {
+      this.noteDestroyed(kind, id, event);
+    }
     for (let i = 0; i < signals.length; i++) this.route(kind, id, event, signals[i]!);
   }
 
@@ -253,18 +264,13 @@ export class World {
     }
   }
 
-  private table(kind: ObjectKind): Map<string, Snapshot<SessionContext>> | Map<string, Snapshot<SslContext>> | Map<string, Snapshot<CtxContext>> {
-    return kind === 'session' ? this.sessions : kind === 'ssl' ? this.ssls : this.ctxs;
-  }
-
-  private engineOf(kind: ObjectKind): Engine<unknown, Ev> {
-    const e = kind === 'session' ? this.engines.session : kind === 'ssl' ? this.engines.ssl : this.engines.ctx;
-    return e as unknown as Engine<unknown, Ev>;
-  }
-
-  private snapshotOf<C>(table: Map<string, Snapshot<C>>, id: string): Snapshot<C> {
-    const s = table.get(id);
+  /** The object `id` of a table, through its last two lookups. */
+  private snapshotOf<C>(table: Map<string, Snapshot<C>>, recent: Recent<Snapshot<C>>, id: string): Snapshot<C> {
+    let s = recent.get(id);
+    if (s !== undefined) return s;
+    s = table.get(id);
     if (!s) throw new Error(`no object ${id}`);
+    recent.remember(id, s);
     return s;
   }
 }
