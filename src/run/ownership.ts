@@ -13,9 +13,10 @@ import type { Variable } from './runner.ts';
 /**
  * A get0 pointer used after its SSL let go of that session, while the
  * application owns no reference of its own. A destroyed object is left to the
- * machine, which reports the use after free.
+ * machine, which reports the use after free. The message names the use:
+ * `fn (argument arg+1)`, built only when there is one to report.
  */
-export function checkBorrow(world: World, name: string, v: Extract<Variable, { kind: 'object' }>, use: string): Diagnostic | null {
+export function checkBorrow(world: World, name: string, v: Extract<Variable, { kind: 'object' }>, fn: string, arg: number): Diagnostic | null {
   if (v.owned || v.borrowedFrom === null || v.objKind !== 'session' || world.isFreed('session', v.id)) return null;
   const session = world.session(v.id);
   if (session.holders.holds('app')) return null;
@@ -26,7 +27,7 @@ export function checkBorrow(world: World, name: string, v: Extract<Variable, { k
   return makeDiagnostic(
     'stale-borrow',
     world.line,
-    `${name} is passed to ${use}, but ${ssl} no longer holds that session and the application owns no reference`,
+    `${name} is passed to ${fn} (argument ${arg + 1}), but ${ssl} no longer holds that session and the application owns no reference`,
     `It is alive now only because of ${keepers}; when they let go, ${name} dangles and this use becomes a use-after-free (spec §10 M3, M12; Cyrus IMAP #2143).`,
     { line: v.line, what: `${name} was borrowed from ${ssl} here (SSL_get_session / SSL_get0_session take no reference)` },
   );

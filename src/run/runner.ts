@@ -139,7 +139,8 @@ export class Runner {
   private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): CallResult {
     const handler = API.get(expr.name);
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
-    const args = expr.args.map((a, i) => this.arg(a, expr.name, i));
+    const args: Arg[] = [];
+    for (let i = 0; i < expr.args.length; i++) args.push(this.arg(expr.args[i]!, expr.name, i));
     const ret = handler({ world: this.world, args, target });
     this.bindOutputs(expr, ret);
     if (target) this.setVar(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
@@ -170,7 +171,7 @@ export class Runner {
       const v = this.vars.get(expr.name);
       if (v === undefined) return { kind: 'name', name: expr.name }; // a callback name
       if (v.kind === 'object') {
-        const stale = checkBorrow(this.world, expr.name, v, `${fn} (argument ${index + 1})`);
+        const stale = checkBorrow(this.world, expr.name, v, fn, index);
         if (stale) this.world.report(stale);
         return { kind: 'object', id: v.id, handle: expr.name, line: v.line };
       }
@@ -380,9 +381,11 @@ export class Runner {
       this.namesOfId.set(id, [name]);
       return;
     }
-    const rank = (n: string) => this.rankOf.get(n) ?? 0;
-    names.push(name);
-    names.sort((a, b) => rank(a) - rank(b));
+    // A sorted insert (names are unique in the list): it usually goes last, after older variables.
+    const rank = this.rankOf.get(name) ?? 0;
+    let at = names.length;
+    while (at > 0 && (this.rankOf.get(names[at - 1]!) ?? 0) > rank) at--;
+    names.splice(at, 0, name);
   }
 
   /** `s3 (sess)`: an object's id with the variables that point at it. */
