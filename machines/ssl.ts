@@ -319,9 +319,10 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
     // SSL_clear resets the method and the state machine; the BIO pair (peer, link, what waits in it) stays attached.
     resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false }),
+    // The fields are the patch itself (both engines copy a patch into the context, neither keeps it).
     setConnection: (_c, e) =>
       e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'
-        ? { ...e.fields }
+        ? e.fields
         : {},
   },
   signals: ['fault', 'clearBadSession', 'acquireSession', 'releaseSession', 'acquireCtx', 'releaseCtx'],

@@ -20,6 +20,9 @@ import { TLS1_3 } from './sessions.ts';
 const SENT = 1;
 const RECEIVED = 2;
 
+/** No ticket waits: one shared empty list (a connection's list is replaced, never changed in place). */
+const NO_TICKETS: readonly [] = Object.freeze([]) as readonly [];
+
 /**
  * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the
  * old ones, so their former peers lose their connection). The link number is
@@ -27,15 +30,37 @@ const RECEIVED = 2;
  * SSL_set_connect_state / SSL_set_accept_state, which clear s->shutdown.
  */
 export function attachPair(world: World, client: string, server: string): void {
-  const fresh = { link: world.line, pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null, readBlocked: false };
-  for (const [ssl, role, peer] of [[client, 'client', server], [server, 'server', client]] as const) {
-    if (inBefore(world, ssl)) {
-      world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
-      const handshakeFunc = stateFunc(world.ssl(ssl).method, role);
-      world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, role, handshakeFunc, peer } });
-    } else {
-      world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fresh, peer } }); // it keeps its handshake function and s->server
-    }
+  attachEnd(world, client, 'client', server);
+  attachEnd(world, server, 'server', client);
+}
+
+/** One end of the fresh pair: nothing waits in it; an end in before gets its role and handshake function. */
+function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: string): void {
+  const link = world.line;
+  if (inBefore(world, ssl)) {
+    world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
+    const handshakeFunc = stateFunc(world.ssl(ssl).method, role);
+    world.sendSsl(ssl, {
+      type: 'CONNECTION',
+      fields: {
+        link,
+        pendingTickets: NO_TICKETS,
+        closeNotifyPending: false,
+        undecryptablePending: false,
+        clientHelloPending: null,
+        peerFlight: null,
+        readBlocked: false,
+        role,
+        handshakeFunc,
+        peer,
+      },
+    });
+  } else {
+    // it keeps its handshake function and s->server
+    world.sendSsl(ssl, {
+      type: 'CONNECTION',
+      fields: { link, pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null, readBlocked: false, peer },
+    });
   }
 }
 
@@ -110,7 +135,7 @@ export function readRecords(world: World, ssl: string): number {
     return 0;
   }
   const tickets = s.pendingTickets;
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: [] } });
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: NO_TICKETS } });
   for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
   // A close_notify always comes before anything unreadable (after it the peer writes nothing but an
   // implicit ClientHello), and SSL_read stops at it.
@@ -162,6 +187,6 @@ export function fatal(world: World, ssl: string, ret: number): number {
     world.sendSsl(peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
   }
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: [], closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null } });
+  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null } });
   return ret;
 }
