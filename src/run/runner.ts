@@ -22,6 +22,7 @@ import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
 import { bytesHex, evalInt, type IntEnv } from './values.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
+import { ObjectNames } from './object-names.ts';
 
 /** The kind of object each pointer-returning call yields. */
 const API_RETURNS: ReadonlyMap<string, ObjectKind> = new Map(
@@ -97,7 +98,7 @@ export class Runner {
     private readonly checked: CheckedTrace,
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
-    this.world.namer = (id) => this.nameOf(id);
+    this.world.namer = (id) => this.objectNames.describe(id);
   }
 
   run(): RunResult {
@@ -353,45 +354,13 @@ export class Runner {
     if (this.world.diagnostics.length > 0) this.world.diagnostics = [];
   }
 
-  /**
-   * The variables that point at each object id, in the order of `vars` (first
-   * assignment). Messages name objects by them (`nameOf`), and a long trace
-   * has thousands of variables: scanning them all per message made runs quadratic.
-   */
-  private readonly namesOfId = new Map<string, string[]>();
-  /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
-  private readonly rankOf = new Map<string, number>();
+  /** How messages name objects (`s3 (sess)`). */
+  private readonly objectNames = new ObjectNames(this.vars);
 
-  /** Assigns a variable; every write to `vars` goes through here to keep `namesOfId` in step. */
+  /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` in step. */
   private setVar(name: string, v: Variable): void {
-    const old = this.vars.get(name);
-    if (old?.kind === 'object') {
-      const names = this.namesOfId.get(old.id);
-      names?.splice(names.indexOf(name), 1);
-    }
-    if (!this.rankOf.has(name)) this.rankOf.set(name, this.rankOf.size);
+    this.objectNames.assign(name, v);
     this.vars.set(name, v);
-    if (v.kind === 'object') this.insertName(v.id, name);
-  }
-
-  /** Adds `name` to the names of `id`, keeping them in the order of `vars`. */
-  private insertName(id: string, name: string): void {
-    const names = this.namesOfId.get(id);
-    if (!names) {
-      this.namesOfId.set(id, [name]);
-      return;
-    }
-    // A sorted insert (names are unique in the list): it usually goes last, after older variables.
-    const rank = this.rankOf.get(name) ?? 0;
-    let at = names.length;
-    while (at > 0 && (this.rankOf.get(names[at - 1]!) ?? 0) > rank) at--;
-    names.splice(at, 0, name);
-  }
-
-  /** `s3 (sess)`: an object's id with the variables that point at it. */
-  private nameOf(id: string): string {
-    const names = this.namesOfId.get(id) ?? [];
-    return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
   }
 }
 

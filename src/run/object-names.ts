@@ -1,0 +1,62 @@
+/**
+ * How messages name an object: its id with the variables that point at it,
+ * `s3 (sess)`, in the order the variables were first assigned.
+ *
+ * A long trace has thousands of variables: scanning them all per message made
+ * runs quadratic, so the variables of each id are indexed. The index is built
+ * at the first message that names an object, and from then on kept in step
+ * with every assignment; a clean run, which names nothing, never pays for it.
+ */
+import type { Variable } from './runner.ts';
+
+export class ObjectNames {
+  /** The variables that point at each object id, in the order of `vars`; null until a message needs it. */
+  private namesOfId: Map<string, string[]> | null = null;
+  /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
+  private readonly rankOf = new Map<string, number>();
+
+  /** @param vars the running program's variables, which this object reads and never changes */
+  constructor(private readonly vars: ReadonlyMap<string, Variable>) {}
+
+  /** Call before `vars` takes `v` as `name`'s value. */
+  assign(name: string, v: Variable): void {
+    if (this.namesOfId === null) return;
+    const old = this.vars.get(name);
+    if (old?.kind === 'object') {
+      const names = this.namesOfId.get(old.id);
+      names?.splice(names.indexOf(name), 1);
+    }
+    if (!this.rankOf.has(name)) this.rankOf.set(name, this.rankOf.size);
+    if (v.kind === 'object') this.insertName(this.namesOfId, v.id, name);
+  }
+
+  /** `s3 (sess)`: an object's id with the variables that point at it. */
+  describe(id: string): string {
+    const names = this.index().get(id) ?? [];
+    return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
+  }
+
+  private index(): Map<string, string[]> {
+    if (this.namesOfId !== null) return this.namesOfId;
+    const namesOfId = new Map<string, string[]>();
+    for (const [name, v] of this.vars) {
+      this.rankOf.set(name, this.rankOf.size);
+      if (v.kind === 'object') this.insertName(namesOfId, v.id, name);
+    }
+    return (this.namesOfId = namesOfId);
+  }
+
+  /** Adds `name` to the names of `id`, keeping them in the order of `vars`. */
+  private insertName(namesOfId: Map<string, string[]>, id: string, name: string): void {
+    const names = namesOfId.get(id);
+    if (!names) {
+      namesOfId.set(id, [name]);
+      return;
+    }
+    // A sorted insert (names are unique in the list): it usually goes last, after older variables.
+    const rank = this.rankOf.get(name) ?? 0;
+    let at = names.length;
+    while (at > 0 && (this.rankOf.get(names[at - 1]!) ?? 0) > rank) at--;
+    names.splice(at, 0, name);
+  }
+}
