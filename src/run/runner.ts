@@ -102,8 +102,10 @@ export class Runner {
   }
 
   run(): RunResult {
-    const recordOfStep: (StepRecord | null)[] = [];
-    for (const step of this.checked.steps) recordOfStep.push(this.runStep(step, recordOfStep));
+    const steps = this.checked.steps;
+    // Sized once: the list has one entry per step, and growing it step by step copied it over and over.
+    const recordOfStep: (StepRecord | null)[] = new Array<StepRecord | null>(steps.length).fill(null);
+    for (let i = 0; i < steps.length; i++) recordOfStep[i] = this.runStep(steps[i]!, recordOfStep);
     this.finish();
     const diagnostics = [...this.records.flatMap((r) => r.diagnostics)];
     return {
@@ -140,8 +142,7 @@ export class Runner {
   private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): CallResult {
     const handler = API.get(expr.name);
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
-    const args: Arg[] = [];
-    for (let i = 0; i < expr.args.length; i++) args.push(this.arg(expr.args[i]!, expr.name, i));
+    const args = expr.args.map((a, i) => this.arg(a, expr.name, i)); // map allocates the exact length
     const ret = handler({ world: this.world, args, target });
     this.bindOutputs(expr, ret);
     if (target) this.setVar(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
