@@ -151,7 +151,8 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
   guards: { ...refGuards },
   updates: {
     ...refUpdates,
-    configure: (_c, e) => (e.type === 'CONFIGURE' ? { ...e.settings } : {}),
+    // The settings are the patch itself (both engines copy a patch into the context, neither keeps it).
+    configure: (_c, e) => (e.type === 'CONFIGURE' ? e.settings : {}),
     count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + 1 } } : {}),
     lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: c.lhash.toSpliced(c.lhash.length, 0, { key: e.key, sid: e.sid }) } : {}),
     lhDelete: (c, e) =>

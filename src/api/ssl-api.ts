@@ -20,12 +20,23 @@ function lineOf(call: Parameters<Handler>[0], i: number): number {
   return a?.kind === 'object' ? a.line : 0;
 }
 
+/** Nothing overrides the ctx's settings (SSL_new). */
+const FROM_CTX: Partial<SslConfig> = Object.freeze({});
+
 /** SSL_new(ctx) (spec §3): refcount 1, two references on ctx, the ctx's sid_ctx and settings copied. */
-function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfig> = {}): string {
+function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfig> = FROM_CTX): string {
   world.sendCtx(ctx, { type: 'ACCESS' });
   const c = world.ctx(ctx);
-  const fromCtx = { method: c.method, cert: hasServerCert(c.method), options: c.options, maxEarlyData: c.maxEarlyData, numTickets: c.numTickets, minProto: c.minProto, maxProto: c.maxProto };
-  const config = { ...fromCtx, ...inherit };
+  // Each setting is the ctx's unless `inherit` gives it (SSL_dup); written out, not spread, as SSL_new is frequent.
+  const config: SslConfig = {
+    method: inherit.method ?? c.method,
+    cert: inherit.cert ?? hasServerCert(c.method),
+    options: inherit.options ?? c.options,
+    maxEarlyData: inherit.maxEarlyData ?? c.maxEarlyData,
+    numTickets: inherit.numTickets ?? c.numTickets,
+    minProto: inherit.minProto ?? c.minProto,
+    maxProto: inherit.maxProto ?? c.maxProto,
+  };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: sslCtxHolder(id), line: world.line });
   world.sendCtx(ctx, { type: 'UP_REF', who: sslSessionCtxHolder(id), line: world.line });

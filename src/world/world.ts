@@ -220,20 +220,20 @@ export class World {
         return;
       }
       case 'acquireSession':
-        if (p['session']) this.sendSession(String(p['session']), { type: 'UP_REF', who: String(p['who']), line: this.line });
+        if (p['session']) this.sendSession((p['session'] as string), { type: 'UP_REF', who: (p['who'] as string), line: this.line });
         return;
       case 'releaseSession':
-        if (p['session']) this.sendSession(String(p['session']), { type: 'FREE', who: String(p['who']), line: 0 });
+        if (p['session']) this.sendSession((p['session'] as string), { type: 'FREE', who: (p['who'] as string), line: 0 });
         return;
       case 'acquireCtx':
-        if (p['ctx']) this.sendCtx(String(p['ctx']), { type: 'UP_REF', who: String(p['who']), line: this.line });
+        if (p['ctx']) this.sendCtx((p['ctx'] as string), { type: 'UP_REF', who: (p['who'] as string), line: this.line });
         return;
       case 'releaseCtx':
-        if (p['ctx']) this.sendCtx(String(p['ctx']), { type: 'FREE', who: String(p['who']), line: 0 });
+        if (p['ctx']) this.sendCtx((p['ctx'] as string), { type: 'FREE', who: (p['who'] as string), line: 0 });
         return;
       case 'clearBadSession':
         // spec §3 ssl_clear_bad_session: SSL_CTX_remove_session(s->session_ctx, s->session)
-        if (p['session']) this.clearBadSession(id, String(p['ctx']), String(p['session']));
+        if (p['session']) this.clearBadSession(id, (p['ctx'] as string), (p['session'] as string));
         return;
       case 'flushAll':
         // spec §4 SSL_CTX_free at 0: flush(ctx, 0), then the rest is freed
