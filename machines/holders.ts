@@ -4,33 +4,36 @@
  * two references on contexts, `cache:sctx` for a session in sctx's cache,
  * `store:sctx` for one in the application's external store of sctx.
  *
- * Each name is made once per object and then shared: a ledger compares the
- * name of every release with its entries, and two copies of one name cost a
- * character-by-character comparison (and a Map lookup a hash of the whole
- * string) where one shared string costs a pointer comparison. The tables
- * grow with the distinct ids a process sees (a few per variable name).
+ * An object's names are made once, when it is created, and kept in its
+ * context (`holderNames`), where whoever takes or releases a reference in
+ * its name reads them. A ledger compares the name of every release with its
+ * entries, and two copies of one name cost a character-by-character
+ * comparison (and a Map lookup a hash of the whole string) where one shared
+ * string costs a pointer comparison.
  */
 
-const ofSsl = new Map<string, string>();
-const ofSslCtx = new Map<string, string>();
-const ofSslSessionCtx = new Map<string, string>();
-const ofCache = new Map<string, string>();
-const ofStore = new Map<string, string>();
-
-/** `prefix + id + suffix`, made the first time and shared after. */
-function named(table: Map<string, string>, id: string, prefix: string, suffix: string): string {
-  let name = table.get(id);
-  if (name === undefined) table.set(id, (name = prefix + id + suffix));
-  return name;
+/** The names of the references an SSL holds. */
+export interface SslHolderNames {
+  /** On its current session (`s->session`). */
+  readonly session: string;
+  /** On `s->ctx`. */
+  readonly ctx: string;
+  /** On `s->session_ctx`. */
+  readonly sessionCtx: string;
 }
 
-/** SSL `id`'s reference on its current session (`s->session`). */
-export const sslHolder = (id: string): string => named(ofSsl, id, 'ssl:', '');
-/** SSL `id`'s reference on `s->ctx`. */
-export const sslCtxHolder = (id: string): string => named(ofSslCtx, id, 'ssl:', '/ctx');
-/** SSL `id`'s reference on `s->session_ctx`. */
-export const sslSessionCtxHolder = (id: string): string => named(ofSslSessionCtx, id, 'ssl:', '/session_ctx');
-/** The reference the cache (hash table) of ctx `id` holds on each session in it. */
-export const cacheHolder = (id: string): string => named(ofCache, id, 'cache:', '');
-/** The reference the application's external store for ctx `id` holds on each session it owns. */
-export const storeHolder = (id: string): string => named(ofStore, id, 'store:', '');
+/** The names of the references held on behalf of a ctx. */
+export interface CtxHolderNames {
+  /** The cache's (its hash table's) on each session in it. */
+  readonly cache: string;
+  /** The application's external store's on each session it owns. */
+  readonly store: string;
+}
+
+export function sslHolderNames(id: string): SslHolderNames {
+  return { session: `ssl:${id}`, ctx: `ssl:${id}/ctx`, sessionCtx: `ssl:${id}/session_ctx` };
+}
+
+export function ctxHolderNames(id: string): CtxHolderNames {
+  return { cache: `cache:${id}`, store: `store:${id}` };
+}

@@ -16,6 +16,7 @@
  * - `sess_number` is the lhash's item count, not the list length (§1.5).
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
+import { type CtxHolderNames, ctxHolderNames } from './holders.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 
@@ -63,6 +64,8 @@ export interface CtxStats {
 
 export interface CtxContext extends Counted, CtxSettings {
   readonly id: string;
+  /** The names of the references held on its behalf: its cache's and its external store's (holders.ts). */
+  readonly holderNames: CtxHolderNames;
   readonly stats: CtxStats;
   readonly lhash: readonly HashNode[];
   /** Head (latest expiry) first. */
@@ -141,6 +144,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
   id: 'SslCtx',
   initialContext: (input) => ({
     id: input.id,
+    holderNames: ctxHolderNames(input.id),
     refs: 1,
     holders: Ledger.of('app', input.line),
     ...defaultSettings(input.method),

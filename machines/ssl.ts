@@ -26,7 +26,7 @@ import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import type { Ticket } from './ssl-session.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
-import { sslCtxHolder, sslHolder, sslSessionCtxHolder } from './holders.ts';
+import { type SslHolderNames, sslHolderNames } from './holders.ts';
 
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
@@ -77,6 +77,8 @@ export interface SslConfig {
 
 export interface SslContext extends Counted {
   readonly id: string;
+  /** The names of the references this SSL holds, in the ledgers of its session and contexts (holders.ts). */
+  readonly holderNames: SslHolderNames;
   /** Copied from the ctx by SSL_new; the handshake changes s->max_early_data (client.ts clientHello). */
   readonly config: SslConfig;
   /** `s->ctx`: settings and certificates. */
@@ -213,9 +215,9 @@ const SENT = 1;
 
 /** The effects of SSL_free at refcount 0 (spec §3 SSL_free steps 2-5), in order. */
 const teardown = [
-  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
-  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.sessionCtx, who: sslSessionCtxHolder(context.id) }) },
-  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: sslCtxHolder(context.id) }) },
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.sessionCtx, who: context.holderNames.sessionCtx }) },
+  { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: context.holderNames.ctx }) },
 ];
 
 /** ssl_clear_bad_session on the current session: remove it from session_ctx's cache (spec §3). */
@@ -230,11 +232,11 @@ const setSessionEffects = [
     type: 'acquireSession',
     params: ({ context, event }: P) => ({
       session: event.type === 'SET_SESSION' ? event.session : null,
-      who: sslHolder(context.id),
+      who: context.holderNames.session,
       line: event.type === 'SET_SESSION' ? event.line : 0,
     }),
   },
-  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
+  { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
   'setSession',
 ];
 
@@ -252,7 +254,7 @@ const common = {
   ACCESS: {},
   INSTALL_SESSION: {
     actions: [
-      { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
+      { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
       'setSession',
     ],
   },
@@ -262,11 +264,11 @@ const common = {
         type: 'acquireCtx',
         params: ({ context, event }: P) => ({
           ctx: event.type === 'SET_CTX' ? event.ctx : null,
-          who: sslCtxHolder(context.id),
+          who: context.holderNames.ctx,
           line: event.type === 'SET_CTX' ? event.line : 0,
         }),
       },
-      { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: sslCtxHolder(context.id) }) },
+      { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: context.holderNames.ctx }) },
       'setCtx',
     ],
   },
@@ -277,6 +279,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
   id: 'Ssl',
   initialContext: (input) => ({
     id: input.id,
+    holderNames: sslHolderNames(input.id),
     refs: 1,
     holders: Ledger.of('app', input.line),
     config: input.config,
@@ -370,7 +373,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
             target: 'before',
             actions: [
               clearBadSession,
-              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: sslHolder(context.id) }) },
+              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
               'dropSession',
               resetForClear,
             ],

@@ -3,7 +3,6 @@
  */
 import { connect, handshake, readPending } from '../handshake/connect.ts';
 import { type Handler, int, intArg, objectArg, VOID } from './types.ts';
-import { storeHolder } from '../../machines/holders.ts';
 
 export const pseudoApi: Readonly<Record<string, Handler>> = {
   connect: (call) => int(connect(call.world, objectArg(call, 0) ?? '', objectArg(call, 1) ?? '')),
@@ -20,7 +19,8 @@ export const pseudoApi: Readonly<Record<string, Handler>> = {
     if (!store) return VOID;
     const entries = [...store.values()];
     store.clear();
-    for (const e of entries) if (e.owned) call.world.sendSession(e.sid, { type: 'FREE', who: storeHolder(ctx), line: e.line });
+    const who = call.world.ctx(ctx).holderNames.store;
+    for (const e of entries) if (e.owned) call.world.sendSession(e.sid, { type: 'FREE', who, line: e.line });
     return VOID;
   },
 };

@@ -9,7 +9,6 @@ import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
-import { sslCtxHolder, sslSessionCtxHolder } from '../../machines/holders.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -38,8 +37,9 @@ function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfi
     maxProto: inherit.maxProto ?? c.maxProto,
   };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
-  world.sendCtx(ctx, { type: 'UP_REF', who: sslCtxHolder(id), line: world.line });
-  world.sendCtx(ctx, { type: 'UP_REF', who: sslSessionCtxHolder(id), line: world.line });
+  const names = world.ssl(id).holderNames;
+  world.sendCtx(ctx, { type: 'UP_REF', who: names.ctx, line: world.line });
+  world.sendCtx(ctx, { type: 'UP_REF', who: names.sessionCtx, line: world.line });
   return id;
 }
 

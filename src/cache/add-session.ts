@@ -14,13 +14,12 @@ import type { World } from '../world/world.ts';
 import { lhRetrieve } from './lhash.ts';
 import { listAdd, listRemove } from './list.ts';
 import { removeSession } from './remove-session.ts';
-import { cacheHolder } from '../../machines/holders.ts';
 
 const UPDATE_TIME = 0x400;
 
 export function addSession(world: World, ctx: string, sid: string): 0 | 1 {
   world.sendCtx(ctx, { type: 'ACCESS' });
-  const who = cacheHolder(ctx);
+  const who = world.ctx(ctx).holderNames.cache;
   const via = { kind: 'cache', ctx, op: 'add', describe: `SSL_CTX_add_session(${ctx})` } as const;
   world.sendSession(sid, { type: 'UP_REF', who, line: world.line }); // step 1
   const isNew = world.within(via, () => insertIntoHash(world, ctx, sid));
@@ -40,7 +39,7 @@ function insertIntoHash(world: World, ctx: string, sid: string): boolean {
     world.sendCtx(ctx, { type: 'LH_DELETE', key: old.key, sid: old.sid });
     world.sendCtx(ctx, { type: 'LH_INSERT', key, sid });
     listRemove(world, ctx, old.sid); // no mark, no remove_cb (spec §4 case b)
-    world.sendSession(old.sid, { type: 'FREE', who: cacheHolder(ctx), line: 0 });
+    world.sendSession(old.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.cache, line: 0 });
   } else {
     world.sendCtx(ctx, { type: 'LH_INSERT', key, sid });
   }

@@ -9,7 +9,6 @@
  */
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { storeHolder } from '../../machines/holders.ts';
 
 const removeVia = (ctx: string) => ({ kind: 'callback', cb: 'remove', ctx, describe: `remove_session_cb of ${ctx}` }) as const;
 
@@ -37,7 +36,7 @@ function evictFromStore(world: World, ctx: string, sid: string): void {
   const entry = store?.get(key);
   if (!store || !entry) return;
   store.delete(key);
-  if (entry.owned) world.sendSession(entry.sid, { type: 'FREE', who: storeHolder(ctx), line: entry.line });
+  if (entry.owned) world.sendSession(entry.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.store, line: entry.line });
 }
 
 /**
@@ -59,7 +58,7 @@ function runNewCb(world: World, behaviour: string, ctx: string, sid: string): 0 
   switch (behaviour) {
     case 'new_cb_store':
       keepInStore(world, ctx, sid, true);
-      world.sendSession(sid, { type: 'TRANSFER', from: 'new_cb', to: storeHolder(ctx), line: world.line });
+      world.sendSession(sid, { type: 'TRANSFER', from: 'new_cb', to: world.ctx(ctx).holderNames.store, line: world.line });
       return 1;
     case 'new_cb_store_return0':
       keepInStore(world, ctx, sid, false);
@@ -97,7 +96,7 @@ function keepInStore(world: World, ctx: string, sid: string, owned: boolean): vo
   const old = store.get(key);
   store.set(key, { sid, owned, line: world.line });
   // A correct store replaces an older entry with the same id and frees its reference.
-  if (old && old.owned && old.sid !== sid) world.sendSession(old.sid, { type: 'FREE', who: storeHolder(ctx), line: old.line });
+  if (old && old.owned && old.sid !== sid) world.sendSession(old.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.store, line: old.line });
 }
 
 /** What get_session_cb returned: a session the library now owns a reference on (or believes it does), or null. */

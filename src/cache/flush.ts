@@ -12,7 +12,6 @@ import type { World } from '../world/world.ts';
 import { callRemoveCb } from './callbacks.ts';
 import { lhDeleteByKeyOf } from './lhash.ts';
 import { listRemove } from './list.ts';
-import { cacheHolder } from '../../machines/holders.ts';
 
 export function flushSessions(world: World, ctx: string, t: number): void {
   world.sendCtx(ctx, { type: 'ACCESS' });
@@ -33,6 +32,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       callRemoveCb(world, ctx, tail.sid);
       removed.push(tail.sid);
     }
-    for (const sid of removed) world.sendSession(sid, { type: 'FREE', who: cacheHolder(ctx), line: 0 });
+    const who = world.ctx(ctx).holderNames.cache;
+    for (const sid of removed) world.sendSession(sid, { type: 'FREE', who, line: 0 });
   });
 }

@@ -13,7 +13,6 @@ import type { World } from '../world/world.ts';
 import { callRemoveCb } from './callbacks.ts';
 import { lhRetrieve } from './lhash.ts';
 import { listRemove } from './list.ts';
-import { cacheHolder } from '../../machines/holders.ts';
 
 /** remove_session_lock(ctx, c, lck); returns 1 if an entry with c's key was removed. */
 export function removeSession(world: World, ctx: string, sid: string, op: CacheOp = 'remove'): 0 | 1 {
@@ -32,6 +31,6 @@ export function removeSession(world: World, ctx: string, sid: string, op: CacheO
   });
   world.sendSession(sid, { type: 'MARK_NOT_RESUMABLE' }); // spec §4: c->not_resumable = 1 unconditionally
   callRemoveCb(world, ctx, sid); // spec §4: remove_cb(ctx, c), even when nothing was found
-  if (found) world.within(via, () => world.sendSession(found.sid, { type: 'FREE', who: cacheHolder(ctx), line: 0 }));
+  if (found) world.within(via, () => world.sendSession(found.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.cache, line: 0 }));
   return found ? 1 : 0;
 }

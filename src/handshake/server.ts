@@ -10,7 +10,6 @@ import type { World } from '../world/world.ts';
 import { type ClientOffer, legacyIdLength } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, negotiate } from './versions.ts';
-import { sslHolder } from '../../machines/holders.ts';
 
 const OP_NO_TICKET = 1 << 14;
 const OP_NO_ANTI_REPLAY = 1 << 24;
@@ -52,7 +51,7 @@ export function processClientHello(world: World, server: string, offer: ClientOf
   let expected = ticketExpected;
   if (candidate !== null && !hit && !fromCache) expected = true; // a failed ticket: issue a new one
   if (hit && candidate !== null) {
-    world.sendSession(candidate, { type: 'TRANSFER', from: 'lookup', to: sslHolder(server), line: world.line });
+    world.sendSession(candidate, { type: 'TRANSFER', from: 'lookup', to: world.ssl(server).holderNames.session, line: world.line });
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: candidate });
     // The ServerHello echoes s->session's own id: a ticket's session takes the offered id (tls_decrypt_ticket),
     // a cached or get_cb one keeps its own, which SSL_SESSION_set1_id may have changed (checked against 3.0.19, FINDINGS F19).
@@ -144,7 +143,7 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
   } else {
     sid = decodeSession(world, 'lookup', ticket.state);
   }
-  world.sendSession(sid, { type: 'TRANSFER', from: 'lookup', to: sslHolder(server), line: world.line });
+  world.sendSession(sid, { type: 'TRANSFER', from: 'lookup', to: world.ssl(server).holderNames.session, line: world.line });
   world.sendSsl(server, { type: 'INSTALL_SESSION', session: sid });
   const s = world.ssl(server);
   const sess = world.session(sid);

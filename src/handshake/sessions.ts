@@ -7,7 +7,6 @@
  */
 import { encode, type EncodedSession } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
-import { sslHolder } from '../../machines/holders.ts';
 
 export const TLS1_2 = 0x303;
 export const TLS1_3 = 0x304;
@@ -34,7 +33,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
     tickLifetimeHint: 0,
     maxEarlyData: 0,
   };
-  const sid = world.createSession({ who: sslHolder(ssl), line: world.line, fields });
+  const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields });
   world.sendSsl(ssl, { type: 'INSTALL_SESSION', session: sid });
   return sid;
 }
@@ -48,7 +47,7 @@ export function replaceWithDup(world: World, ssl: string): string {
   if (old === null) throw new Error(`replaceWithDup: ${ssl} has no session`);
   world.sendSession(old, { type: 'ACCESS' });
   const fields: EncodedSession = { ...encode(world.session(old)), ticket: null, tickLifetimeHint: 0 };
-  const sid = world.createSession({ who: sslHolder(ssl), line: world.line, fields, notResumable: false });
+  const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields, notResumable: false });
   world.sendSsl(ssl, { type: 'INSTALL_SESSION', session: sid });
   return sid;
 }

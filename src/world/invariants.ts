@@ -37,7 +37,6 @@ import type { Counted } from '../../machines/refcount.ts';
 import type { CtxContext } from '../../machines/ssl-ctx.ts';
 import { cacheKey, calcTimeout } from '../../machines/ssl-session.ts';
 import type { World } from './world.ts';
-import { cacheHolder, sslCtxHolder, sslHolder, sslSessionCtxHolder, storeHolder } from '../../machines/holders.ts';
 
 export type InvariantName =
   | 'refcount-is-ledger'
@@ -156,17 +155,17 @@ export function pointersAreHeld(world: World): Violation[] {
   for (const [id, snap] of world.ssls) {
     if (snap.value === 'freed') continue;
     const s = snap.context;
-    if (s.session !== null) expect('session', s.session, sslHolder(id), 1, `SSL ${id}`);
-    expect('ctx', s.ctx, sslCtxHolder(id), 1, `SSL ${id}'s ctx`);
-    expect('ctx', s.sessionCtx, sslSessionCtxHolder(id), 1, `SSL ${id}'s session_ctx`);
+    if (s.session !== null) expect('session', s.session, s.holderNames.session, 1, `SSL ${id}`);
+    expect('ctx', s.ctx, s.holderNames.ctx, 1, `SSL ${id}'s ctx`);
+    expect('ctx', s.sessionCtx, s.holderNames.sessionCtx, 1, `SSL ${id}'s session_ctx`);
   }
   for (const [ctx, snap] of world.ctxs) {
     if (snap.value === 'freed') continue;
-    for (const n of snap.context.lhash) expect('session', n.sid, cacheHolder(ctx), 1, `the hash table of ${ctx}`);
+    for (const n of snap.context.lhash) expect('session', n.sid, snap.context.holderNames.cache, 1, `the hash table of ${ctx}`);
   }
   for (const [ctx, store] of world.stores) {
     for (const sid of new Set([...store.values()].filter((e) => e.owned).map((e) => e.sid))) {
-      expect('session', sid, storeHolder(ctx), storeEntries(world, ctx, sid), `the store of ${ctx}`);
+      expect('session', sid, world.ctx(ctx).holderNames.store, storeEntries(world, ctx, sid), `the store of ${ctx}`);
     }
   }
   return out;
