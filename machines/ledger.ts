@@ -32,8 +32,12 @@ const INDEXED_FROM = 16;
 export class Ledger {
   /** The entries in acquisition order (a handed-over reference keeps its place). */
   private readonly entries: Holder[];
-  /** Each holder's entries in acquisition order, once the ledger has been long; null before. */
-  private byWho: Map<string, Holder[]> | null = null;
+  /**
+   * Each holder's entries, once the ledger has been long (null before): its
+   * one entry, or its entries in acquisition order. One entry is the usual
+   * case in a ctx's ledger (each SSL's two names are its own), kept without a list.
+   */
+  private byWho: Map<string, Holder | Holder[]> | null = null;
 
   private constructor(entries: Holder[]) {
     this.entries = entries;
@@ -71,7 +75,7 @@ export class Ledger {
   add(who: string, line: number): void {
     const holder = { who, line };
     this.entries.push(holder);
-    if (this.byWho !== null) this.indexed(who).push(holder);
+    if (this.byWho !== null) this.index(this.byWho, holder);
     else if (this.entries.length >= INDEXED_FROM) this.buildIndex();
   }
 
@@ -80,7 +84,7 @@ export class Ledger {
     const holder = this.entryOf(who, line);
     if (holder === undefined) return;
     this.entries.splice(this.entries.indexOf(holder), 1);
-    if (this.byWho !== null) this.unindex(holder);
+    if (this.byWho !== null) this.unindex(this.byWho, holder);
   }
 
   /** `from`'s latest entry becomes `to`'s, taken at `line`, in the same place (a reference handed over). */
@@ -91,8 +95,10 @@ export class Ledger {
       if (old.who !== from) continue;
       entries[i] = { who: to, line };
       if (this.byWho !== null) {
-        this.unindex(old);
-        this.byWho.set(to, entries.filter((h) => h.who === to)); // in acquisition order; a rare event
+        this.unindex(this.byWho, old);
+        // `to`'s entries again, in acquisition order (a rare event: only sessions are handed over)
+        this.byWho.delete(to);
+        for (const h of entries) if (h.who === to) this.index(this.byWho, h);
       }
       return;
     }
@@ -100,8 +106,12 @@ export class Ledger {
 
   /** `who`'s entry acquired at `line` if there is one, else its latest. */
   private entryOf(who: string, line: number): Holder | undefined {
-    const candidates = this.byWho !== null ? this.byWho.get(who) : this.entries;
-    if (candidates === undefined) return undefined;
+    let candidates: readonly Holder[] = this.entries;
+    if (this.byWho !== null) {
+      const indexed = this.byWho.get(who);
+      if (indexed === undefined || !Array.isArray(indexed)) return indexed as Holder | undefined;
+      candidates = indexed;
+    }
     // One pass: it ends at the first entry of `who` at `line`, else it has seen the latest entry of `who`.
     let found: Holder | undefined;
     for (let i = 0; i < candidates.length; i++) {
@@ -114,20 +124,22 @@ export class Ledger {
   }
 
   private buildIndex(): void {
-    this.byWho = new Map();
-    for (const h of this.entries) this.indexed(h.who).push(h);
+    const byWho = new Map<string, Holder | Holder[]>();
+    for (const h of this.entries) this.index(byWho, h);
+    this.byWho = byWho;
   }
 
-  private indexed(who: string): Holder[] {
-    const byWho = this.byWho!;
-    let list = byWho.get(who);
-    if (list === undefined) byWho.set(who, (list = []));
-    return list;
+  /** Adds an entry, the latest of its holder, to the index. */
+  private index(byWho: Map<string, Holder | Holder[]>, holder: Holder): void {
+    const indexed = byWho.get(holder.who);
+    if (indexed === undefined) byWho.set(holder.who, holder);
+    else if (Array.isArray(indexed)) indexed.push(holder);
+    else byWho.set(holder.who, [indexed, holder]);
   }
 
-  private unindex(holder: Holder): void {
-    const list = this.byWho!.get(holder.who)!;
-    if (list.length === 1) this.byWho!.delete(holder.who);
-    else list.splice(list.indexOf(holder), 1);
+  private unindex(byWho: Map<string, Holder | Holder[]>, holder: Holder): void {
+    const indexed = byWho.get(holder.who);
+    if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(holder.who);
+    else indexed.splice(indexed.indexOf(holder), 1);
   }
 }
