@@ -13,7 +13,7 @@ import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { attachPair, awaitClientHello, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
-import { carryingOn, carryOn, readInHandshake, serveWaitingClientHello } from './continue.ts';
+import { carryingOn, carryOn, readInHandshake, serveWaitingClientHello, stepHandshake } from './continue.ts';
 import { deliver, done, fail, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
@@ -28,7 +28,7 @@ export function handshake(world: World, client: string, server: string): number 
   const states = [world.stateOf('ssl', client), world.stateOf('ssl', server)];
   if (states.every((s) => s === 'connected' || s === 'closed')) return 1; // SSL_connect on a finished connection
   if (carryingOn(world, client, server)) return carryOn(world, client, server);
-  if (states.some((s) => s === 'failed' || s === 'handshaking')) return againstFailed(world, client, server, states[0] === 'before');
+  if (states.some((s) => s === 'failed' || s === 'handshaking')) return apart(world, client, server);
   if (!states.every((s) => s === 'before')) throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
   return runHandshake(world, client, server);
 }
@@ -91,30 +91,58 @@ function implicitHandshake(world: World, ssl: string): number {
 }
 
 /**
- * One side already failed (it is in the error state; its SSL_do_handshake
- * returns -1 at once). A fresh client still writes its ClientHello (so it
- * gets its new session, spec §6.1), then waits for a ServerHello that never
- * comes: it is stuck in init (`handshaking`), without an alert. A side that
- * is `handshaking` on another pair is treated alike. A server not failed runs
- * its accept function and waits (FINDINGS F13); a client whose handshake
- * function is ssl_undefined_function, or one already accepting, does nothing.
- * Checked against 3.0.19 (FINDINGS F7).
+ * A connect of two SSLs that are neither a fresh pair nor one pair carrying
+ * on a handshake: one of them failed, or is mid-handshake on another pair.
+ * As the harness (and an application given a new socket) does, a fresh BIO
+ * pair is attached only when one side is still in before (SSL_in_before: an
+ * SSL whose accept function already ran has left it, FINDINGS F13). Then each
+ * side runs SSL_do_handshake on what its own pair holds, client first, and
+ * again while something new reaches it:
+ * - a failed side is in the error state and returns -1 at once;
+ * - a side mid-handshake reads its peer's flight, if one waits (continue.ts);
+ *   anything else waiting is garbage to it, a fatal error;
+ * - a side in before runs its handshake function as SSL_read in init does
+ *   (implicitHandshake): a client writes its ClientHello, makes its new
+ *   session (spec §6.1) and waits; a server serves a waiting ClientHello, or
+ *   waits for one.
+ * So an accepting server left on its old pair serves the ClientHello its
+ * cleared peer wrote there, and a fresh client's ClientHello is garbage to a
+ * server mid-handshake, whose alert then fails the client (checked against
+ * 3.0.19; FINDINGS F20).
  */
-function againstFailed(world: World, client: string, server: string, clientFresh: boolean): number {
-  if (clientFresh || world.stateOf('ssl', server) === 'before') attachPair(world, client, server);
-  if (!clientFresh) {
-    if (inBefore(world, server)) awaitClientHello(world, server);
-    else if (world.stateOf('ssl', server) === 'before') world.sendSsl(server, { type: 'CONNECTION', fields: { readBlocked: true } });
-    return 0;
+function apart(world: World, client: string, server: string): number {
+  if (inBefore(world, client) || inBefore(world, server)) attachPair(world, client, server);
+  doHandshake(world, client);
+  doHandshake(world, server);
+  // The harness's loop goes on while bytes move; a side that nothing new reached would only block again.
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const waiting = [client, server].filter((ssl) => reachedBySomething(world, ssl));
+    if (waiting.length === 0) break;
+    for (const ssl of waiting) doHandshake(world, ssl);
   }
-  if (world.ssl(client).accepting) {
-    world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: true } }); // its accept function reads nothing
-    return 0;
-  }
-  if (world.ssl(client).handshakeFunc !== 'connect') return 0; // ssl_undefined_function: it stays before
-  if (!hasVersions(world.ssl(client))) return failAlone(world, client);
-  clientHello(world, client);
-  return stall(world, client);
+  return finished(world, client) && finished(world, server) ? 1 : 0;
+}
+
+/** Rounds of the harness's loop after the first: each reads what the other wrote in the one before. */
+const MAX_ROUNDS = 4;
+
+function finished(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return state === 'connected' || state === 'closed';
+}
+
+/** A side still in the handshake with something new in its live pair. */
+function reachedBySomething(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return (state === 'before' || state === 'handshaking') && pairAlive(world, ssl) && hasIncoming(world, ssl);
+}
+
+/** SSL_do_handshake of one side of `apart`: its state decides what it reads (see there). */
+function doHandshake(world: World, ssl: string): void {
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'handshaking') stepHandshake(world, ssl);
+  else if (state === 'before') implicitHandshake(world, ssl);
+  // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
 }
 
 function bothUsable(world: World, client: string, server: string): boolean {

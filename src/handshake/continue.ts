@@ -65,7 +65,7 @@ export function readInHandshake(world: World, ssl: string): number {
 }
 
 /** SSL_do_handshake of an SSL in the `handshaking` state: it reads the peer's flight, if one waits, and answers it. */
-function stepHandshake(world: World, ssl: string): number {
+export function stepHandshake(world: World, ssl: string): number {
   const { peerFlight, peer } = world.ssl(ssl);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
   if (world.ssl(ssl).methodReset) return fatal(world, ssl, 0); // its s3 state was thrown away mid-handshake (F18)
