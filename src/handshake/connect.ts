@@ -11,10 +11,10 @@
  */
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { attachPair, awaitClientHello, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello } from './bio-pair.ts';
+import { attachPair, awaitClientHello, inBefore, readRecords } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
-import { carryingOn, carryOn, readInHandshake, serveWaitingClientHello, stepHandshake } from './continue.ts';
-import { deliver, done, fail, failAlone, stall } from './outcome.ts';
+import { carryOn, implicitHandshake, readInHandshake } from './continue.ts';
+import { deliver, done, fail, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
@@ -27,10 +27,10 @@ export function handshake(world: World, client: string, server: string): number 
   if (!bothUsable(world, client, server)) return -1;
   const states = [world.stateOf('ssl', client), world.stateOf('ssl', server)];
   if (states.every((s) => s === 'connected' || s === 'closed')) return 1; // SSL_connect on a finished connection
-  if (carryingOn(world, client, server)) return carryOn(world, client, server);
-  if (states.some((s) => s === 'failed' || s === 'handshaking')) return apart(world, client, server);
-  if (!states.every((s) => s === 'before')) throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
-  return runHandshake(world, client, server);
+  // A fresh pair (one side in before, the other too or already accepting): the whole handshake at once.
+  if (states.every((s) => s === 'before') && (inBefore(world, client) || inBefore(world, server))) return runHandshake(world, client, server);
+  if (states.every((s) => s === 'before') || states.some((s) => s === 'failed' || s === 'handshaking')) return carryOn(world, client, server);
+  throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
 }
 
 /** `connect(client, server)`: the handshake, then the client reads what the server sent. */
@@ -55,94 +55,6 @@ export function readPending(world: World, ssl: string): number {
   if (state === 'handshaking') return readInHandshake(world, ssl);
   if (state === 'failed') return 0; // the error state: SSL_read fails at once
   return readRecords(world, ssl);
-}
-
-/**
- * SSL_read on an SSL in init runs its handshake function first (FINDINGS F9,
- * checked against 3.0.19). SSL_clear keeps the handshake function and the
- * BIO pair; an SSL never connected has neither and does nothing. A server
- * reads a ClientHello: one its cleared peer wrote is served (continue.ts,
- * F17); anything else waiting is garbage to it, a fatal error; with nothing
- * waiting it waits, harmlessly. A client writes a ClientHello, so it makes
- * its new session (spec §6.1), then waits for a ServerHello (`handshaking`):
- * a connected peer finds the ClientHello unreadable, a cleared one serves it;
- * garbage already waiting for the client is again fatal.
- */
-function implicitHandshake(world: World, ssl: string): number {
-  const { handshakeFunc } = world.ssl(ssl);
-  if (handshakeFunc === 'accept') {
-    const hello = waitingClientHello(world, ssl);
-    return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
-  }
-  // Never attached (NULL: SSL_read fails at once), or ssl_undefined_function (SSL_set_ssl_method moved
-  // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
-  if (handshakeFunc !== 'connect') return 0;
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
-  if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
-  const offer = clientHello(world, ssl);
-  if (pairAlive(world, ssl)) {
-    // the ClientHello is written first, then the read finds any garbage waiting
-    const peer = world.ssl(ssl).peer ?? '';
-    const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { undecryptablePending: true };
-    world.sendSsl(peer, { type: 'CONNECTION', fields });
-    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
-  } // else the ClientHello cannot be written: a write error, not a fatal one
-  return stall(world, ssl);
-}
-
-/**
- * A connect of two SSLs that are neither a fresh pair nor one pair carrying
- * on a handshake: one of them failed, or is mid-handshake on another pair.
- * As the harness (and an application given a new socket) does, a fresh BIO
- * pair is attached only when one side is still in before (SSL_in_before: an
- * SSL whose accept function already ran has left it, FINDINGS F13). Then each
- * side runs SSL_do_handshake on what its own pair holds, client first, and
- * again while something new reaches it:
- * - a failed side is in the error state and returns -1 at once;
- * - a side mid-handshake reads its peer's flight, if one waits (continue.ts);
- *   anything else waiting is garbage to it, a fatal error;
- * - a side in before runs its handshake function as SSL_read in init does
- *   (implicitHandshake): a client writes its ClientHello, makes its new
- *   session (spec §6.1) and waits; a server serves a waiting ClientHello, or
- *   waits for one.
- * So an accepting server left on its old pair serves the ClientHello its
- * cleared peer wrote there, and a fresh client's ClientHello is garbage to a
- * server mid-handshake, whose alert then fails the client (checked against
- * 3.0.19; FINDINGS F20).
- */
-function apart(world: World, client: string, server: string): number {
-  if (inBefore(world, client) || inBefore(world, server)) attachPair(world, client, server);
-  doHandshake(world, client);
-  doHandshake(world, server);
-  // The harness's loop goes on while bytes move; a side that nothing new reached would only block again.
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const waiting = [client, server].filter((ssl) => reachedBySomething(world, ssl));
-    if (waiting.length === 0) break;
-    for (const ssl of waiting) doHandshake(world, ssl);
-  }
-  return finished(world, client) && finished(world, server) ? 1 : 0;
-}
-
-/** Rounds of the harness's loop after the first: each reads what the other wrote in the one before. */
-const MAX_ROUNDS = 4;
-
-function finished(world: World, ssl: string): boolean {
-  const state = world.stateOf('ssl', ssl);
-  return state === 'connected' || state === 'closed';
-}
-
-/** A side still in the handshake with something new in its live pair. */
-function reachedBySomething(world: World, ssl: string): boolean {
-  const state = world.stateOf('ssl', ssl);
-  return (state === 'before' || state === 'handshaking') && pairAlive(world, ssl) && hasIncoming(world, ssl);
-}
-
-/** SSL_do_handshake of one side of `apart`: its state decides what it reads (see there). */
-function doHandshake(world: World, ssl: string): void {
-  const state = world.stateOf('ssl', ssl);
-  if (state === 'handshaking') stepHandshake(world, ssl);
-  else if (state === 'before') implicitHandshake(world, ssl);
-  // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
 }
 
 function bothUsable(world: World, client: string, server: string): boolean {

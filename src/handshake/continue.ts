@@ -17,16 +17,18 @@
  *   the client finishes.
  *
  * Between flights each side waits in the `handshaking` state with the peer's
- * flight, if any, in `peerFlight`.
+ * flight, if any, in `peerFlight`. A `connect` of anything but a fresh pair
+ * runs each side's SSL_do_handshake the same way (`carryOn`, FINDINGS F20).
  */
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { fatal, hasIncoming, pairAlive, readRecords } from './bio-pair.ts';
-import { finishClient, processServerHello, processTls12Ticket } from './client.ts';
+import { attachPair, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello } from './bio-pair.ts';
+import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
+import { hasVersions } from './versions.ts';
 
 type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
 
@@ -74,30 +76,6 @@ export function stepHandshake(world: World, ssl: string): number {
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
   if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
   return clientReadsServerFinished(world, ssl, peerFlight);
-}
-
-/**
- * `handshake(client, server)` on two SSLs that carry a handshake on over
- * their pair: the harness's loop steps the client, then the server, while
- * flights move. 1 when both finished.
- */
-export function carryOn(world: World, client: string, server: string): number {
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (const ssl of [client, server]) {
-      if (world.stateOf('ssl', ssl) !== 'handshaking' || world.ssl(ssl).peerFlight === null) continue;
-      stepHandshake(world, ssl);
-      moved = true;
-    }
-  }
-  const finished = (ssl: string) => world.stateOf('ssl', ssl) === 'connected' || world.stateOf('ssl', ssl) === 'closed';
-  return finished(client) && finished(server) ? 1 : 0;
-}
-
-/** Are the two the ends of one live pair, at least one of them mid-handshake? */
-export function carryingOn(world: World, client: string, server: string): boolean {
-  const inHandshake = world.stateOf('ssl', client) === 'handshaking' || world.stateOf('ssl', server) === 'handshaking';
-  return inHandshake && pairAlive(world, client) && world.ssl(client).peer === server && world.ssl(server).peer === client;
 }
 
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
@@ -170,4 +148,96 @@ function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
 /** A fatal alert waits for the peer: its next read fails (spec §8 via bio-pair.ts fatal). */
 function alertPeer(world: World, ssl: string): void {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: true } });
+}
+
+/**
+ * `handshake(client, server)` on anything but a fresh pair: two SSLs that
+ * carry a handshake on over their pair, one that failed, one mid-handshake on
+ * another pair, or two that both already accept. As the harness (and an
+ * application given a new socket) does, a fresh BIO pair is attached only
+ * when a side is still SSL_in_before (an SSL whose accept function already
+ * ran has left it, FINDINGS F13). Then the harness's loop: SSL_do_handshake
+ * on each side, client first, and again on a side while something new
+ * reaches it in its own pair:
+ * - a failed side is in the error state and returns -1 at once;
+ * - a side mid-handshake reads its peer's flight, if one waits, and answers
+ *   it; anything else waiting is garbage to it, a fatal error;
+ * - a side in before runs its handshake function as SSL_read in init does
+ *   (implicitHandshake): a client writes its ClientHello, makes its new
+ *   session (spec §6.1) and waits; a server serves a waiting ClientHello, or
+ *   waits for one.
+ * So an accepting server left on its old pair serves the ClientHello its
+ * cleared peer wrote there, and two handshakes on other pairs each go on
+ * with their own peers (checked against 3.0.19, FINDINGS F20). 1 when both
+ * sides finished.
+ */
+export function carryOn(world: World, client: string, server: string): number {
+  if (inBefore(world, client) || inBefore(world, server)) attachPair(world, client, server);
+  doHandshake(world, client);
+  doHandshake(world, server);
+  // The harness goes on while bytes move; a side that nothing new reached would only block again.
+  for (let round = 0, moved = true; moved && round < MAX_ROUNDS; round++) {
+    moved = false;
+    for (const ssl of [client, server]) {
+      if (!reachedBySomething(world, ssl)) continue;
+      doHandshake(world, ssl);
+      moved = true;
+    }
+  }
+  return finished(world, client) && finished(world, server) ? 1 : 0;
+}
+
+/** More rounds than any handshake has flights (a TLS 1.2 full one: four after the ClientHello). */
+const MAX_ROUNDS = 8;
+
+function finished(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return state === 'connected' || state === 'closed';
+}
+
+/** A side still in the handshake with something new in its live pair. */
+function reachedBySomething(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return (state === 'before' || state === 'handshaking') && pairAlive(world, ssl) && hasIncoming(world, ssl);
+}
+
+/** SSL_do_handshake of one side (see carryOn): its state decides what it reads. */
+function doHandshake(world: World, ssl: string): void {
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'handshaking') stepHandshake(world, ssl);
+  else if (state === 'before') implicitHandshake(world, ssl);
+  // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
+}
+
+/**
+ * SSL_read on an SSL in init runs its handshake function first (FINDINGS F9,
+ * checked against 3.0.19). SSL_clear keeps the handshake function and the
+ * BIO pair; an SSL never connected has neither and does nothing. A server
+ * reads a ClientHello: one its cleared peer wrote is served (continue.ts,
+ * F17); anything else waiting is garbage to it, a fatal error; with nothing
+ * waiting it waits, harmlessly. A client writes a ClientHello, so it makes
+ * its new session (spec §6.1), then waits for a ServerHello (`handshaking`):
+ * a connected peer finds the ClientHello unreadable, a cleared one serves it;
+ * garbage already waiting for the client is again fatal.
+ */
+export function implicitHandshake(world: World, ssl: string): number {
+  const { handshakeFunc } = world.ssl(ssl);
+  if (handshakeFunc === 'accept') {
+    const hello = waitingClientHello(world, ssl);
+    return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
+  }
+  // Never attached (NULL: SSL_read fails at once), or ssl_undefined_function (SSL_set_ssl_method moved
+  // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
+  if (handshakeFunc !== 'connect') return 0;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
+  if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
+  const offer = clientHello(world, ssl);
+  if (pairAlive(world, ssl)) {
+    // the ClientHello is written first, then the read finds any garbage waiting
+    const peer = world.ssl(ssl).peer ?? '';
+    const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { undecryptablePending: true };
+    world.sendSsl(peer, { type: 'CONNECTION', fields });
+    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  } // else the ClientHello cannot be written: a write error, not a fatal one
+  return stall(world, ssl);
 }
