@@ -122,6 +122,19 @@ export interface SslContext extends Counted {
    * a connected SSL finds it unreadable (FINDINGS F9, F17).
    */
   readonly clientHelloPending: ClientOffer | null;
+  /**
+   * Records the peer wrote after its pending ClientHello (its fatal alert, or a
+   * second ClientHello): a server serves the ClientHello first, then reads
+   * them and fails (checked against 3.0.19, FINDINGS F21).
+   */
+  readonly garbageAfterHello: boolean;
+  /**
+   * The ClientHello the state machine could not write (its BIO pair was gone):
+   * bio_write on the orphaned half returns 0, a write error, not a fatal one, so
+   * every later SSL_read or SSL_do_handshake writes it again, into a new pair
+   * once one is attached (checked against 3.0.19, FINDINGS F21). SSL_clear drops it.
+   */
+  readonly helloUnsent: ClientOffer | null;
   /** The peer's next handshake flight, while the two carry a handshake on by reads. */
   readonly peerFlight: PeerFlight | null;
   /**
@@ -174,6 +187,8 @@ export type ConnectionFields = Pick<
   | 'closeNotifyPending'
   | 'undecryptablePending'
   | 'clientHelloPending'
+  | 'garbageAfterHello'
+  | 'helloUnsent'
   | 'peerFlight'
   | 'methodReset'
   | 'method'
@@ -298,6 +313,8 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     clientHelloPending: null,
+    garbageAfterHello: false,
+    helloUnsent: null,
     peerFlight: null,
     methodReset: false,
     method: input.config.method,
@@ -320,8 +337,9 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setCtx: (_c, e) => (e.type === 'SET_CTX' ? { ctx: e.ctx } : {}),
     setSent: (c) => ({ shutdown: c.shutdown | SENT }),
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
-    // SSL_clear resets the method and the state machine; the BIO pair (peer, link, what waits in it) stays attached.
-    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false }),
+    // SSL_clear resets the method and the state machine (with s->init_buf, so an unsent ClientHello is
+    // dropped); the BIO pair (peer, link, what waits in it) stays attached.
+    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null }),
     // The fields are the patch itself (both engines copy a patch into the context, neither keeps it).
     setConnection: (_c, e) =>
       e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'

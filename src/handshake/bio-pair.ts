@@ -48,6 +48,7 @@ function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: s
         closeNotifyPending: false,
         undecryptablePending: false,
         clientHelloPending: null,
+        garbageAfterHello: false,
         peerFlight: null,
         readBlocked: false,
         role,
@@ -59,7 +60,18 @@ function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: s
     // it keeps its handshake function and s->server
     world.sendSsl(ssl, {
       type: 'CONNECTION',
-      fields: { link, pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null, readBlocked: false, peer },
+      // (a ClientHello its state machine could not write stays pending: it goes into the new pair)
+      fields: {
+        link,
+        pendingTickets: NO_TICKETS,
+        closeNotifyPending: false,
+        undecryptablePending: false,
+        clientHelloPending: null,
+        garbageAfterHello: false,
+        peerFlight: null,
+        readBlocked: false,
+        peer,
+      },
     });
   }
 }
@@ -164,7 +176,9 @@ export function readRecordsInInit(world: World, ssl: string): number {
 /** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */
 export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
-  return s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.peerFlight !== null;
+  return (
+    s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.garbageAfterHello || s.peerFlight !== null
+  );
 }
 
 /** The peer's ClientHello, when it is the first thing waiting in a live pair (it follows anything else written). */
@@ -183,10 +197,36 @@ export function waitingClientHello(world: World, ssl: string): ClientOffer | nul
 export function fatal(world: World, ssl: string, ret: number): number {
   const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
   // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F18)
-  if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) {
-    world.sendSsl(peer ?? '', { type: 'CONNECTION', fields: { undecryptablePending: true } });
-  }
+  if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) writeGarbage(world, peer ?? '');
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, peerFlight: null } });
+  world.sendSsl(ssl, {
+    type: 'FATAL',
+    fields: {
+      pendingTickets: NO_TICKETS,
+      closeNotifyPending: false,
+      undecryptablePending: false,
+      clientHelloPending: null,
+      garbageAfterHello: false,
+      helloUnsent: null,
+      peerFlight: null,
+    },
+  });
   return ret;
+}
+
+/**
+ * Records `reader` cannot use arrive in its read buffer: after a ClientHello
+ * that waits there (the one writer of a pair writes in order), else before
+ * anything it would serve.
+ */
+export function writeGarbage(world: World, reader: string): void {
+  const fields = world.ssl(reader).clientHelloPending === null ? { undecryptablePending: true } : { garbageAfterHello: true };
+  world.sendSsl(reader, { type: 'CONNECTION', fields });
+}
+
+/** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */
+export function writeClientHello(world: World, client: string, offer: ClientOffer): void {
+  const peer = world.ssl(client).peer ?? '';
+  const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { garbageAfterHello: true };
+  world.sendSsl(peer, { type: 'CONNECTION', fields });
 }

@@ -23,7 +23,7 @@
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { attachPair, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello } from './bio-pair.ts';
+import { attachPair, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello, writeClientHello, writeGarbage } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
@@ -51,7 +51,10 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   // a TLS 1.2 resumption's flight holds the server's NewSessionTicket and Finished too
   const ticket = version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server) : null;
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
-  return stall(world, server);
+  stall(world, server);
+  // the same read goes on to what the client wrote after its ClientHello: an alert or another ClientHello (F21)
+  if (world.ssl(server).garbageAfterHello) return fatal(world, server, 0);
+  return 0;
 }
 
 /**
@@ -68,7 +71,8 @@ export function readInHandshake(world: World, ssl: string): number {
 
 /** SSL_do_handshake of an SSL in the `handshaking` state: it reads the peer's flight, if one waits, and answers it. */
 export function stepHandshake(world: World, ssl: string): number {
-  const { peerFlight, peer } = world.ssl(ssl);
+  const { peerFlight, peer, helloUnsent } = world.ssl(ssl);
+  if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
   if (world.ssl(ssl).methodReset) return fatal(world, ssl, 0); // its s3 state was thrown away mid-handshake (F18)
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
@@ -147,7 +151,23 @@ function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
 
 /** A fatal alert waits for the peer: its next read fails (spec §8 via bio-pair.ts fatal). */
 function alertPeer(world: World, ssl: string): void {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: true } });
+  writeGarbage(world, ssl);
+}
+
+/**
+ * The client's state machine is still in its write state: SSL_read or
+ * SSL_do_handshake writes the ClientHello again. Into an orphaned half it
+ * fails again (bio_write returns 0 and clears the retry flags); into a live
+ * pair (attached since) it goes, and the client reads on (F21).
+ */
+function retryClientHello(world: World, client: string, offer: ClientOffer): number {
+  if (!pairAlive(world, client)) {
+    world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: false } });
+    return 0;
+  }
+  world.sendSsl(client, { type: 'CONNECTION', fields: { helloUnsent: null } });
+  writeClientHello(world, client, offer);
+  return waitForPeer(world, client);
 }
 
 /**
@@ -232,12 +252,13 @@ export function implicitHandshake(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
   if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
   const offer = clientHello(world, ssl);
-  if (pairAlive(world, ssl)) {
-    // the ClientHello is written first, then the read finds any garbage waiting
-    const peer = world.ssl(ssl).peer ?? '';
-    const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { undecryptablePending: true };
-    world.sendSsl(peer, { type: 'CONNECTION', fields });
-    if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
-  } // else the ClientHello cannot be written: a write error, not a fatal one
+  if (!pairAlive(world, ssl)) {
+    // the ClientHello cannot be written: a write error, not a fatal one; the next read writes it again (F21)
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { helloUnsent: offer, readBlocked: false } });
+    return stall(world, ssl);
+  }
+  // the ClientHello is written first, then the read finds any garbage waiting
+  writeClientHello(world, ssl, offer);
+  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
   return stall(world, ssl);
 }
