@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { ClientOffer } from '../../machines/ssl.ts';
+import type { ClientOffer, ConnectionFields } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -36,44 +36,30 @@ export function attachPair(world: World, client: string, server: string): void {
 
 /** One end of the fresh pair: nothing waits in it; an end in before gets its role and handshake function. */
 function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: string): void {
-  const link = world.line;
+  const fields = emptyEnd(world.line, peer);
   if (inBefore(world, ssl)) {
     world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
-    const handshakeFunc = stateFunc(world.ssl(ssl).method, role);
-    world.sendSsl(ssl, {
-      type: 'CONNECTION',
-      fields: {
-        link,
-        pendingTickets: NO_TICKETS,
-        closeNotifyPending: false,
-        undecryptablePending: false,
-        clientHelloPending: null,
-        garbageAfterHello: false,
-        peerFlight: null,
-        readBlocked: false,
-        role,
-        handshakeFunc,
-        peer,
-      },
-    });
-  } else {
-    // it keeps its handshake function and s->server
-    world.sendSsl(ssl, {
-      type: 'CONNECTION',
-      // (a ClientHello its state machine could not write stays pending: it goes into the new pair)
-      fields: {
-        link,
-        pendingTickets: NO_TICKETS,
-        closeNotifyPending: false,
-        undecryptablePending: false,
-        clientHelloPending: null,
-        garbageAfterHello: false,
-        peerFlight: null,
-        readBlocked: false,
-        peer,
-      },
-    });
+    fields.role = role;
+    fields.handshakeFunc = stateFunc(world.ssl(ssl).method, role);
   }
+  // Otherwise it keeps its handshake function and s->server, and a ClientHello its state machine could
+  // not write stays pending: it goes into the new pair (F21).
+  world.sendSsl(ssl, { type: 'CONNECTION', fields });
+}
+
+/** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. A new object each time (it is the patch). */
+function emptyEnd(link: number, peer: string): { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] } {
+  return {
+    link,
+    pendingTickets: NO_TICKETS,
+    closeNotifyPending: false,
+    undecryptablePending: false,
+    clientHelloPending: null,
+    garbageAfterHello: false,
+    peerFlight: null,
+    readBlocked: false,
+    peer,
+  };
 }
 
 /**
