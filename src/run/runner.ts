@@ -8,10 +8,8 @@
  * from an SSL (`SSL_get0_session`), which is what `stale-borrow` checks.
  */
 import type { Expr } from '../trace/ast.ts';
-import { CATALOGUE } from '../trace/catalogue.ts';
 import type { CheckedTrace, ExpectSide, Step } from '../trace/check.ts';
 import { TraceError } from '../trace/errors.ts';
-import { API } from '../api/index.ts';
 import type { Arg, Ret } from '../api/types.ts';
 import type { EncodedSession } from '../../machines/ssl-session.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
@@ -20,14 +18,10 @@ import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
-import { bytesHex, evalInt, type IntEnv } from './values.ts';
+import { evalInt, type IntEnv } from './values.ts';
+import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 import { ObjectNames } from './object-names.ts';
-
-/** The kind of object each pointer-returning call yields. */
-const API_RETURNS: ReadonlyMap<string, ObjectKind> = new Map(
-  [...CATALOGUE.values()].flatMap((c) => (c.returns === 'ctx' || c.returns === 'ssl' || c.returns === 'session' ? [[c.name, c.returns] as const] : [])),
-);
 
 /** A variable of the running program. */
 export type Variable =
@@ -105,7 +99,8 @@ export class Runner {
     const steps = this.checked.steps;
     // Sized once: the list has one entry per step, and growing it step by step copied it over and over.
     const recordOfStep: (StepRecord | null)[] = new Array<StepRecord | null>(steps.length).fill(null);
-    for (let i = 0; i < steps.length; i++) recordOfStep[i] = this.runStep(steps[i]!, recordOfStep);
+    const plans = plansOf(this.checked);
+    for (let i = 0; i < steps.length; i++) recordOfStep[i] = this.runStep(steps[i]!, i, plans, recordOfStep);
     this.finish();
     const diagnostics = [...this.records.flatMap((r) => r.diagnostics)];
     return {
@@ -118,13 +113,16 @@ export class Runner {
     };
   }
 
-  private runStep(step: Step, recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
+  private runStep(step: Step, index: number, plans: (CallPlan | undefined)[], recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
     this.world.line = step.line;
     this.freshStepBuffers();
     const undefinedBefore = this.world.undefinedSince !== null;
     const text = step.text;
     try {
-      if (step.kind === 'call') return this.push(step.line, text, this.call(step.statement.call, step.statement.assign?.name ?? null), undefinedBefore);
+      if (step.kind === 'call') {
+        const plan = (plans[index] ??= planCall(step.statement.call));
+        return this.push(step.line, text, this.call(plan, step.statement.assign?.name ?? null), undefinedBefore);
+      }
       if (step.kind === 'expect') return this.expect(step, text, undefinedBefore);
       this.expectDiagnostic(step, recordOfStep);
       return null;
@@ -138,19 +136,21 @@ export class Runner {
     }
   }
 
-  /** Runs one call expression; binds the result to `target`. */
-  private call(expr: Extract<Expr, { kind: 'call' }>, target: string | null): CallResult {
-    const handler = API.get(expr.name);
+  /** Runs one call (its plan, call-plan.ts); binds the result to `target`. */
+  private call(plan: CallPlan, target: string | null): CallResult {
+    const { expr, handler } = plan;
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
-    const args = expr.args.map((a, i) => this.arg(a, expr.name, i)); // map allocates the exact length
+    const argPlans = plan.args;
+    const args = new Array<Arg>(argPlans.length);
+    for (let i = 0; i < argPlans.length; i++) args[i] = this.arg(argPlans[i]!, expr.name, i);
     const ret = handler({ world: this.world, args, target });
-    this.bindOutputs(expr, ret);
-    if (target) this.setVar(target, this.variableOf(ret, API_RETURNS.get(expr.name)));
-    if (expr.name === 'SSL_get0_session' || expr.name === 'SSL_get_session' || expr.name === 'SSL_get1_session') {
+    if (ret.kind === 'der' && plan.output !== null) this.setVar(plan.output, { kind: 'der', der: ret.der, length: ret.length });
+    if (target) this.setVar(target, this.variableOf(ret, plan.returns));
+    if (plan.readsSession) {
       const warning = earlySessionWarning(this.world, args[0]);
       if (warning) this.world.report(warning);
     }
-    const reused = expr.name === 'connect' || expr.name === 'handshake' ? this.reused(args) : undefined;
+    const reused = plan.connection ? this.reused(args) : undefined;
     return reused ? { ret: retValue(ret), reused } : { ret: retValue(ret) };
   }
 
@@ -161,27 +161,27 @@ export class Runner {
     return { client: hit(c.id), server: hit(s.id) };
   }
 
-  private arg(expr: Expr, fn: string, index: number): Arg {
-    if (expr.kind === 'string') return { kind: 'bytes', hex: bytesHex(expr.value) };
-    if (expr.kind === 'null') return { kind: 'null' };
-    if (expr.kind === 'call' && expr.args.length === 0 && expr.name !== 'time') return { kind: 'name', name: expr.name };
-    if (expr.kind === 'addr') {
-      const v = this.vars.get(expr.name);
-      return { kind: 'der', name: expr.name, der: v?.kind === 'der' ? v.der : null, length: v?.kind === 'der' ? v.length : 0 };
+  /** An argument's value now: a fixed one as planned, the others read from the variables and the clock. */
+  private arg(plan: ArgPlan, fn: string, index: number): Arg {
+    if (plan.kind === 'fixed') return plan.arg;
+    if (plan.kind === 'addr') {
+      const v = this.vars.get(plan.name);
+      return { kind: 'der', name: plan.name, der: v?.kind === 'der' ? v.der : null, length: v?.kind === 'der' ? v.length : 0 };
     }
-    if (expr.kind === 'var') {
-      const v = this.vars.get(expr.name);
-      if (v === undefined) return { kind: 'name', name: expr.name }; // a callback name
+    if (plan.kind === 'var') {
+      const name = plan.name;
+      const v = this.vars.get(name);
+      if (v === undefined) return { kind: 'name', name }; // a callback name
       if (v.kind === 'object') {
-        const stale = checkBorrow(this.world, expr.name, v, fn, index);
+        const stale = checkBorrow(this.world, name, v, fn, index);
         if (stale) this.world.report(stale);
-        return { kind: 'object', id: v.id, handle: expr.name, line: v.line };
+        return { kind: 'object', id: v.id, handle: name, line: v.line };
       }
-      if (v.kind === 'null') return { kind: 'null' };
-      if (v.kind === 'der') return { kind: 'der', name: expr.name, der: v.der, length: v.length };
+      if (v.kind === 'null') return NULL_ARG;
+      if (v.kind === 'der') return { kind: 'der', name, der: v.der, length: v.length };
       return { kind: 'int', value: v.value };
     }
-    return { kind: 'int', value: this.intOf(expr) };
+    return { kind: 'int', value: this.intOf(plan.expr) };
   }
 
   private intOf(expr: Expr): number {
@@ -190,12 +190,6 @@ export class Runner {
 
   /** What integer expressions read: one object for the whole run, reading the clock when evaluated. */
   private readonly intEnv: IntEnv = intEnvOf(this.world, this.vars);
-
-  private bindOutputs(expr: Extract<Expr, { kind: 'call' }>, ret: Ret): void {
-    if (ret.kind !== 'der') return;
-    const out = expr.args.find((a) => a.kind === 'addr');
-    if (out?.kind === 'addr') this.setVar(out.name, { kind: 'der', der: ret.der, length: ret.length });
-  }
 
   private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
     if (ret.kind === 'object') {
@@ -223,7 +217,7 @@ export class Runner {
 
   private side(side: ExpectSide): number | string | null {
     if (side.form === 'call') {
-      const result = this.call(side.expr, null);
+      const result = this.call(sidePlanOf(side.expr), null);
       if (result.reused) this.sideReused = result.reused;
       return result.ret;
     }
@@ -365,6 +359,7 @@ export class Runner {
   }
 }
 
+const NULL_ARG: Arg = Object.freeze({ kind: 'null' });
 const NO_STATE: StateView = { sessions: {}, ssl: {}, ctx: {}, handles: {} };
 const NONE: readonly never[] = Object.freeze([]);
 
