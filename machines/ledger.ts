@@ -83,7 +83,7 @@ export class Ledger {
   drop(who: string, line: number): void {
     const holder = this.entryOf(who, line);
     if (holder === undefined) return;
-    this.entries.splice(this.entries.indexOf(holder), 1);
+    removeAt(this.entries, this.entries.indexOf(holder));
     if (this.byWho !== null) this.unindex(this.byWho, holder);
   }
 
@@ -140,6 +140,12 @@ export class Ledger {
   private unindex(byWho: Map<string, Holder | Holder[]>, holder: Holder): void {
     const indexed = byWho.get(holder.who);
     if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(holder.who);
-    else indexed.splice(indexed.indexOf(holder), 1);
+    else removeAt(indexed, indexed.indexOf(holder));
   }
+}
+
+/** Removes `list[at]`, later entries moving up: splice would allocate the list of what it removed. */
+function removeAt(list: Holder[], at: number): void {
+  for (let i = at + 1; i < list.length; i++) list[i - 1] = list[i]!;
+  list.pop();
 }
