@@ -33,7 +33,10 @@ export interface Call {
 
 export type Handler = (call: Call) => Ret;
 
-export const int = (value: number): Ret => ({ kind: 'int', value });
+/** The results -1, 0 and 1, most calls' return values, made once: a Ret is never changed nor kept by identity. */
+const SMALL_INTS: readonly Ret[] = [-1, 0, 1].map((value) => Object.freeze({ kind: 'int', value }));
+
+export const int = (value: number): Ret => (value >= -1 && value <= 1 && Number.isInteger(value) && !Object.is(value, -0) ? SMALL_INTS[value + 1]! : { kind: 'int', value });
 export const VOID: Ret = { kind: 'void' };
 
 export function objectArg(call: Call, i: number): string | null {

@@ -37,8 +37,8 @@ export type Variable =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
 
-/** What one call gives its step record: the C return value, and for a connection both sides' SSL_session_reused. */
-type CallResult = { readonly ret: number | string | null; readonly reused?: { readonly client: number; readonly server: number } };
+/** Both sides' SSL_session_reused after a connection, as its step record shows them. */
+type Reused = { readonly client: number; readonly server: number };
 
 export interface StepRecord {
   readonly line: number;
@@ -121,7 +121,8 @@ export class Runner {
     try {
       if (step.kind === 'call') {
         const plan = (plans[index] ??= planCall(step.statement.call));
-        return this.push(step.line, text, this.call(plan, step.statement.assign?.name ?? null), undefinedBefore);
+        const ret = this.call(plan, step.statement.assign?.name ?? null);
+        return this.push(step.line, text, ret, this.reusedByCall, undefinedBefore);
       }
       if (step.kind === 'expect') return this.expect(step, text, undefinedBefore);
       this.expectDiagnostic(step, recordOfStep);
@@ -136,8 +137,12 @@ export class Runner {
     }
   }
 
-  /** Runs one call (its plan, call-plan.ts); binds the result to `target`. */
-  private call(plan: CallPlan, target: string | null): CallResult {
+  /**
+   * Runs one call (its plan, call-plan.ts); binds the result to `target`.
+   * Returns the C return value; a connection's `reused` is left in `reusedByCall`
+   * (two results in fields, not in an object made for each call).
+   */
+  private call(plan: CallPlan, target: string | null): number | string | null {
     const { expr, handler } = plan;
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
     const argPlans = plan.args;
@@ -150,15 +155,18 @@ export class Runner {
       const warning = earlySessionWarning(this.world, args[0]);
       if (warning) this.world.report(warning);
     }
-    const reused = plan.connection ? this.reused(args) : undefined;
-    return reused ? { ret: retValue(ret), reused } : { ret: retValue(ret) };
+    this.reusedByCall = plan.connection ? this.reused(args) : undefined;
+    return retValue(ret);
   }
 
-  private reused(args: readonly Arg[]): { client: number; server: number } | undefined {
+  /** `reused` of the last call, for a connection. */
+  private reusedByCall: Reused | undefined;
+
+  private reused(args: readonly Arg[]): Reused | undefined {
     const [c, s] = args;
     if (c?.kind !== 'object' || s?.kind !== 'object') return undefined;
     const hit = (id: string) => (this.world.isFreed('ssl', id) ? 0 : this.world.ssl(id).hit ? 1 : 0);
-    return { client: hit(c.id), server: hit(s.id) };
+    return REUSED[hit(c.id)]![hit(s.id)];
   }
 
   /** An argument's value now: a fixed one as planned, the others read from the variables and the clock. */
@@ -209,17 +217,17 @@ export class Runner {
     const ok = step.statement.op === '==' ? equal : !equal;
     // `expect connect(c1, s1) == 1` is a handshake too: its record says what it reused, as a connect line does.
     const reused = this.sideReused;
-    return this.push(step.line, text, reused ? { ret: null, reused } : { ret: null }, undefinedBefore, { ok, left, right });
+    return this.push(step.line, text, null, reused, undefinedBefore, { ok, left, right });
   }
 
   /** `reused` of a connect/handshake made by a side of the current expect. */
-  private sideReused: { client: number; server: number } | undefined;
+  private sideReused: Reused | undefined;
 
   private side(side: ExpectSide): number | string | null {
     if (side.form === 'call') {
-      const result = this.call(sidePlanOf(side.expr), null);
-      if (result.reused) this.sideReused = result.reused;
-      return result.ret;
+      const ret = this.call(sidePlanOf(side.expr), null);
+      if (this.reusedByCall) this.sideReused = this.reusedByCall;
+      return ret;
     }
     if (side.form === 'observer') return this.observe(side.expr.name, side.expr.args);
     const e = side.expr;
@@ -275,7 +283,7 @@ export class Runner {
       this.pendingLeakExpectations.push(step);
       return;
     }
-    this.push(step.line, step.text, { ret: null }, this.world.undefinedSince !== null, {
+    this.push(step.line, step.text, null, undefined, this.world.undefinedSince !== null, {
       ok: false,
       left: `no ${step.diagnostic} diagnostic`,
       right: step.diagnostic,
@@ -290,7 +298,7 @@ export class Runner {
     const lastLine = this.checked.trace.lines.length;
     this.world.line = lastLine;
     for (const d of leakDiagnostics(this.world)) this.world.report(d);
-    const record = this.record(lastLine, '(end of trace)', { ret: null }, this.world.undefinedSince !== null);
+    const record = this.record(lastLine, '(end of trace)', null, undefined, this.world.undefinedSince !== null);
     this.records.push(record);
     for (const step of this.pendingLeakExpectations) {
       const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d));
@@ -304,12 +312,13 @@ export class Runner {
   private push(
     line: number,
     call: string,
-    result: CallResult,
+    ret: number | string | null,
+    reused: Reused | undefined,
     undefinedBefore: boolean,
     expect?: StepRecord['expect'],
   ): StepRecord | null {
     if (this.options.records === 'findings' && expect === undefined && this.world.diagnostics.length === 0) return null;
-    const record = this.record(line, call, result, undefinedBefore, expect);
+    const record = this.record(line, call, ret, reused, undefinedBefore, expect);
     this.records.push(record);
     return record;
   }
@@ -318,7 +327,8 @@ export class Runner {
   private record(
     line: number,
     call: string,
-    result: CallResult,
+    ret: number | string | null,
+    reused: Reused | undefined,
     undefinedBefore: boolean,
     expect?: StepRecord['expect'],
   ): StepRecord {
@@ -326,7 +336,7 @@ export class Runner {
     const record: Mutable<StepRecord> = {
       line,
       call,
-      ret: result.ret,
+      ret,
       // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
       events: events.length > 0 ? events : NONE,
       diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
@@ -335,7 +345,7 @@ export class Runner {
     };
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
     if (expect) record.expect = expect;
-    if (result.reused) record.reused = result.reused;
+    if (reused) record.reused = reused;
     return record;
   }
 
@@ -358,6 +368,9 @@ export class Runner {
     this.vars.set(name, v);
   }
 }
+
+/** The four `reused` a record can show, by client then server: shared, as records never change them. */
+const REUSED: readonly (readonly Reused[])[] = [0, 1].map((client) => [0, 1].map((server) => Object.freeze({ client, server })));
 
 const NULL_ARG: Arg = Object.freeze({ kind: 'null' });
 const NO_STATE: StateView = { sessions: {}, ssl: {}, ctx: {}, handles: {} };
