@@ -30,6 +30,12 @@ export interface RefEvent {
   readonly line: number;
 }
 
+/**
+ * The ACCESS event, one object for every use: it carries nothing, machines never
+ * change or keep an event, and it is a fifth of all the events a run sends.
+ */
+export const ACCESS: { readonly type: 'ACCESS' } = Object.freeze({ type: 'ACCESS' });
+
 type Args = { readonly context: Counted; readonly event: MachineEvent };
 const whoOf = (event: MachineEvent): string => String(event['who']);
 

@@ -8,12 +8,13 @@ import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { type Call, type Handler, hexArg, int, intArg, nameArg, objectArg, VOID } from './types.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 const APP = 'app';
 
 function ctxOf(call: Call): string {
   const ctx = objectArg(call, 0) ?? '';
-  call.world.sendCtx(ctx, { type: 'ACCESS' });
+  call.world.sendCtx(ctx, ACCESS);
   return ctx;
 }
 

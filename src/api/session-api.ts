@@ -7,13 +7,14 @@ import { encode, freshSessionFields, isResumable } from '../../machines/ssl-sess
 import { listAdd } from '../cache/list.ts';
 import type { World } from '../world/world.ts';
 import { type Handler, hexArg, int, intArg, objectArg, VOID } from './types.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 /** The application's reference on a session it passes to a free or up_ref call. */
 const APP = 'app';
 
 /** Reading a field of a session is a use of it: a destroyed one faults. */
 function use(world: World, sid: string): void {
-  world.sendSession(sid, { type: 'ACCESS' });
+  world.sendSession(sid, ACCESS);
 }
 
 /** spec §2 set_time/set_timeout: if owner != NULL, re-sort within owner's list under its lock. */

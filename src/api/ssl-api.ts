@@ -9,6 +9,7 @@ import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 const APP = 'app';
 const SENT = 1;
@@ -24,7 +25,7 @@ const FROM_CTX: Partial<SslConfig> = Object.freeze({});
 
 /** SSL_new(ctx) (spec §3): refcount 1, two references on ctx, the ctx's sid_ctx and settings copied. */
 function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfig> = FROM_CTX): string {
-  world.sendCtx(ctx, { type: 'ACCESS' });
+  world.sendCtx(ctx, ACCESS);
   const c = world.ctx(ctx);
   // Each setting is the ctx's unless `inherit` gives it (SSL_dup); written out, not spread, as SSL_new is frequent.
   const config: SslConfig = {
@@ -89,20 +90,20 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   SSL_get0_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
   SSL_get1_session: (call) => {
     const ssl = objectArg(call, 0) ?? '';
-    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    call.world.sendSsl(ssl, ACCESS);
     const sid = call.world.isFreed('ssl', ssl) ? null : call.world.ssl(ssl).session;
     if (sid !== null) call.world.sendSession(sid, { type: 'UP_REF', who: APP, line: call.world.line });
     return { kind: 'object', id: sid, owned: sid !== null };
   },
   SSL_session_reused: (call) => {
     const ssl = objectArg(call, 0) ?? '';
-    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    call.world.sendSsl(ssl, ACCESS);
     return int(call.world.ssl(ssl).hit ? 1 : 0);
   },
   SSL_copy_session_id: (call) => {
     const to = objectArg(call, 0) ?? '';
     const from = objectArg(call, 1) ?? '';
-    call.world.sendSsl(from, { type: 'ACCESS' });
+    call.world.sendSsl(from, ACCESS);
     // spec §3 SSL_copy_session_id: SSL_set_session(t, SSL_get_session(f)), and f's sid_ctx.
     call.world.sendSsl(to, { type: 'SET_SESSION', session: call.world.ssl(from).session, line: call.world.line });
     resetMethod(call.world, to);
@@ -113,11 +114,11 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   },
   SSL_set_SSL_CTX: (call) => {
     const ssl = objectArg(call, 0) ?? '';
-    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    call.world.sendSsl(ssl, ACCESS);
     const s = call.world.ssl(ssl);
     const ctx = objectArg(call, 1) ?? s.sessionCtx; // NULL means session_ctx (spec §3)
     if (ctx === s.ctx) return { kind: 'object', id: ctx, owned: false };
-    call.world.sendCtx(ctx, { type: 'ACCESS' });
+    call.world.sendCtx(ctx, ACCESS);
     // The SSL's sid_ctx follows the new ctx only if it still equals the old ctx's.
     if (s.sidCtx === call.world.ctx(s.ctx).sidCtx) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { sidCtx: call.world.ctx(ctx).sidCtx } });
     call.world.sendSsl(ssl, { type: 'SET_CTX', ctx, line: call.world.line });
@@ -127,7 +128,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   },
   SSL_dup: (call) => {
     const ssl = objectArg(call, 0) ?? '';
-    call.world.sendSsl(ssl, { type: 'ACCESS' });
+    call.world.sendSsl(ssl, ACCESS);
     if (!inBefore(call.world, ssl)) {
       // spec §1.4: an SSL past its first handshake (!SSL_in_before) is shared: +1, same pointer.
       call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
@@ -154,7 +155,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
 };
 
 function get0(world: World, ssl: string): ReturnType<Handler> {
-  world.sendSsl(ssl, { type: 'ACCESS' });
+  world.sendSsl(ssl, ACCESS);
   const sid = world.isFreed('ssl', ssl) ? null : world.ssl(ssl).session;
   return { kind: 'object', id: sid, owned: false, borrowedFrom: ssl };
 }
@@ -219,7 +220,7 @@ function wipeConnection(world: World, ssl: string, method: string): void {
  * gone pair is an unexpected EOF, a fatal error.
  */
 function shutdown(world: World, ssl: string): ReturnType<Handler> {
-  world.sendSsl(ssl, { type: 'ACCESS' });
+  world.sendSsl(ssl, ACCESS);
   const state = world.stateOf('ssl', ssl);
   if (state !== 'connected' && state !== 'closed') return int(-1);
   if (state === 'connected') {

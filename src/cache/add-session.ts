@@ -14,11 +14,12 @@ import type { World } from '../world/world.ts';
 import { lhRetrieve } from './lhash.ts';
 import { listAdd, listRemove } from './list.ts';
 import { removeSession } from './remove-session.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 const UPDATE_TIME = 0x400;
 
 export function addSession(world: World, ctx: string, sid: string): 0 | 1 {
-  world.sendCtx(ctx, { type: 'ACCESS' });
+  world.sendCtx(ctx, ACCESS);
   const who = world.ctx(ctx).holderNames.cache;
   const via = { kind: 'cache', ctx, op: 'add', describe: `SSL_CTX_add_session(${ctx})` } as const;
   world.sendSession(sid, { type: 'UP_REF', who, line: world.line }); // step 1

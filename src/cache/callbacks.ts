@@ -9,6 +9,7 @@
  */
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 const removeVia = (ctx: string) => ({ kind: 'callback', cb: 'remove', ctx, describe: `remove_session_cb of ${ctx}` }) as const;
 
@@ -119,7 +120,7 @@ export function callGetCb(world: World, ssl: string, sessionCtx: string, session
   const via = { kind: 'callback', cb: 'get', ctx: sessionCtx, describe: `get_session_cb of ${sessionCtx}` } as const;
   world.within(via, () => {
     if (sid === null) return;
-    world.sendSession(sid, { type: 'ACCESS' }); // the stored pointer may dangle (P4)
+    world.sendSession(sid, ACCESS); // the stored pointer may dangle (P4)
     // transfer: the application up-refs and hands that reference over (correct);
     // nocopy: it hands over a reference it never took (P3, rust-openssl #996).
     if (behaviour === 'get_cb_store_transfer') world.sendSession(sid, { type: 'UP_REF', who: 'lookup', line: world.line });

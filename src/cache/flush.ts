@@ -12,9 +12,10 @@ import type { World } from '../world/world.ts';
 import { callRemoveCb } from './callbacks.ts';
 import { lhDeleteByKeyOf } from './lhash.ts';
 import { listRemove } from './list.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 export function flushSessions(world: World, ctx: string, t: number): void {
-  world.sendCtx(ctx, { type: 'ACCESS' });
+  world.sendCtx(ctx, ACCESS);
   const op = world.stateOf('ctx', ctx) === 'destroying' ? 'ctx-free' : 'flush';
   const via = { kind: 'cache', ctx, op, describe: op === 'ctx-free' ? `SSL_CTX_free(${ctx}) flushing its cache` : `SSL_CTX_flush_sessions(${ctx})` } as const;
   const removed: string[] = [];
@@ -22,7 +23,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
     for (;;) {
       const tail = world.ctx(ctx).list.at(-1);
       if (!tail) break;
-      world.sendSession(tail.sid, { type: 'ACCESS' }); // reads calc_timeout: freed memory if dangling
+      world.sendSession(tail.sid, ACCESS); // reads calc_timeout: freed memory if dangling
       if (t !== 0 && !(t > calcTimeout(world.session(tail.sid)))) break;
       lhDeleteByKeyOf(world, ctx, tail.sid);
       listRemove(world, ctx, tail.sid);

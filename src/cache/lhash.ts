@@ -11,13 +11,14 @@
 import type { HashNode } from '../../machines/ssl-ctx.ts';
 import { cacheKey } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 /** lh_SSL_SESSION_retrieve: the node whose stored and current key are both `key`. */
 export function lhRetrieve(world: World, ctx: string, key: string): HashNode | undefined {
   for (const node of world.ctx(ctx).lhash) {
     if (node.key !== key) continue;
     // The comparison function reads the session: a destroyed one is a use of freed memory.
-    world.sendSession(node.sid, { type: 'ACCESS' });
+    world.sendSession(node.sid, ACCESS);
     if (cacheKey(world.session(node.sid)) === key) return node;
   }
   return undefined;

@@ -13,11 +13,12 @@ import type { World } from '../world/world.ts';
 import { callRemoveCb } from './callbacks.ts';
 import { lhRetrieve } from './lhash.ts';
 import { listRemove } from './list.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 /** remove_session_lock(ctx, c, lck); returns 1 if an entry with c's key was removed. */
 export function removeSession(world: World, ctx: string, sid: string, op: CacheOp = 'remove'): 0 | 1 {
-  world.sendCtx(ctx, { type: 'ACCESS' });
-  world.sendSession(sid, { type: 'ACCESS' }); // reads c->session_id_length
+  world.sendCtx(ctx, ACCESS);
+  world.sendSession(sid, ACCESS); // reads c->session_id_length
   const c = world.session(sid);
   if (c.sessionId === '') return 0; // spec §4: empty id → 0, no mark, no callback
   const via = { kind: 'cache', ctx, op, describe: `${op === 'evict' ? 'eviction' : 'SSL_CTX_remove_session'} in ${ctx}` } as const;

@@ -8,6 +8,7 @@ import type { World } from '../world/world.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
 import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
 import { clientMaxVersion, clientSupports } from './versions.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 export type { ClientOffer };
 
@@ -28,7 +29,7 @@ const CACHE_CLIENT = 0x1;
 export function clientHello(world: World, client: string): ClientOffer {
   const c = world.ssl(client);
   let sid = c.session;
-  if (sid !== null) world.sendSession(sid, { type: 'ACCESS' });
+  if (sid !== null) world.sendSession(sid, ACCESS);
   let created = false;
   if (sid === null || !clientSupports(c, world.session(sid).version) || !isResumable(world.session(sid))) {
     sid = newHandshakeSession(world, client, { serverId: false });

@@ -18,6 +18,7 @@ import { deliver, done, fail, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 const RECEIVED_SHUTDOWN = 2;
 
@@ -46,7 +47,7 @@ export function connect(world: World, client: string, server: string): number {
  * SSL_read's implicit handshake instead.
  */
 export function readPending(world: World, ssl: string): number {
-  world.sendSsl(ssl, { type: 'ACCESS' });
+  world.sendSsl(ssl, ACCESS);
   if (world.isFreed('ssl', ssl)) return -1;
   // ssl_read_internal: once the peer's close_notify is in (or the flag was set by hand), SSL_read returns 0 at once
   if ((world.ssl(ssl).shutdown & RECEIVED_SHUTDOWN) !== 0) return 0;
@@ -59,8 +60,8 @@ export function readPending(world: World, ssl: string): number {
 
 function bothUsable(world: World, client: string, server: string): boolean {
   if (client === server) throw new UsageError('a connection needs two different SSLs', 1);
-  world.sendSsl(client, { type: 'ACCESS' });
-  world.sendSsl(server, { type: 'ACCESS' });
+  world.sendSsl(client, ACCESS);
+  world.sendSsl(server, ACCESS);
   if (world.isFreed('ssl', client) || world.isFreed('ssl', server)) return false;
   if (world.ctx(world.ssl(client).ctx).method === 'TLS_server_method') {
     throw new UsageError(`${client} was made from a TLS_server_method() context and cannot be the client`, 0);

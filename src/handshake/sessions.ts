@@ -7,6 +7,7 @@
  */
 import { encode, type EncodedSession } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
+import { ACCESS } from '../../machines/refcount.ts';
 
 export const TLS1_2 = 0x303;
 export const TLS1_3 = 0x304;
@@ -45,7 +46,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
 export function replaceWithDup(world: World, ssl: string): string {
   const old = world.ssl(ssl).session;
   if (old === null) throw new Error(`replaceWithDup: ${ssl} has no session`);
-  world.sendSession(old, { type: 'ACCESS' });
+  world.sendSession(old, ACCESS);
   const fields: EncodedSession = { ...encode(world.session(old)), ticket: null, tickLifetimeHint: 0 };
   const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields, notResumable: false });
   world.sendSsl(ssl, { type: 'INSTALL_SESSION', session: sid });
