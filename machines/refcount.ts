@@ -33,8 +33,9 @@ export interface RefEvent {
 /**
  * The ACCESS event, one object for every use: it carries nothing, machines never
  * change or keep an event, and it is a fifth of all the events a run sends.
+ * Not frozen: the engine would meet events of two hidden classes (src/run/call-plan.ts `fixed`).
  */
-export const ACCESS: { readonly type: 'ACCESS' } = Object.freeze({ type: 'ACCESS' });
+export const ACCESS: { readonly type: 'ACCESS' } = { type: 'ACCESS' };
 
 type Args = { readonly context: Counted; readonly event: MachineEvent };
 const whoOf = (event: MachineEvent): string => String(event['who']);

@@ -34,7 +34,7 @@ export interface Call {
 export type Handler = (call: Call) => Ret;
 
 /** The results -1, 0 and 1, most calls' return values, made once: a Ret is never changed nor kept by identity. */
-const SMALL_INTS: readonly Ret[] = [-1, 0, 1].map((value) => Object.freeze({ kind: 'int', value }));
+const SMALL_INTS: readonly Ret[] = [-1, 0, 1].map((value) => ({ kind: 'int', value }));
 
 export const int = (value: number): Ret => (value >= -1 && value <= 1 && Number.isInteger(value) && !Object.is(value, -0) ? SMALL_INTS[value + 1]! : { kind: 'int', value });
 export const VOID: Ret = { kind: 'void' };

@@ -99,8 +99,12 @@ function planArg(expr: Expr): ArgPlan {
   return { kind: 'int', expr };
 }
 
+/**
+ * A fixed argument, shared by every run of the call. Its type keeps it unchanged; it is not frozen, as a
+ * frozen object has a hidden class of its own and the handlers reading `kind` would meet two shapes of Arg.
+ */
 function fixed(arg: Arg): ArgPlan {
-  return { kind: 'fixed', arg: Object.freeze(arg) };
+  return { kind: 'fixed', arg };
 }
 
 /** An integer expression whose value does not depend on the run: literals, constants and `|`, `+`, `-` of them. */
