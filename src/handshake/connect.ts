@@ -107,6 +107,10 @@ function runHandshake(world: World, client: string, server: string): number {
   const served = serveClientHello(world, server, client, offer);
   if (served === null) return fail(world, server, client);
   const { version, decision } = served;
+  // A TLS 1.2 resumption's first flight holds the server's NewSessionTicket (construct_stateless_ticket's
+  // temporary copy of the session made and freed), written before the client reads the ServerHello and
+  // perhaps fails on it (campaign seed 20261208, FINDINGS F22; continue.ts does the same).
+  const resumedTicket = version < TLS1_3 && decision.hit && decision.ticketExpected ? makeTls12Ticket(world, server) : null;
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
   if (version === TLS1_3) {
@@ -117,7 +121,8 @@ function runHandshake(world: World, client: string, server: string): number {
     deliver(world, client, tickets);
     return 1;
   }
-  const ticket = decision.ticketExpected ? makeTls12Ticket(world, server) : null;
+  // a full handshake's ticket comes in the server's second flight, after the client's Finished
+  const ticket = decision.hit ? resumedTicket : decision.ticketExpected ? makeTls12Ticket(world, server) : null;
   const clientSide = () => {
     if (ticket) processTls12Ticket(world, client, ticket);
     done(world, client, 'connect');
