@@ -47,19 +47,20 @@ function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: s
   world.sendSsl(ssl, { type: 'CONNECTION', fields });
 }
 
-/** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. A new object each time (it is the patch). */
-function emptyEnd(link: number, peer: string): { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] } {
-  return {
-    link,
-    pendingTickets: NO_TICKETS,
-    closeNotifyPending: false,
-    undecryptablePending: false,
-    clientHelloPending: null,
-    garbageAfterHello: false,
-    peerFlight: null,
-    readBlocked: false,
-    peer,
-  };
+type Fields = { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] };
+
+/** Nothing waits in the read buffer: the part of a new pair's end and of the error state alike. A new object each time (it is the patch). */
+function nothingWaiting(): Fields {
+  return { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, garbageAfterHello: false, peerFlight: null };
+}
+
+/** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. */
+function emptyEnd(link: number, peer: string): Fields {
+  const fields = nothingWaiting();
+  fields.link = link;
+  fields.readBlocked = false;
+  fields.peer = peer;
+  return fields;
 }
 
 /**
@@ -185,18 +186,9 @@ export function fatal(world: World, ssl: string, ret: number): number {
   // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F18)
   if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) writeGarbage(world, peer ?? '');
   if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
-  world.sendSsl(ssl, {
-    type: 'FATAL',
-    fields: {
-      pendingTickets: NO_TICKETS,
-      closeNotifyPending: false,
-      undecryptablePending: false,
-      clientHelloPending: null,
-      garbageAfterHello: false,
-      helloUnsent: null,
-      peerFlight: null,
-    },
-  });
+  const fields = nothingWaiting();
+  fields.helloUnsent = null; // the error state never writes again
+  world.sendSsl(ssl, { type: 'FATAL', fields });
   return ret;
 }
 
