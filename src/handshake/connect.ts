@@ -15,7 +15,7 @@ import { attachPair, awaitClientHello, inBefore, readRecords } from './bio-pair.
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { carryOn, implicitHandshake, readInHandshake } from './continue.ts';
 import { deliver, done, fail, stall } from './outcome.ts';
-import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
+import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
@@ -107,10 +107,7 @@ function runHandshake(world: World, client: string, server: string): number {
   const served = serveClientHello(world, server, client, offer);
   if (served === null) return fail(world, server, client);
   const { version, decision } = served;
-  // A TLS 1.2 resumption's first flight holds the server's NewSessionTicket (construct_stateless_ticket's
-  // temporary copy of the session made and freed), written before the client reads the ServerHello and
-  // perhaps fails on it (campaign seed 20261208, FINDINGS F22; continue.ts does the same).
-  const resumedTicket = version < TLS1_3 && decision.hit && decision.ticketExpected ? makeTls12Ticket(world, server) : null;
+  const resumedTicket = resumptionTicket(world, server, version, decision.hit, decision.ticketExpected);
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${version}:client` } });
   if (!processServerHello(world, client, decision.hit, decision.echoedId, version)) return fail(world, client, server);
   if (version === TLS1_3) {

@@ -26,7 +26,7 @@ import type { World } from '../world/world.ts';
 import { attachPair, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello, writeClientHello, writeGarbage } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
-import { finishTls12, finishTls13, makeTls12Ticket, serveClientHello } from './server.ts';
+import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
 
@@ -48,8 +48,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   }
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
-  // a TLS 1.2 resumption's flight holds the server's NewSessionTicket and Finished too
-  const ticket = version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server) : null;
+  const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
   stall(world, server);
   // the same read goes on to what the client wrote after its ClientHello: an alert or another ClientHello (F21)

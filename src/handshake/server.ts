@@ -176,6 +176,18 @@ export function makeTls12Ticket(world: World, server: string): Ticket {
 }
 
 /**
+ * The ticket in a TLS 1.2 resumption's first flight: ServerHello,
+ * NewSessionTicket, ChangeCipherSpec, Finished are written together, so the
+ * ticket (and construct_stateless_ticket's temporary session copy) exists
+ * before the client reads the ServerHello, and perhaps refuses it (checked
+ * against 3.0.19, FINDINGS F22). A full handshake's ticket comes in the
+ * server's second flight instead, after the client's Finished.
+ */
+export function resumptionTicket(world: World, server: string, version: number, hit: boolean, ticketExpected: boolean): Ticket | null {
+  return version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server) : null;
+}
+
+/**
  * TLS 1.3 server after its Finished (spec §6.6): counted as done, then the
  * tickets, each from a fresh copy except the first of a full handshake, each
  * with a new id, each through ssl_update_cache.
