@@ -145,10 +145,16 @@ export class World {
    */
   freshHandleId(target: string | null): string {
     const base = target ?? `_L${this.line}`;
-    let id = base;
-    for (let n = 2; this.ssls.has(id) || this.ctxs.has(id); n++) id = `${base}#${n}`;
+    // Ids are never given back and only `base` makes `base#n`, so the search resumes where it stopped last time:
+    // a trace that reuses one variable for thousands of SSLs pays for each once, not for all before it.
+    let n = this.nextSuffix.get(base) ?? 1;
+    let id = n === 1 ? base : `${base}#${n}`;
+    while (this.ssls.has(id) || this.ctxs.has(id)) id = `${base}#${++n}`;
+    this.nextSuffix.set(base, n);
     return id;
   }
+  /** Per base name, the suffix freshHandleId tries first (1: the bare name). */
+  private readonly nextSuffix = new Map<string, number>();
 
   /** A fresh 32-byte session id, as ssl_generate_session_id makes (spec §6.5); deterministic here. */
   generateSessionId(): string {
