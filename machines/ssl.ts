@@ -50,6 +50,9 @@ export type PeerFlight =
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
   | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
 
+/** A record behind a waiting ClientHello: another ClientHello, or a fatal alert. */
+export type RecordAfterHello = ClientOffer | 'alert';
+
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
 export interface ClientOffer {
   /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or RANDOM_LEGACY_ID. */
@@ -123,11 +126,12 @@ export interface SslContext extends Counted {
    */
   readonly clientHelloPending: ClientOffer | null;
   /**
-   * Records the peer wrote after its pending ClientHello (its fatal alert, or a
-   * second ClientHello): a server serves the ClientHello first, then reads
-   * them and fails (checked against 3.0.19, FINDINGS F21).
+   * Records the peer wrote after its pending ClientHello, in order: its fatal
+   * alert, or a second ClientHello. A server serves the ClientHello first, then
+   * reads them and fails (checked against 3.0.19, FINDINGS F21); one that throws
+   * the first ClientHello away serves a second one next (F23).
    */
-  readonly garbageAfterHello: boolean;
+  readonly recordsAfterHello: readonly RecordAfterHello[];
   /**
    * The ClientHello the state machine could not write (its BIO pair was gone):
    * bio_write on the orphaned half returns 0, a write error, not a fatal one, so
@@ -187,7 +191,7 @@ export type ConnectionFields = Pick<
   | 'closeNotifyPending'
   | 'undecryptablePending'
   | 'clientHelloPending'
-  | 'garbageAfterHello'
+  | 'recordsAfterHello'
   | 'helloUnsent'
   | 'peerFlight'
   | 'methodReset'
@@ -313,7 +317,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     clientHelloPending: null,
-    garbageAfterHello: false,
+    recordsAfterHello: [],
     helloUnsent: null,
     peerFlight: null,
     methodReset: false,

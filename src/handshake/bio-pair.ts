@@ -11,17 +11,20 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { ClientOffer, ConnectionFields } from '../../machines/ssl.ts';
+import type { ClientOffer, ConnectionFields, RecordAfterHello } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
+import type { PeerFlight } from '../../machines/ssl.ts';
 
 const SENT = 1;
 const RECEIVED = 2;
 
 /** No ticket waits: one shared empty list (a connection's list is replaced, never changed in place). */
 const NO_TICKETS: readonly [] = Object.freeze([]) as readonly [];
+/** Nothing waits behind a ClientHello (shared too: the list is replaced, never changed in place). */
+const NO_RECORDS: readonly RecordAfterHello[] = Object.freeze([]);
 
 /**
  * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the
@@ -51,7 +54,7 @@ type Fields = { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] };
 
 /** Nothing waits in the read buffer: the part of a new pair's end and of the error state alike. A new object each time (it is the patch). */
 function nothingWaiting(): Fields {
-  return { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, garbageAfterHello: false, peerFlight: null };
+  return { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null };
 }
 
 /** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. */
@@ -164,7 +167,7 @@ export function readRecordsInInit(world: World, ssl: string): number {
 export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   return (
-    s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.garbageAfterHello || s.peerFlight !== null
+    s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.recordsAfterHello.length > 0 || s.peerFlight !== null
   );
 }
 
@@ -198,13 +201,55 @@ export function fatal(world: World, ssl: string, ret: number): number {
  * anything it would serve.
  */
 export function writeGarbage(world: World, reader: string): void {
-  const fields = world.ssl(reader).clientHelloPending === null ? { undecryptablePending: true } : { garbageAfterHello: true };
+  const r = world.ssl(reader);
+  const fields = r.clientHelloPending === null ? { undecryptablePending: true } : { recordsAfterHello: [...r.recordsAfterHello, 'alert' as const] };
   world.sendSsl(reader, { type: 'CONNECTION', fields });
+}
+
+/** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (throwAwayRecord). */
+export function receivedShutdown(world: World, ssl: string): boolean {
+  return (world.ssl(ssl).shutdown & RECEIVED) !== 0;
+}
+
+/**
+ * A handshake read with SSL_RECEIVED_SHUTDOWN set: ssl3_read_bytes reads the
+ * first waiting record and throws it away ("If the other end has shut down,
+ * throw anything we read away", rec_layer_s3.c), returns 0, and the state
+ * machine returns -1 with no alert and no error state (checked against 3.0.19,
+ * FINDINGS F23). The rest of a flight stays behind it, out of step with the
+ * handshake: unreadable later. A TLS 1.3 client's last flight leaves nothing:
+ * its ChangeCipherSpec is skipped as an empty record (ssl3_get_record), so
+ * the record thrown away is its Finished.
+ */
+export function throwAwayRecord(world: World, ssl: string): void {
+  const s = world.ssl(ssl);
+  const fields: Fields = { readBlocked: false }; // the read succeeded: no retry flag
+  if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
+  else if (s.closeNotifyPending) fields.closeNotifyPending = false;
+  else if (s.undecryptablePending) {
+    // one of the unreadable records goes; how many remain is unknown, so the rest stays unreadable
+  } else if (s.peerFlight !== null) {
+    fields.peerFlight = null;
+    fields.undecryptablePending = !leavesNothing(s.peerFlight);
+  } else if (s.clientHelloPending !== null) {
+    // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
+    // or an alert, unreadable (what follows that alert is lost with it in this model)
+    const [next, ...rest] = s.recordsAfterHello;
+    fields.clientHelloPending = next === undefined || next === 'alert' ? null : next;
+    fields.recordsAfterHello = next === undefined || next === 'alert' ? NO_RECORDS : rest;
+    fields.undecryptablePending = next === 'alert';
+  }
+  world.sendSsl(ssl, { type: 'CONNECTION', fields });
+}
+
+/** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */
+function leavesNothing(flight: PeerFlight): boolean {
+  return flight.kind === 'clientFinished' && flight.version === TLS1_3;
 }
 
 /** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */
 export function writeClientHello(world: World, client: string, offer: ClientOffer): void {
-  const peer = world.ssl(client).peer ?? '';
-  const fields = world.ssl(peer).clientHelloPending === null ? { clientHelloPending: offer } : { garbageAfterHello: true };
-  world.sendSsl(peer, { type: 'CONNECTION', fields });
+  const p = world.ssl(world.ssl(client).peer ?? '');
+  const fields = p.clientHelloPending === null ? { clientHelloPending: offer } : { recordsAfterHello: [...p.recordsAfterHello, offer] };
+  world.sendSsl(p.id, { type: 'CONNECTION', fields });
 }

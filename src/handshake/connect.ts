@@ -97,9 +97,9 @@ function runHandshake(world: World, client: string, server: string): number {
     // whatever its method (handshake-func.ts), and serves the ClientHello (checked against 3.0.19).
     return stall(world, client);
   }
-  // ssl3_read_bytes returns 0 at once while SSL_RECEIVED_SHUTDOWN is set. A server that was already
-  // accepting kept its shutdown flags (attach resets only an SSL in before), so it never reads the
-  // ClientHello and sends no alert; the client waits (checked against 3.0.19, campaign seed 20261202).
+  // A server that was already accepting kept its shutdown flags (attach resets only an SSL in before):
+  // with SSL_RECEIVED_SHUTDOWN set, ssl3_read_bytes throws the ClientHello away and no alert is sent;
+  // the client waits (checked against 3.0.19, campaign seed 20261202; FINDINGS F23 for the general rule).
   if ((world.ssl(server).shutdown & RECEIVED_SHUTDOWN) !== 0) return stall(world, client);
   // An accepting server whose s3 state SSL_copy_session_id (or SSL_set_session) threw away fails on the
   // ClientHello with an alert, before any session (checked against 3.0.19, FINDINGS F18).

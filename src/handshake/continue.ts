@@ -23,7 +23,20 @@
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { attachPair, fatal, hasIncoming, inBefore, pairAlive, readRecords, readRecordsInInit, waitingClientHello, writeClientHello, writeGarbage } from './bio-pair.ts';
+import {
+  attachPair,
+  fatal,
+  hasIncoming,
+  inBefore,
+  pairAlive,
+  readRecords,
+  readRecordsInInit,
+  receivedShutdown,
+  throwAwayRecord,
+  waitingClientHello,
+  writeClientHello,
+  writeGarbage,
+} from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
@@ -52,7 +65,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
   stall(world, server);
   // the same read goes on to what the client wrote after its ClientHello: an alert or another ClientHello (F21)
-  if (world.ssl(server).garbageAfterHello) return fatal(world, server, 0);
+  if (world.ssl(server).recordsAfterHello.length > 0) return fatal(world, server, 0);
   return 0;
 }
 
@@ -192,14 +205,18 @@ function retryClientHello(world: World, client: string, offer: ClientOffer): num
  */
 export function carryOn(world: World, client: string, server: string): number {
   if (inBefore(world, client) || inBefore(world, server)) attachPair(world, client, server);
-  doHandshake(world, client);
-  doHandshake(world, server);
+  // A side whose SSL_do_handshake returned an error the harness counts as a failure is not stepped again.
+  let clientOn = doHandshake(world, client);
+  let serverOn = doHandshake(world, server);
   // The harness goes on while bytes move; a side that nothing new reached would only block again.
   for (let round = 0, moved = true; moved && round < MAX_ROUNDS; round++) {
     moved = false;
-    for (const ssl of [client, server]) {
-      if (!reachedBySomething(world, ssl)) continue;
-      doHandshake(world, ssl);
+    if (clientOn && reachedBySomething(world, client)) {
+      clientOn = doHandshake(world, client);
+      moved = true;
+    }
+    if (serverOn && reachedBySomething(world, server)) {
+      serverOn = doHandshake(world, server);
       moved = true;
     }
   }
@@ -220,12 +237,30 @@ function reachedBySomething(world: World, ssl: string): boolean {
   return (state === 'before' || state === 'handshaking') && pairAlive(world, ssl) && hasIncoming(world, ssl);
 }
 
-/** SSL_do_handshake of one side (see carryOn): its state decides what it reads. */
-function doHandshake(world: World, ssl: string): void {
+/**
+ * SSL_do_handshake of one side (see carryOn): its state decides what it reads.
+ * False when it returned an error that is no fatal one: with
+ * SSL_RECEIVED_SHUTDOWN set, a side whose state machine reads first throws
+ * the waiting record away (bio-pair.ts throwAwayRecord, FINDINGS F23), and
+ * SSL_get_error says SSL_ERROR_SYSCALL. SSL_read never gets there: it returns
+ * 0 at once (connect.ts readPending).
+ */
+function doHandshake(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
+  if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl) && pairAlive(world, ssl) && hasIncoming(world, ssl)) {
+    throwAwayRecord(world, ssl);
+    return false;
+  }
   if (state === 'handshaking') stepHandshake(world, ssl);
   else if (state === 'before') implicitHandshake(world, ssl);
   // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
+  return true;
+}
+
+/** The side's state machine reads before it writes: it waits for the peer's flight, or accepts (a client's unsent ClientHello goes first). */
+function readsFirst(world: World, ssl: string, state: string): boolean {
+  const s = world.ssl(ssl);
+  return (state === 'handshaking' && s.helloUnsent === null) || (state === 'before' && s.accepting);
 }
 
 /**
