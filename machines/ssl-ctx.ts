@@ -19,6 +19,7 @@ import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import { type CtxHolderNames, ctxHolderNames } from './holders.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
+import { type Expiry, timeoutCmp } from './session-timeout.ts';
 
 /** A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2). */
 export interface HashNode {
@@ -26,10 +27,10 @@ export interface HashNode {
   readonly sid: string;
 }
 
-/** A list element with the expiry it was sorted by (`calc_timeout`). */
+/** A list element with the expiry it was sorted by (`calc_timeout`, `timeout_ovf`). */
 export interface ListEntry {
   readonly sid: string;
-  readonly calc: number;
+  readonly expiry: Expiry;
 }
 
 export type MethodKind = 'TLS_method' | 'TLS_client_method' | 'TLS_server_method';
@@ -80,7 +81,7 @@ export type CtxEvent =
   | { readonly type: 'COUNT'; readonly stat: keyof CtxStats }
   | { readonly type: 'LH_INSERT'; readonly key: string; readonly sid: string }
   | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string }
-  | { readonly type: 'LIST_ADD'; readonly sid: string; readonly calc: number }
+  | { readonly type: 'LIST_ADD'; readonly sid: string; readonly expiry: Expiry }
   | { readonly type: 'LIST_REMOVE'; readonly sid: string };
 
 export interface CtxInput {
@@ -125,9 +126,9 @@ export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly 
   const head = rest[0];
   const tail = rest[rest.length - 1];
   if (head === undefined || tail === undefined) return [entry];
-  if (entry.calc >= head.calc) rest.unshift(entry);
-  else if (entry.calc < tail.calc) rest.push(entry);
-  else rest.splice(rest.findIndex((e, i) => i > 0 && entry.calc >= e.calc), 0, entry);
+  if (timeoutCmp(entry.expiry, head.expiry) >= 0) rest.unshift(entry);
+  else if (timeoutCmp(entry.expiry, tail.expiry) < 0) rest.push(entry);
+  else rest.splice(rest.findIndex((e, i) => i > 0 && timeoutCmp(entry.expiry, e.expiry) >= 0), 0, entry);
   return rest;
 }
 
@@ -161,7 +162,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: c.lhash.toSpliced(c.lhash.length, 0, { key: e.key, sid: e.sid }) } : {}),
     lhDelete: (c, e) =>
       e.type === 'LH_DELETE' ? { lhash: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)) } : {},
-    listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, calc: e.calc }) } : {}),
+    listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, expiry: e.expiry }) } : {}),
     listRemove: (c, e) => (e.type === 'LIST_REMOVE' ? { list: c.list.filter((x) => x.sid !== e.sid) } : {}),
   },
   signals: ['fault', 'flushAll'],

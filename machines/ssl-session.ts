@@ -19,6 +19,7 @@
  */
 import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import { Ledger } from './ledger.ts';
+import { calculateTimeout, type Expiry } from './session-timeout.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 
 /** A ticket as the model needs it: who can decrypt it and what it encodes. */
@@ -192,9 +193,9 @@ export function isResumable(s: SessionContext): boolean {
   return !s.notResumable && (s.sessionId.length > 0 || s.ticket !== null);
 }
 
-/** spec §1.5 ssl_session_calculate_timeout: time + timeout (no overflow with the model's safe integers). */
-export function calcTimeout(s: Pick<SessionContext, 'time' | 'timeout'>): number {
-  return s.time + s.timeout;
+/** spec §1.5 ssl_session_calculate_timeout: when the session expires (session-timeout.ts). */
+export function expiryOf(s: Pick<SessionContext, 'time' | 'timeout'>): Expiry {
+  return calculateTimeout(s.time, s.timeout);
 }
 
 /** spec §1.5: the lhash key is (ssl_version, session id). */

@@ -2,12 +2,14 @@
  * SSL_CTX_flush_sessions (spec §4 SSL_CTX_flush_sessions, §13 flush).
  *
  * Walks from the list tail (soonest expiry) and stops at the first session
- * that has not expired: t == 0 or t > calc_timeout (strict). Each removed
+ * that has not expired: t == 0 or t > calc_timeout (strict; an overflowed
+ * timeout never expires, session-timeout.ts). Each removed
  * session is deleted from the hash by its current key, unlinked, marked not
  * resumable and passed to remove_cb while the cache still holds it; the
  * cache's references are dropped only after the walk.
  */
-import { calcTimeout } from '../../machines/ssl-session.ts';
+import { expiryOf } from '../../machines/ssl-session.ts';
+import { sessTimedOut } from '../../machines/session-timeout.ts';
 import type { World } from '../world/world.ts';
 import { callRemoveCb } from './callbacks.ts';
 import { lhDeleteByKeyOf } from './lhash.ts';
@@ -24,7 +26,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       const tail = world.ctx(ctx).list.at(-1);
       if (!tail) break;
       world.sendSession(tail.sid, ACCESS); // reads calc_timeout: freed memory if dangling
-      if (t !== 0 && !(t > calcTimeout(world.session(tail.sid)))) break;
+      if (t !== 0 && !sessTimedOut(t, expiryOf(world.session(tail.sid)))) break;
       lhDeleteByKeyOf(world, ctx, tail.sid);
       listRemove(world, ctx, tail.sid);
       // The model itself must end even where a corrupted list would make 3.0.19 spin (NOTES.md N3).

@@ -6,7 +6,7 @@
  * linked into another context's list the comparison is wrong and the unlink
  * writes into the wrong context: the cross-context misuse of §9 (P6).
  */
-import { calcTimeout } from '../../machines/ssl-session.ts';
+import { expiryOf } from '../../machines/ssl-session.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
 
@@ -30,7 +30,7 @@ export function listRemove(world: World, ctx: string, sid: string): void {
 /** SSL_SESSION_list_add(ctx, s): unlink if linked, sorted insert, owner = ctx. */
 export function listAdd(world: World, ctx: string, sid: string): void {
   listRemove(world, ctx, sid);
-  world.sendCtx(ctx, { type: 'LIST_ADD', sid, calc: calcTimeout(world.session(sid)) });
+  world.sendCtx(ctx, { type: 'LIST_ADD', sid, expiry: expiryOf(world.session(sid)) });
   world.sendSession(sid, { type: 'LINK', owner: ctx });
 }
 

@@ -2,7 +2,8 @@
  * The server side of a handshake (spec §6.5, §6.6, §7).
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
-import { encode } from '../../machines/ssl-session.ts';
+import { encode, expiryOf } from '../../machines/ssl-session.ts';
+import { sessTimedOut } from '../../machines/session-timeout.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
@@ -109,7 +110,7 @@ function acceptCandidate(world: World, server: string, sid: string, fromCache: b
   const s = world.ssl(server);
   const sess = world.session(sid);
   let ok = sess.version === s.version && sess.sidCtx === s.sidCtx;
-  if (ok && world.now > sess.time + sess.timeout) {
+  if (ok && sessTimedOut(world.now, expiryOf(sess))) {
     world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeout' });
     if (fromCache) removeSession(world, s.sessionCtx, sid);
     ok = false;
@@ -147,7 +148,7 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
   world.sendSsl(server, { type: 'INSTALL_SESSION', session: sid });
   const s = world.ssl(server);
   const sess = world.session(sid);
-  const expired = world.now > sess.time + sess.timeout;
+  const expired = sessTimedOut(world.now, expiryOf(sess));
   if (sess.version === s.version && sess.sidCtx === s.sidCtx && !expired) {
     world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
     return true;

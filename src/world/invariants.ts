@@ -35,7 +35,8 @@
  */
 import type { Counted } from '../../machines/refcount.ts';
 import type { CtxContext } from '../../machines/ssl-ctx.ts';
-import { cacheKey, calcTimeout } from '../../machines/ssl-session.ts';
+import { cacheKey, expiryOf } from '../../machines/ssl-session.ts';
+import { type Expiry, timeoutCmp } from '../../machines/session-timeout.ts';
 import type { World } from './world.ts';
 
 export type InvariantName =
@@ -192,14 +193,15 @@ function cacheOf(world: World, ctx: string, c: CtxContext): Violation[] {
   const v = (invariant: InvariantName, message: string) => out.push({ invariant, subject: `ctx:${ctx}`, message });
   c.list.forEach((e, i) => {
     const next = c.list[i + 1];
-    if (next && next.calc > e.calc) v('cache-sorted', `${next.sid} (expires ${next.calc}) follows ${e.sid} (expires ${e.calc}): the head must expire latest`);
+    if (next && timeoutCmp(next.expiry, e.expiry) > 0) v('cache-sorted', `${next.sid} (expires ${show(next.expiry)}) follows ${e.sid} (expires ${show(e.expiry)}): the head must expire latest`);
     if (!isLive(world, 'session', e.sid)) {
       v('cache-owner', `its list links ${e.sid}, which is destroyed`);
       return;
     }
     const s = world.session(e.sid);
     if (s.owner !== ctx) v('cache-owner', `its list links ${e.sid}, whose owner is ${s.owner ?? 'NULL'}`);
-    if (calcTimeout(s) !== e.calc) v('cache-keys-current', `${e.sid} is sorted by ${e.calc}, but its time + timeout is ${calcTimeout(s)}`);
+    const now = expiryOf(s);
+    if (timeoutCmp(now, e.expiry) !== 0) v('cache-keys-current', `${e.sid} is sorted by ${show(e.expiry)}, but its time + timeout is ${show(now)}`);
   });
   const listed = c.list.map((e) => e.sid);
   const hashed = c.lhash.map((n) => n.sid);
@@ -247,4 +249,9 @@ export function checkCapacity(before: CacheCounts, world: World): Violation[] {
     if (!blocked) out.push({ invariant: 'capacity', subject: `ctx:${ctx}`, message: `grew from ${was} to ${count} sessions with cache size ${c.cacheSize} (capacity ${cap})` });
   }
   return out;
+}
+
+/** An expiry for messages: its calc_timeout, and whether it overflowed. */
+function show(e: Expiry): string {
+  return e.ovf ? `${e.calc} (overflowed: never)` : String(e.calc);
 }
