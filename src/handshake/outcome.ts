@@ -6,9 +6,14 @@ import type { Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 
-/** tls_finish_handshake: the handshake function becomes the side's own state machine. */
+/**
+ * tls_finish_handshake: the handshake function becomes the side's own state
+ * machine. SSL_do_handshake returns 1 right after the side's last write or a
+ * read that succeeded, so no retry flag is left on its BIO (FINDINGS F25; an
+ * SSL_read that finishes a handshake reads on and may set it again).
+ */
 export function done(world: World, ssl: string, handshakeFunc: 'connect' | 'accept'): void {
-  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: { handshakeFunc } });
+  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: { handshakeFunc, readBlocked: false } });
 }
 
 /** NewSessionTickets written by the server wait in the client's read buffer (spec §6.3). */
