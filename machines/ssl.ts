@@ -50,7 +50,15 @@ export type PeerFlight =
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
   | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
 
-/** A record behind a waiting ClientHello: another ClientHello, or a fatal alert. */
+/**
+ * How a fatal alert was written (FINDINGS F25): in plaintext (an SSL in init
+ * that has no keys yet), or `sealed` under the keys of the connection or
+ * handshake it belonged to. The reader reads it as an alert only with a read
+ * state to match; otherwise it is a record it cannot use.
+ */
+export type AlertSeal = 'plain' | 'sealed';
+
+/** A record behind a waiting ClientHello: another ClientHello, or a fatal alert (a client's in init: plaintext). */
 export type RecordAfterHello = ClientOffer | 'alert';
 
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
@@ -119,6 +127,13 @@ export interface SslContext extends Counted {
    * implicit ClientHello of a cleared peer (F9). Reading them is a fatal error.
    */
   readonly undecryptablePending: boolean;
+  /**
+   * The peer's fatal alert waits in our read buffer, last of what the peer
+   * wrote (the error state writes nothing more), before a ClientHello it
+   * writes once cleared. Read as an alert (bio-pair.ts receiveAlert) when the
+   * reader's read state matches its seal, else unreadable (FINDINGS F25).
+   */
+  readonly alertPending: AlertSeal | null;
   /**
    * A ClientHello waits in our read buffer, written by the peer's implicit
    * handshake (SSL_read in init after SSL_clear): a server in init serves it,
@@ -190,6 +205,7 @@ export type ConnectionFields = Pick<
   | 'pendingTickets'
   | 'closeNotifyPending'
   | 'undecryptablePending'
+  | 'alertPending'
   | 'clientHelloPending'
   | 'recordsAfterHello'
   | 'helloUnsent'
@@ -316,6 +332,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     pendingTickets: [],
     closeNotifyPending: false,
     undecryptablePending: false,
+    alertPending: null,
     clientHelloPending: null,
     recordsAfterHello: [],
     helloUnsent: null,

@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { ClientOffer, ConnectionFields, RecordAfterHello } from '../../machines/ssl.ts';
+import type { AlertSeal, ClientOffer, ConnectionFields, RecordAfterHello } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -54,7 +54,15 @@ type Fields = { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] };
 
 /** Nothing waits in the read buffer: the part of a new pair's end and of the error state alike. A new object each time (it is the patch). */
 function nothingWaiting(): Fields {
-  return { pendingTickets: NO_TICKETS, closeNotifyPending: false, undecryptablePending: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null };
+  return {
+    pendingTickets: NO_TICKETS,
+    closeNotifyPending: false,
+    undecryptablePending: false,
+    alertPending: null,
+    clientHelloPending: null,
+    recordsAfterHello: NO_RECORDS,
+    peerFlight: null,
+  };
 }
 
 /** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. */
@@ -143,7 +151,9 @@ export function readRecords(world: World, ssl: string): number {
   // implicit ClientHello), and SSL_read stops at it.
   // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
   const after = world.ssl(ssl);
-  if (!after.closeNotifyPending && (after.undecryptablePending || after.clientHelloPending !== null)) return fatal(world, ssl, tickets.length);
+  if (!after.closeNotifyPending && (after.undecryptablePending || after.alertPending !== null || after.clientHelloPending !== null)) {
+    return readGarbage(world, ssl, tickets.length);
+  }
   if (world.ssl(ssl).closeNotifyPending) {
     // SSL_read stops at the close_notify: the last BIO read succeeded
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false, readBlocked: false } });
@@ -158,7 +168,7 @@ export function readRecords(world: World, ssl: string): number {
 export function readRecordsInInit(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } }); // state_machine sets s->server
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
-  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
 }
@@ -167,28 +177,88 @@ export function readRecordsInInit(world: World, ssl: string): number {
 export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   return (
-    s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.clientHelloPending !== null || s.recordsAfterHello.length > 0 || s.peerFlight !== null
+    s.pendingTickets.length > 0 ||
+    s.closeNotifyPending ||
+    s.undecryptablePending ||
+    s.alertPending !== null ||
+    s.clientHelloPending !== null ||
+    s.recordsAfterHello.length > 0 ||
+    s.peerFlight !== null
   );
 }
 
 /** The peer's ClientHello, when it is the first thing waiting in a live pair (it follows anything else written). */
 export function waitingClientHello(world: World, ssl: string): ClientOffer | null {
   const s = world.ssl(ssl);
-  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.peerFlight !== null) return null;
+  // an alert comes before a ClientHello its sender wrote once cleared
+  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending || s.alertPending !== null || s.peerFlight !== null) {
+    return null;
+  }
   return s.clientHelloPending;
 }
 
 /**
- * ossl_statem_fatal: the SSL goes back into init, in the error state, and
- * ssl3_send_alert removes its session from session_ctx's cache and writes the
- * alert, unless it already sent close_notify (s3_msg.c: no other alert after
- * SSL_SENT_SHUTDOWN) or cannot write (canWrite).
+ * ossl_statem_fatal with an alert to send (statem.c ossl_statem_send_fatal):
+ * the SSL goes back into init, in the error state, and sends the alert
+ * (sendAlert).
  */
 export function fatal(world: World, ssl: string, ret: number): number {
+  sendAlert(world, ssl);
+  return errorState(world, ssl, ret);
+}
+
+/**
+ * ssl3_send_alert (s3_msg.c) of a fatal alert: once SSL_SENT_SHUTDOWN is set
+ * it returns -1 at once, before the session leaves the cache and with nothing
+ * written (FINDINGS F25). Otherwise SSL_CTX_remove_session(s->session_ctx,
+ * s->session), and the alert reaches a live peer, whose next read fails on it
+ * (FINDINGS F18), unless the SSL cannot write (canWrite). True when the alert
+ * was written.
+ */
+export function sendAlert(world: World, ssl: string): boolean {
   const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
-  // The alert reaches a live peer, whose next read fails on it (checked against 3.0.19, FINDINGS F18)
-  if ((shutdown & SENT) === 0 && pairAlive(world, ssl) && canWrite(world, ssl)) writeGarbage(world, peer ?? '');
-  if (session !== null && (shutdown & SENT) === 0) removeSession(world, sessionCtx, session);
+  if ((shutdown & SENT) !== 0) return false;
+  if (session !== null) removeSession(world, sessionCtx, session);
+  if (!pairAlive(world, ssl) || !canWrite(world, ssl)) return false;
+  writeAlert(world, peer ?? '', alertSeal(world, ssl));
+  return true;
+}
+
+/**
+ * The write state an alert goes out under (FINDINGS F25): in init, before any
+ * keys, plaintext; a connected SSL seals it with the connection's keys, and so
+ * does a server mid-handshake that already switched its write keys (TLS 1.3
+ * after its first flight, a TLS 1.2 resumption after its Finished:
+ * statem_srvr.c ossl_statem_server_post_work). null: the SSL's s3 state was
+ * thrown away, and what it writes is unreadable (FINDINGS F2).
+ */
+function alertSeal(world: World, ssl: string): AlertSeal | null {
+  const state = world.stateOf('ssl', ssl);
+  const s = world.ssl(ssl);
+  if (state === 'connected' || state === 'closed') return s.methodReset ? null : 'sealed';
+  if (state === 'handshaking' && s.role === 'server' && (s.version === TLS1_3 || s.hit)) return 'sealed';
+  return 'plain';
+}
+
+/**
+ * Can `reader` read an alert of this seal as an alert? In init it reads
+ * plaintext (a TLS 1.3 server mid-handshake reads with handshake keys but
+ * tolerates a plaintext alert: ENC_READ_STATE_ALLOW_PLAIN_ALERTS,
+ * ssl3_record.c ssl3_get_record); connected, the connection's keys. A sealed
+ * alert is read by the peer of the same handshake once it has the keys too
+ * (it reads the flight before it first).
+ */
+function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
+  const state = world.stateOf('ssl', reader);
+  if (world.ssl(reader).methodReset) return false;
+  return seal === 'plain' ? state === 'before' || state === 'handshaking' : state === 'connected' || state === 'closed';
+}
+
+/**
+ * SSLfatal(s, SSL_AD_NO_ALERT, ...) (statem.c ossl_statem_send_fatal): the
+ * error state, nothing sent, the session left where it is (FINDINGS F25).
+ */
+export function errorState(world: World, ssl: string, ret: number): number {
   const fields = nothingWaiting();
   fields.helloUnsent = null; // the error state never writes again
   world.sendSsl(ssl, { type: 'FATAL', fields });
@@ -196,14 +266,47 @@ export function fatal(world: World, ssl: string, ret: number): number {
 }
 
 /**
- * Records `reader` cannot use arrive in its read buffer: after a ClientHello
- * that waits there (the one writer of a pair writes in order), else before
- * anything it would serve.
+ * A fatal alert received (rec_layer_s3.c ssl3_read_bytes): SSLfatal_data(s,
+ * SSL_AD_NO_ALERT, ...) puts the SSL in the error state with no alert sent
+ * back; s->shutdown |= SSL_RECEIVED_SHUTDOWN; SSL_CTX_remove_session(
+ * s->session_ctx, s->session), whatever s->shutdown was (FINDINGS F25).
  */
-export function writeGarbage(world: World, reader: string): void {
+export function receiveAlert(world: World, ssl: string, ret: number): number {
+  errorState(world, ssl, ret);
+  world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
+  const { session, sessionCtx } = world.ssl(ssl);
+  if (session !== null) removeSession(world, sessionCtx, session);
+  return ret;
+}
+
+/**
+ * A read meets records the SSL cannot use as what it expects. The first of
+ * them decides: the peer's alert, if nothing unreadable precedes it and the
+ * reader's read state matches it, is received (receiveAlert); anything else
+ * is a fatal error that sends an alert (fatal).
+ */
+export function readGarbage(world: World, ssl: string, ret: number): number {
+  const s = world.ssl(ssl);
+  const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && !s.closeNotifyPending && !s.undecryptablePending && s.peerFlight === null;
+  if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
+  return fatal(world, ssl, ret);
+}
+
+/**
+ * A fatal alert arrives in `reader`'s read buffer: after a ClientHello that
+ * waits there (the one writer of a pair writes in order; a client in init
+ * writes it in plaintext), else as the last record its sender wrote. An
+ * unreadable seal (null) is a record the reader cannot use.
+ */
+export function writeAlert(world: World, reader: string, seal: AlertSeal | null): void {
   const r = world.ssl(reader);
-  const fields = r.clientHelloPending === null ? { undecryptablePending: true } : { recordsAfterHello: [...r.recordsAfterHello, 'alert' as const] };
-  world.sendSsl(reader, { type: 'CONNECTION', fields });
+  if (r.clientHelloPending !== null) {
+    world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, 'alert'] } });
+    return;
+  }
+  // behind something the reader already cannot use, it is never read
+  if (r.undecryptablePending || r.alertPending !== null) return;
+  world.sendSsl(reader, { type: 'CONNECTION', fields: seal === null ? { undecryptablePending: true } : { alertPending: seal } });
 }
 
 /** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (throwAwayRecord). */
@@ -231,13 +334,15 @@ export function throwAwayRecord(world: World, ssl: string): void {
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
     fields.undecryptablePending = !leavesNothing(s.peerFlight);
+  } else if (s.alertPending !== null) {
+    fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
   } else if (s.clientHelloPending !== null) {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
-    // or an alert, unreadable (what follows that alert is lost with it in this model)
+    // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
     const [next, ...rest] = s.recordsAfterHello;
     fields.clientHelloPending = next === undefined || next === 'alert' ? null : next;
     fields.recordsAfterHello = next === undefined || next === 'alert' ? NO_RECORDS : rest;
-    fields.undecryptablePending = next === 'alert';
+    if (next === 'alert') fields.alertPending = 'plain';
   }
   world.sendSsl(ssl, { type: 'CONNECTION', fields });
 }

@@ -30,12 +30,13 @@ import {
   inBefore,
   pairAlive,
   readRecords,
+  errorState,
+  readGarbage,
   readRecordsInInit,
   receivedShutdown,
   throwAwayRecord,
   waitingClientHello,
   writeClientHello,
-  writeGarbage,
 } from './bio-pair.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
@@ -55,18 +56,36 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
   world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: true } });
   const served = broken ? null : serveClientHello(world, server, client, offer);
-  if (served === null) {
-    alertPeer(world, client);
-    return failAlone(world, server);
-  }
+  if (served === null) return failAlone(world, server);
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
   stall(world, server);
-  // the same read goes on to what the client wrote after its ClientHello: an alert or another ClientHello (F21)
-  if (world.ssl(server).recordsAfterHello.length > 0) return fatal(world, server, 0);
+  // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
+  // unexpected message, or its alert, which is never read as one (F25)
+  const [next] = world.ssl(server).recordsAfterHello;
+  if (next === 'alert') return wrongVersionAlert(world, server);
+  if (next !== undefined) return fatal(world, server, 0);
   return 0;
+}
+
+/**
+ * The server reads the alert its client wrote after the ClientHello. The
+ * client's state was still TLS_ST_CW_CLNT_HELLO, so do_ssl3_write gave the
+ * record version TLS1_VERSION, and ssl3_get_record, no longer at the first
+ * packet, rejects it (checked against 3.0.19 with a C probe, FINDINGS F25):
+ * a TLS 1.3 server with SSLfatal(SSL_AD_DECODE_ERROR) (the record version of
+ * a TLS 1.3 record must be TLS1_2_VERSION), a TLS 1.2 server that already
+ * writes encrypted (a resumption, after its Finished) with
+ * SSLfatal(SSL_AD_PROTOCOL_VERSION): alerts sent (bio-pair.ts fatal). A TLS
+ * 1.2 server in a full handshake, with no write keys yet, takes it for the
+ * peer's alert and ends with SSLfatal(SSL_AD_NO_ALERT): the error state only,
+ * no alert, its session stays in the cache (bio-pair.ts errorState).
+ */
+function wrongVersionAlert(world: World, server: string): number {
+  const { version, hit } = world.ssl(server);
+  return version !== TLS1_3 && !hit ? errorState(world, server, 0) : fatal(world, server, 0);
 }
 
 /**
@@ -97,7 +116,7 @@ export function stepHandshake(world: World, ssl: string): number {
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
 function waitForPeer(world: World, ssl: string): number {
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
-  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
 }
@@ -105,10 +124,7 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) {
-    alertPeer(world, server);
-    return failAlone(world, client);
-  }
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) return failAlone(world, client);
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     done(world, client, 'connect');
@@ -159,11 +175,6 @@ function sessionGone(world: World, ssl: string): number {
 
 function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: flight } });
-}
-
-/** A fatal alert waits for the peer: its next read fails (spec §8 via bio-pair.ts fatal). */
-function alertPeer(world: World, ssl: string): void {
-  writeGarbage(world, ssl);
 }
 
 /**
@@ -293,6 +304,6 @@ export function implicitHandshake(world: World, ssl: string): number {
   }
   // the ClientHello is written first, then the read finds any garbage waiting
   writeClientHello(world, ssl, offer);
-  if (hasIncoming(world, ssl)) return fatal(world, ssl, 0);
+  if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   return stall(world, ssl);
 }

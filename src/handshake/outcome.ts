@@ -3,13 +3,13 @@
  * for the peer's next flight (`stall`), or fails with a fatal alert (`fail`).
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
-import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
+import { receiveAlert, sendAlert } from './bio-pair.ts';
 
 /**
  * tls_finish_handshake: the handshake function becomes the side's own state
  * machine. SSL_do_handshake returns 1 right after the side's last write or a
- * read that succeeded, so no retry flag is left on its BIO (FINDINGS F25; an
+ * read that succeeded, so no retry flag is left on its BIO (FINDINGS F28; an
  * SSL_read that finishes a handshake reads on and may set it again).
  */
 export function done(world: World, ssl: string, handshakeFunc: 'connect' | 'accept'): void {
@@ -33,19 +33,26 @@ export function stall(world: World, ssl: string): number {
 }
 
 /**
- * A fatal alert (spec §8): the side that sends it and the side that receives
- * it each remove their current session from their session_ctx (which marks
- * it not resumable and calls remove_cb), and both stay in init.
+ * A fatal alert in a handshake of two SSLs that each read the other's records
+ * at once (spec §8): the sender sends it (failAlone), and if it was written
+ * the receiver reads it (receiveAlert: its session leaves its session_ctx
+ * whatever its shutdown flags, no alert back). A sender with
+ * SSL_SENT_SHUTDOWN set writes nothing: its peer waits (FINDINGS F25).
  */
 export function fail(world: World, sender: string, receiver: string): number {
-  failAlone(world, sender);
-  return failAlone(world, receiver);
+  const written = sendAlert(world, sender);
+  world.sendSsl(sender, { type: 'HANDSHAKE_FAILED', fields: {} });
+  if (!written) return stall(world, receiver);
+  return receiveAlert(world, receiver, 0);
 }
 
-/** ssl3_send_alert / ssl3_read_bytes on a fatal alert: the current session leaves its session_ctx's cache (spec §8). */
+/**
+ * The SSL fails its handshake with a fatal alert: ssl3_send_alert (s3_msg.c)
+ * removes its session and writes the alert unless SSL_SENT_SHUTDOWN is set
+ * (bio-pair.ts sendAlert, FINDINGS F25); the peer finds it when it next reads.
+ */
 export function failAlone(world: World, ssl: string): number {
-  const { session, sessionCtx } = world.ssl(ssl);
-  if (session !== null) removeSession(world, sessionCtx, session);
+  sendAlert(world, ssl);
   world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
   return 0;
 }
