@@ -7,7 +7,8 @@ import { addSession } from '../cache/add-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, hexArg, int, intArg, nameArg, objectArg, VOID } from './types.ts';
+import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, VOID } from './types.ts';
+import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 const APP = 'app';
@@ -48,6 +49,7 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
     return { kind: 'object', id, owned: true };
   },
   SSL_CTX_free: (call) => {
+    if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_CTX_free: if (a == NULL) return (FINDINGS F38)
     const a = call.args[0];
     call.world.sendCtx(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: a?.kind === 'object' ? a.line : 0 });
     return VOID;
@@ -71,8 +73,10 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_get_timeout: read('timeout'),
   SSL_CTX_set_session_id_context: (call) => {
     const ctx = ctxOf(call);
-    if (intArg(call, 2) > 32) return int(0);
-    configure(call.world, ctx, { sidCtx: hexArg(call, 1).slice(0, intArg(call, 2) * 2) });
+    // ssl_lib.c SSL_CTX_set_session_id_context: an unsigned length above 32 fails (F30), then memcpy (F31, F38)
+    const sidCtx = idBytes(call, 'SSL_CTX_set_session_id_context', 1);
+    if (sidCtx === null) return int(0);
+    configure(call.world, ctx, { sidCtx });
     return int(1);
   },
   SSL_CTX_set_options: (call) => {

@@ -4,7 +4,8 @@
  */
 import type { SslConfig } from '../../machines/ssl.ts';
 import type { Handler } from './types.ts';
-import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
+import { int, intArg, isNullArg, objectArg, VOID } from './types.ts';
+import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
@@ -61,6 +62,7 @@ function freshSslId(world: World, target: string | null): string {
 export const sslApi: Readonly<Record<string, Handler>> = {
   SSL_new: (call) => ({ kind: 'object', id: sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), owned: true }),
   SSL_free: (call) => {
+    if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_free: if (s == NULL) return (FINDINGS F38)
     call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: lineOf(call, 0) });
     return VOID;
   },
@@ -148,8 +150,10 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     return { kind: 'object', id, owned: true };
   },
   SSL_set_session_id_context: (call) => {
-    if (intArg(call, 2) > 32) return int(0);
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CONNECTION', fields: { sidCtx: hexArg(call, 1).slice(0, intArg(call, 2) * 2) } });
+    // ssl_lib.c SSL_set_session_id_context: an unsigned length above 32 fails (F30), then memcpy (F31, F38)
+    const sidCtx = idBytes(call, 'SSL_set_session_id_context', 1);
+    if (sidCtx === null) return int(0);
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CONNECTION', fields: { sidCtx } });
     return int(1);
   },
 };
