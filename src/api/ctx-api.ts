@@ -7,7 +7,7 @@ import { addSession } from '../cache/add-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, VOID } from './types.ts';
+import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, toUint32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -67,7 +67,8 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.length),
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
-  SSL_CTX_set_session_cache_mode: swap('mode'),
+  // ctx->session_cache_mode is a uint32_t (ssl_local.h): the long argument is taken modulo 2^32 (FINDINGS F32)
+  SSL_CTX_set_session_cache_mode: (call) => swap('mode')(withInt(call, 1, toUint32(intArg(call, 1)))),
   SSL_CTX_get_session_cache_mode: read('mode'),
   SSL_CTX_set_timeout: swap('timeout'),
   SSL_CTX_get_timeout: read('timeout'),
@@ -79,26 +80,46 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
     configure(call.world, ctx, { sidCtx });
     return int(1);
   },
+  // ssl_lib.c SSL_CTX_set_options: ctx->options |= op, a uint64_t (FINDINGS F33)
   SSL_CTX_set_options: (call) => {
     const ctx = ctxOf(call);
-    const options = call.world.ctx(ctx).options | intArg(call, 1);
+    const options = options64(BigInt(call.world.ctx(ctx).options) | BigInt(intArg(call, 1)));
     configure(call.world, ctx, { options });
     return int(options);
   },
+  // ssl_lib.c SSL_CTX_clear_options: ctx->options &= ~op (FINDINGS F33)
   SSL_CTX_clear_options: (call) => {
     const ctx = ctxOf(call);
-    const options = call.world.ctx(ctx).options & ~intArg(call, 1);
+    const options = options64(BigInt(call.world.ctx(ctx).options) & ~BigInt(intArg(call, 1)));
     configure(call.world, ctx, { options });
     return int(options);
   },
   SSL_CTX_set_num_tickets: (call) => setting(call, 'numTickets'),
-  SSL_CTX_set_max_early_data: (call) => setting(call, 'maxEarlyData'),
+  // ssl_lib.c SSL_CTX_set_max_early_data(SSL_CTX *, uint32_t): 2^32 is 0 (off), -1 is 0xFFFFFFFF (FINDINGS F36)
+  SSL_CTX_set_max_early_data: (call) => setting(withInt(call, 1, toUint32(intArg(call, 1))), 'maxEarlyData'),
   SSL_CTX_set_min_proto_version: (call) => setting(call, 'minProto'),
   SSL_CTX_set_max_proto_version: (call) => setting(call, 'maxProto'),
   SSL_CTX_sess_set_new_cb: (call) => callback(call, 'newCb'),
   SSL_CTX_sess_set_remove_cb: (call) => callback(call, 'removeCb'),
   SSL_CTX_sess_set_get_cb: (call) => callback(call, 'getCb'),
 };
+
+/** The call with argument `i` replaced by the integer `value` (its C conversion). */
+function withInt(call: Call, i: number, value: number): Call {
+  const args = call.args.slice();
+  args[i] = { kind: 'int', value };
+  return { ...call, args };
+}
+
+/**
+ * The uint64_t options as libssl's return value, which the harness prints as a signed long long
+ * (worker.c f_SSL_CTX_set_options): the options modulo 2^64, read as two's complement. Exact as a
+ * number: a trace integer's magnitude is below 2^53, so its bits 53 to 63 are all equal (its sign),
+ * and | and & ~ of such values keep them equal; the result lies in [-2^53, 2^53).
+ */
+function options64(bits: bigint): number {
+  return Number(BigInt.asIntN(64, bits));
+}
 
 function setting(call: Call, key: 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): ReturnType<Handler> {
   configure(call.world, ctxOf(call), { [key]: intArg(call, 1) } as Partial<CtxSettings>);
