@@ -64,10 +64,12 @@ describe('the generator', () => {
   });
 
   // SSL_OP_NO_COMPRESSION changes nothing the model observes (Debian's libssl has no compression methods).
-  it('uses every constant but TLS 1.0/1.1, the two size constants and SSL_OP_NO_COMPRESSION', () => {
+  it('uses every constant but SSL 3 and TLS 1.0/1.1 (never negotiated), the two size constants and SSL_OP_NO_COMPRESSION', () => {
     expect([...report.missingConstants].sort()).toEqual([
+      'SSL3_VERSION',
       'SSL_MAX_SSL_SESSION_ID_LENGTH',
       'SSL_OP_NO_COMPRESSION',
+      'SSL_OP_NO_SSLv3',
       'SSL_SESSION_CACHE_MAX_SIZE_DEFAULT',
       'TLS1_1_VERSION',
       'TLS1_VERSION',

@@ -325,8 +325,9 @@ class WellTyped {
       case 'handle':
         return named(this.pick(this.vars('ctx', 'ssl', 'session')));
       case 'ctx?':
-      case 'session?': {
-        const known = this.vars(kind === 'ctx?' ? 'ctx' : 'session');
+      case 'session?':
+      case 'ssl?': {
+        const known = this.vars(kind === 'ctx?' ? 'ctx' : kind === 'ssl?' ? 'ssl' : 'session');
         return known.length === 0 || this.g(fc.boolean) ? NULL_EXPR : named(this.pick(known));
       }
       case 'int':
@@ -335,6 +336,8 @@ class WellTyped {
         return { kind: 'call', name: this.g(fc.constantFrom, ...METHODS), args: [], pos: NOWHERE };
       case 'bytes':
         return { kind: 'string', value: this.g(() => byteString), pos: NOWHERE };
+      case 'bytes?':
+        return this.g(fc.boolean) ? NULL_EXPR : { kind: 'string', value: this.g(() => byteString), pos: NOWHERE };
       case 'der-out':
         return { kind: 'addr', name: this.name(), pos: NOWHERE };
       case 'der-in':

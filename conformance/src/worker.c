@@ -108,18 +108,24 @@ static void *handle(const Step *st, int i, ObjKind kind, int nullable)
 static SSL_SESSION *a_sess(const Step *st, int i) { return handle(st, i, OBJ_SESSION, 0); }
 static SSL_SESSION *a_sess_opt(const Step *st, int i) { return handle(st, i, OBJ_SESSION, 1); }
 static SSL *a_ssl(const Step *st, int i) { return handle(st, i, OBJ_SSL, 0); }
+static SSL *a_ssl_opt(const Step *st, int i) { return handle(st, i, OBJ_SSL, 1); }
 static SSL_CTX *a_ctx(const Step *st, int i) { return handle(st, i, OBJ_CTX, 0); }
 static SSL_CTX *a_ctx_opt(const Step *st, int i) { return handle(st, i, OBJ_CTX, 1); }
 static long long a_int(const Step *st, int i) { return arg(st, i, 'i')->num; }
 
 /*
  * The bytes of a b: argument, zero-padded: the trace may give a length
- * longer than the literal, and libssl reads up to 32 bytes.
+ * longer than the literal, and libssl reads up to 32 bytes. n: is NULL
+ * (the id setters take a NULL pointer with length 0).
  */
 static unsigned char *a_bytes(const Step *st, int i)
 {
     static unsigned char buf[4096];
-    const Arg *a = arg(st, i, 'b');
+    const Arg *a;
+
+    if (i < st->nargs && st->args[i].form == 'n')
+        return NULL;
+    a = arg(st, i, 'b');
 
     if (a->nbytes > sizeof(buf) - 64)
         bad(st, "byte string too long", i);
@@ -145,7 +151,7 @@ static void ret_ptr(Step *st, ObjKind kind, void *p)
 
 static void f_SSL_SESSION_new(Step *st) { ret_ptr(st, OBJ_SESSION, SSL_SESSION_new()); }
 static void f_SSL_SESSION_dup(Step *st) { ret_ptr(st, OBJ_SESSION, SSL_SESSION_dup(a_sess(st, 0))); }
-static void f_SSL_SESSION_up_ref(Step *st) { ret_int(st, SSL_SESSION_up_ref(a_sess(st, 0))); }
+static void f_SSL_SESSION_up_ref(Step *st) { ret_int(st, SSL_SESSION_up_ref(a_sess_opt(st, 0))); }
 static void f_SSL_SESSION_free(Step *st) { SSL_SESSION_free(a_sess_opt(st, 0)); }
 static void f_SSL_SESSION_is_resumable(Step *st) { ret_int(st, SSL_SESSION_is_resumable(a_sess(st, 0))); }
 static void f_SSL_SESSION_get_timeout(Step *st) { ret_int(st, SSL_SESSION_get_timeout(a_sess(st, 0))); }
@@ -176,7 +182,7 @@ static void f_SSL_SESSION_set1_id_context(Step *st)
 /* The harness owns the buffer: the two-call form, no OpenSSL allocation. */
 static void f_i2d_SSL_SESSION(Step *st)
 {
-    SSL_SESSION *s = a_sess(st, 0);
+    SSL_SESSION *s = a_sess_opt(st, 0);
     Var *v = var_get(arg(st, 1, 'o')->text, 1);
     int n = i2d_SSL_SESSION(s, NULL);
     unsigned char *p;
@@ -219,7 +225,7 @@ static void f_d2i_SSL_SESSION(Step *st)
 /* ---- SSL ----------------------------------------------------------------- */
 
 static void f_SSL_new(Step *st) { ret_ptr(st, OBJ_SSL, SSL_new(a_ctx(st, 0))); }
-static void f_SSL_free(Step *st) { SSL_free(a_ssl(st, 0)); }
+static void f_SSL_free(Step *st) { SSL_free(a_ssl_opt(st, 0)); }
 static void f_SSL_up_ref(Step *st) { ret_int(st, SSL_up_ref(a_ssl(st, 0))); }
 static void f_SSL_clear(Step *st) { ret_int(st, SSL_clear(a_ssl(st, 0))); }
 static void f_SSL_shutdown(Step *st) { ret_int(st, SSL_shutdown(a_ssl(st, 0))); }
@@ -270,7 +276,7 @@ static void f_SSL_CTX_new(Step *st)
     ret_ptr(st, OBJ_CTX, ctx);
 }
 
-static void f_SSL_CTX_free(Step *st) { SSL_CTX_free(a_ctx(st, 0)); }
+static void f_SSL_CTX_free(Step *st) { SSL_CTX_free(a_ctx_opt(st, 0)); }
 static void f_SSL_CTX_up_ref(Step *st) { ret_int(st, SSL_CTX_up_ref(a_ctx(st, 0))); }
 static void f_SSL_CTX_sess_number(Step *st) { ret_int(st, SSL_CTX_sess_number(a_ctx(st, 0))); }
 static void f_SSL_CTX_sess_get_cache_size(Step *st) { ret_int(st, SSL_CTX_sess_get_cache_size(a_ctx(st, 0))); }
@@ -284,7 +290,7 @@ static void f_SSL_CTX_add_session(Step *st)
 
 static void f_SSL_CTX_remove_session(Step *st)
 {
-    ret_int(st, SSL_CTX_remove_session(a_ctx(st, 0), a_sess(st, 1)));
+    ret_int(st, SSL_CTX_remove_session(a_ctx(st, 0), a_sess_opt(st, 1)));
 }
 
 static void f_SSL_CTX_flush_sessions(Step *st)

@@ -7,7 +7,8 @@ import { addSession } from '../cache/add-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, hexArg, int, intArg, nameArg, objectArg, VOID } from './types.ts';
+import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, toInt32, toUint32, VOID } from './types.ts';
+import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 const APP = 'app';
@@ -48,6 +49,7 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
     return { kind: 'object', id, owned: true };
   },
   SSL_CTX_free: (call) => {
+    if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_CTX_free: if (a == NULL) return (FINDINGS F38)
     const a = call.args[0];
     call.world.sendCtx(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: a?.kind === 'object' ? a.line : 0 });
     return VOID;
@@ -65,38 +67,112 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.length),
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
-  SSL_CTX_set_session_cache_mode: swap('mode'),
+  // ctx->session_cache_mode is a uint32_t (ssl_local.h): the long argument is taken modulo 2^32 (FINDINGS F32)
+  SSL_CTX_set_session_cache_mode: (call) => swap('mode')(withInt(call, 1, toUint32(intArg(call, 1)))),
   SSL_CTX_get_session_cache_mode: read('mode'),
   SSL_CTX_set_timeout: swap('timeout'),
   SSL_CTX_get_timeout: read('timeout'),
   SSL_CTX_set_session_id_context: (call) => {
     const ctx = ctxOf(call);
-    if (intArg(call, 2) > 32) return int(0);
-    configure(call.world, ctx, { sidCtx: hexArg(call, 1).slice(0, intArg(call, 2) * 2) });
+    // ssl_lib.c SSL_CTX_set_session_id_context: an unsigned length above 32 fails (F30), then memcpy (F31, F38)
+    const sidCtx = idBytes(call, 'SSL_CTX_set_session_id_context', 1);
+    if (sidCtx === null) return int(0);
+    configure(call.world, ctx, { sidCtx });
     return int(1);
   },
+  // ssl_lib.c SSL_CTX_set_options: ctx->options |= op, a uint64_t (FINDINGS F33)
   SSL_CTX_set_options: (call) => {
     const ctx = ctxOf(call);
-    const options = call.world.ctx(ctx).options | intArg(call, 1);
+    const options = options64(BigInt(call.world.ctx(ctx).options) | BigInt(intArg(call, 1)));
     configure(call.world, ctx, { options });
     return int(options);
   },
+  // ssl_lib.c SSL_CTX_clear_options: ctx->options &= ~op (FINDINGS F33)
   SSL_CTX_clear_options: (call) => {
     const ctx = ctxOf(call);
-    const options = call.world.ctx(ctx).options & ~intArg(call, 1);
+    const options = options64(BigInt(call.world.ctx(ctx).options) & ~BigInt(intArg(call, 1)));
     configure(call.world, ctx, { options });
     return int(options);
   },
   SSL_CTX_set_num_tickets: (call) => setting(call, 'numTickets'),
-  SSL_CTX_set_max_early_data: (call) => setting(call, 'maxEarlyData'),
-  SSL_CTX_set_min_proto_version: (call) => setting(call, 'minProto'),
-  SSL_CTX_set_max_proto_version: (call) => setting(call, 'maxProto'),
+  // ssl_lib.c SSL_CTX_set_max_early_data(SSL_CTX *, uint32_t): 2^32 is 0 (off), -1 is 0xFFFFFFFF (FINDINGS F36)
+  SSL_CTX_set_max_early_data: (call) => setting(withInt(call, 1, toUint32(intArg(call, 1))), 'maxEarlyData'),
+  SSL_CTX_set_min_proto_version: (call) => protoBound(call, 'minProto'),
+  SSL_CTX_set_max_proto_version: (call) => protoBound(call, 'maxProto'),
   SSL_CTX_sess_set_new_cb: (call) => callback(call, 'newCb'),
   SSL_CTX_sess_set_remove_cb: (call) => callback(call, 'removeCb'),
   SSL_CTX_sess_set_get_cb: (call) => callback(call, 'getCb'),
 };
 
-function setting(call: Call, key: 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): ReturnType<Handler> {
+/** The call with argument `i` replaced by the integer `value` (its C conversion). */
+function withInt(call: Call, i: number, value: number): Call {
+  const args = call.args.slice();
+  args[i] = { kind: 'int', value };
+  return { ...call, args };
+}
+
+/**
+ * The uint64_t options as libssl's return value, which the harness prints as a signed long long
+ * (worker.c f_SSL_CTX_set_options): the options modulo 2^64, read as two's complement. Exact as a
+ * number: a trace integer's magnitude is below 2^53, so its bits 53 to 63 are all equal (its sign),
+ * and | and & ~ of such values keep them equal; the result lies in [-2^53, 2^53).
+ */
+function options64(bits: bigint): number {
+  return Number(BigInt.asIntN(64, bits));
+}
+
+const SSL3_VERSION = 0x300;
+const TLS1_VERSION = 0x301;
+const TLS1_3_VERSION = 0x304;
+const DTLS1_BAD_VER = 0x100;
+const DTLS1_2_VERSION = 0xfefd;
+
+/**
+ * SSL_CTX_ctrl SSL_CTRL_SET_MIN/MAX_PROTO_VERSION (ssl_lib.c):
+ * ssl_check_allowed_versions(min, max) && ssl_set_version_bound(method version, (int)larg, &bound).
+ * 0 removes the bound; a DTLS version returns 1 and is ignored by the TLS methods (FINDINGS F35).
+ */
+function protoBound(call: Call, key: 'minProto' | 'maxProto'): ReturnType<Handler> {
+  const ctx = ctxOf(call);
+  const version = toInt32(intArg(call, 1)); // both take the long as an int
+  const c = call.world.ctx(ctx);
+  const [min, max] = key === 'minProto' ? [version, c.maxProto] : [c.minProto, version];
+  if (!allowedVersions(min, max)) return int(0);
+  const bound = versionBound(version, c[key]);
+  if (bound === null) return int(0);
+  configure(call.world, ctx, { [key]: bound } as Partial<CtxSettings>);
+  return int(1);
+}
+
+/** ssl_lib.c ssl_check_allowed_versions, as 3.0.19 is built (of the versions, only SSL 3 is compiled out: OPENSSL_NO_SSL3). */
+function allowedVersions(minVersion: number, maxVersion: number): boolean {
+  const isDtls = (v: number): boolean => v === DTLS1_BAD_VER || v >> 8 === 0xfe; // DTLS1_VERSION_MAJOR
+  const minIsDtls = isDtls(minVersion);
+  const maxIsDtls = isDtls(maxVersion);
+  // "Mixing DTLS and TLS versions will lead to sadness; deny it." (0 is either)
+  if ((minIsDtls && !maxIsDtls && maxVersion !== 0) || (maxIsDtls && !minIsDtls && minVersion !== 0)) return false;
+  if (minIsDtls || maxIsDtls) return true; // no DTLS version is compiled out: nothing to check
+  let min = minVersion === 0 ? SSL3_VERSION : minVersion;
+  const max = maxVersion === 0 ? TLS1_3_VERSION : maxVersion;
+  if (min === SSL3_VERSION) min = TLS1_VERSION; // OPENSSL_NO_SSL3
+  return !(min <= SSL3_VERSION && SSL3_VERSION <= max); // OPENSSL_NO_SSL3: a range holding SSL 3 is refused
+}
+
+/**
+ * statem_lib.c ssl_set_version_bound for a TLS_ANY_VERSION method: the new bound, or null for a value
+ * that is neither a TLS version (SSL3_VERSION to TLS1_3_VERSION) nor a DTLS one (DTLS1_BAD_VER, or
+ * DTLS1_2_VERSION to 0xff00 in DTLS order); a DTLS version keeps the bound as it is.
+ */
+function versionBound(version: number, current: number): number | null {
+  if (version === 0) return 0;
+  const validTls = version >= SSL3_VERSION && version <= TLS1_3_VERSION;
+  const ordinal = version === DTLS1_BAD_VER ? 0xff00 : version; // dtls_ver_ordinal
+  const validDtls = ordinal >= DTLS1_2_VERSION && ordinal <= 0xff00;
+  if (!validTls && !validDtls) return null;
+  return validTls ? version : current;
+}
+
+function setting(call: Call, key: 'numTickets' | 'maxEarlyData'): ReturnType<Handler> {
   configure(call.world, ctxOf(call), { [key]: intArg(call, 1) } as Partial<CtxSettings>);
   return int(1);
 }

@@ -8,7 +8,8 @@
  */
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, intArg, int, type Ret } from './types.ts';
+import { type Call, type Handler, int, type Ret } from './types.ts';
+import { idLength, MAX_ID_LENGTH } from './id-bytes.ts';
 
 /** What a function does with NULL in its session argument: a default return, or a dereference. */
 interface NullRule {
@@ -32,10 +33,10 @@ const NULL_RULES: ReadonlyMap<string, NullRule> = new Map([
   ['SSL_CTX_remove_session', { arg: 1, checked: int(0) }], // remove_session_lock: c != NULL
 ]);
 
-/** set1_id and set1_id_context reject an over-long length before they touch the session. */
+/** set1_id and set1_id_context reject an over-long length (an unsigned int, FINDINGS F30) before they touch the session. */
 const LENGTH_CHECKED_FIRST: ReadonlyMap<string, number> = new Map([
-  ['SSL_SESSION_set1_id', 32],
-  ['SSL_SESSION_set1_id_context', 32],
+  ['SSL_SESSION_set1_id', MAX_ID_LENGTH],
+  ['SSL_SESSION_set1_id_context', MAX_ID_LENGTH],
 ]);
 
 /** Wraps a handler so that a NULL session argument gets its rule instead of reaching the world. */
@@ -45,7 +46,7 @@ export function withNullRule(fn: string, handler: Handler): Handler {
   return (call) => {
     if (call.args[rule.arg]?.kind !== 'null') return handler(call);
     const limit = LENGTH_CHECKED_FIRST.get(fn);
-    if (limit !== undefined && intArg(call, rule.arg + 2) > limit) return int(0);
+    if (limit !== undefined && idLength(call, rule.arg + 2) > limit) return int(0);
     if (rule.checked) return rule.checked;
     reportNullDereference(call, fn, rule.arg);
     return fn === 'SSL_SESSION_dup' ? { kind: 'object', id: null, owned: false } : int(0);

@@ -6,7 +6,8 @@
 import { encode, freshSessionFields, isResumable } from '../../machines/ssl-session.ts';
 import { listAdd } from '../cache/list.ts';
 import type { World } from '../world/world.ts';
-import { type Handler, hexArg, int, intArg, objectArg, VOID } from './types.ts';
+import { type Handler, int, intArg, objectArg, VOID } from './types.ts';
+import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 /** The application's reference on a session it passes to a free or up_ref call. */
@@ -100,12 +101,12 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
   SSL_SESSION_set1_id_context: (call) => setBytes(call, 'SET_SID_CTX'),
 };
 
-/** set1_id / set1_id_context: at most 32 bytes (spec §2); the cache is not re-keyed. */
+/** set1_id / set1_id_context: at most 32 bytes (spec §2; unsigned length, F30; padding, F31); the cache is not re-keyed. */
 function setBytes(call: Parameters<Handler>[0], type: 'SET_ID' | 'SET_SID_CTX'): ReturnType<Handler> {
   const sid = objectArg(call, 0) ?? '';
-  const hex = hexArg(call, 1).slice(0, intArg(call, 2) * 2);
   use(call.world, sid);
-  if (intArg(call, 2) > 32) return int(0);
+  const hex = idBytes(call, type === 'SET_ID' ? 'SSL_SESSION_set1_id' : 'SSL_SESSION_set1_id_context', 1);
+  if (hex === null) return int(0);
   call.world.sendSession(sid, type === 'SET_ID' ? { type, sessionId: hex } : { type, sidCtx: hex });
   return int(1);
 }

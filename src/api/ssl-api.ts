@@ -4,7 +4,8 @@
  */
 import type { SslConfig } from '../../machines/ssl.ts';
 import type { Handler } from './types.ts';
-import { int, intArg, hexArg, objectArg, VOID } from './types.ts';
+import { int, intArg, isNullArg, objectArg, toInt32, VOID } from './types.ts';
+import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
@@ -61,6 +62,7 @@ function freshSslId(world: World, target: string | null): string {
 export const sslApi: Readonly<Record<string, Handler>> = {
   SSL_new: (call) => ({ kind: 'object', id: sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), owned: true }),
   SSL_free: (call) => {
+    if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_free: if (s == NULL) return (FINDINGS F38)
     call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: lineOf(call, 0) });
     return VOID;
   },
@@ -77,7 +79,8 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   },
   SSL_shutdown: (call) => shutdown(call.world, objectArg(call, 0) ?? ''),
   SSL_set_shutdown: (call) => {
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'SET_SHUTDOWN', flags: intArg(call, 1) });
+    // void SSL_set_shutdown(SSL *s, int mode): s->shutdown = mode, any int (FINDINGS F37)
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'SET_SHUTDOWN', flags: toInt32(intArg(call, 1)) });
     return VOID;
   },
   SSL_set_session: (call) => {
@@ -148,8 +151,10 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     return { kind: 'object', id, owned: true };
   },
   SSL_set_session_id_context: (call) => {
-    if (intArg(call, 2) > 32) return int(0);
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CONNECTION', fields: { sidCtx: hexArg(call, 1).slice(0, intArg(call, 2) * 2) } });
+    // ssl_lib.c SSL_set_session_id_context: an unsigned length above 32 fails (F30), then memcpy (F31, F38)
+    const sidCtx = idBytes(call, 'SSL_set_session_id_context', 1);
+    if (sidCtx === null) return int(0);
+    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'CONNECTION', fields: { sidCtx } });
     return int(1);
   },
 };
@@ -230,11 +235,20 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
       return int(-1);
     }
     writeCloseNotify(world, ssl);
-    return int((world.ssl(ssl).shutdown & RECEIVED) !== 0 ? 1 : 0);
+    return int(bothWays(world, ssl));
   }
   if (world.ssl(ssl).closeNotifyUnsent) return int(-1);
   if ((world.ssl(ssl).shutdown & RECEIVED) === 0) readRecords(world, ssl);
   if (world.stateOf('ssl', ssl) === 'failed') return int(-1);
-  return int((world.ssl(ssl).shutdown & (SENT | RECEIVED)) === (SENT | RECEIVED) ? 1 : -1);
+  if ((world.ssl(ssl).shutdown & RECEIVED) === 0) return int(-1); // WANT_READ
+  return int(bothWays(world, ssl));
+}
+
+/**
+ * The end of ssl3_shutdown (s3_lib.c): 1 only if s->shutdown == (SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN)
+ * exactly, else 0: other bits set by SSL_set_shutdown make it 0 for ever (checked against 3.0.19, FINDINGS F37).
+ */
+function bothWays(world: World, ssl: string): number {
+  return world.ssl(ssl).shutdown === (SENT | RECEIVED) ? 1 : 0;
 }
 

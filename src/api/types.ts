@@ -55,3 +55,28 @@ export function nameArg(call: Call, i: number): string | null {
   const a = call.args[i];
   return a?.kind === 'name' ? a.name : null;
 }
+
+/**
+ * C's conversion of a trace integer to a 32-bit parameter or field. A trace
+ * integer is a double, exact up to 2^53; both conversions take it modulo 2^32,
+ * as the harness's casts from `long long` do (conformance/src/worker.c).
+ */
+/** `unsigned int` / `uint32_t`: -1 is 0xFFFFFFFF, 2^32 is 0. */
+export const toUint32 = (value: number): number => value >>> 0;
+/** `int`: 0x100000303 is 0x303. */
+export const toInt32 = (value: number): number => value | 0;
+
+/** An argument that is a literal NULL, or a variable holding NULL. */
+export function isNullArg(call: Call, i: number): boolean {
+  return call.args[i]?.kind === 'null';
+}
+
+/**
+ * The first `len` bytes of a string argument, hex-encoded, as `memcpy(dst, p, len)` reads them: the C
+ * harness passes the literal zero-padded (worker.c a_bytes), so `"abc", 4` is 61 62 63 00 and `"", 1` one
+ * zero byte (FINDINGS F31). `len` is at most 32 here: every caller refuses a longer one first.
+ */
+export function bytesOfLength(call: Call, i: number, len: number): string {
+  const hex = hexArg(call, i);
+  return hex.length >= len * 2 ? hex.slice(0, len * 2) : hex.padEnd(len * 2, '0');
+}

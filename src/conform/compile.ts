@@ -120,6 +120,7 @@ class Compiler {
       case 'handle':
       case 'ctx?':
       case 'session?':
+      case 'ssl?':
         if (e.kind === 'null' && want.endsWith('?')) return 'n:';
         if (e.kind === 'var') return `h:${e.name}`;
         break;
@@ -133,7 +134,9 @@ class Compiler {
         if (e.kind === 'call') return `m:${e.name}`;
         break;
       case 'bytes':
+      case 'bytes?':
         if (e.kind === 'string') return `b:${bytesHex(e.value)}`;
+        if (e.kind === 'null' && want === 'bytes?') return 'n:';
         break;
       case 'new-cb':
       case 'remove-cb':

@@ -17,12 +17,16 @@ export type ArgKind =
   | 'ctx?'
   /** `SSL_SESSION *` or NULL. */
   | 'session?'
+  /** `SSL *` or NULL (SSL_free(NULL) is a no-op). */
+  | 'ssl?'
   /** An integer expression: literals, constants, `|`, `+`, `-`, integer variables, `time(NULL)`. */
   | 'int'
   /** `TLS_method()`, `TLS_client_method()` or `TLS_server_method()`. */
   | 'method'
   /** A double-quoted byte string. */
   | 'bytes'
+  /** A double-quoted byte string or NULL (`const unsigned char *`: memcpy'd only for a length > 0). */
+  | 'bytes?'
   | 'new-cb'
   | 'remove-cb'
   | 'get-cb'
@@ -76,21 +80,21 @@ const CALLS: readonly CallSpec[] = [
   // SSL_SESSION (spec §2)
   call('SSL_SESSION_new', [], 'session', 'owned', 'session', '§2 SSL_SESSION_new', 'New session, refcount 1, owned by the caller; not resumable (no id).'),
   call('SSL_SESSION_dup', ['session'], 'session', 'owned', 'session', '§2 SSL_SESSION_dup', 'Copy in no cache, refcount 1, owned by the caller; copies not_resumable.'),
-  call('SSL_SESSION_up_ref', ['session'], 'int', 'none', 'session', '§2 SSL_SESSION_up_ref', 'Takes one more reference for the caller; returns 1.'),
+  call('SSL_SESSION_up_ref', ['session?'], 'int', 'none', 'session', '§2 SSL_SESSION_up_ref', 'Takes one more reference for the caller; returns 1.'),
   call('SSL_SESSION_free', ['session?'], 'void', 'none', 'session', '§2 SSL_SESSION_free', 'Releases one of the caller\'s references; never unlinks from a cache.'),
-  call('i2d_SSL_SESSION', ['session', 'der-out'], 'int', 'none', 'session', '§2 i2d_SSL_SESSION', 'Serialises the session; returns the length, 0 for a bare SSL_SESSION_new.'),
+  call('i2d_SSL_SESSION', ['session?', 'der-out'], 'int', 'none', 'session', '§2 i2d_SSL_SESSION', 'Serialises the session; returns the length, 0 for a bare SSL_SESSION_new.'),
   call('d2i_SSL_SESSION', ['null', 'der-in', 'int'], 'session', 'owned', 'session', '§2 d2i_SSL_SESSION', 'New session from DER, refcount 1, owned by the caller; not_resumable is not encoded.'),
   call('SSL_SESSION_is_resumable', ['session'], 'int', 'none', 'session', '§2 SSL_SESSION_is_resumable', '!not_resumable && (id or ticket).'),
   call('SSL_SESSION_set_timeout', ['session', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set_timeout', 'Sets the timeout and re-sorts the session in its owner\'s cache list.'),
   call('SSL_SESSION_get_timeout', ['session'], 'int', 'none', 'session', '§2 SSL_SESSION_set_time', 'The timeout in seconds.'),
   call('SSL_SESSION_set_time', ['session', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set_time', 'Sets the time, re-sorts in the owner\'s list, returns the time given (not 1).'),
   call('SSL_SESSION_get_time', ['session'], 'int', 'none', 'session', '§2 SSL_SESSION_set_time', 'The creation time in seconds.'),
-  call('SSL_SESSION_set1_id', ['session', 'bytes', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the id (at most 32 bytes); does not re-key a cache entry.'),
-  call('SSL_SESSION_set1_id_context', ['session', 'bytes', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the session id context (at most 32 bytes).'),
+  call('SSL_SESSION_set1_id', ['session', 'bytes?', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the id (at most 32 bytes); does not re-key a cache entry.'),
+  call('SSL_SESSION_set1_id_context', ['session', 'bytes?', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the session id context (at most 32 bytes).'),
 
   // SSL (spec §3)
   call('SSL_new', ['ctx'], 'ssl', 'owned', 'ssl', '§3 SSL_new', 'New SSL, refcount 1; takes two references on the ctx (ctx and session_ctx).'),
-  call('SSL_free', ['ssl'], 'void', 'none', 'ssl', '§3 SSL_free', 'Releases one reference; at 0 applies the bad-session rule, frees its session ref and both ctx refs.'),
+  call('SSL_free', ['ssl?'], 'void', 'none', 'ssl', '§3 SSL_free', 'Releases one reference; at 0 applies the bad-session rule, frees its session ref and both ctx refs.'),
   call('SSL_up_ref', ['ssl'], 'int', 'none', 'ssl', '§1.4', 'Takes one more reference on the SSL; returns 1.'),
   call('SSL_clear', ['ssl'], 'int', 'none', 'ssl', '§3 SSL_clear', 'Resets for a new connection; drops the session only if it was bad (unclean).'),
   call('SSL_shutdown', ['ssl'], 'int', 'none', 'ssl', '§3 ssl_clear_bad_session', 'Sends close_notify; after it the session survives SSL_free and SSL_clear.'),
@@ -103,14 +107,14 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_copy_session_id', ['ssl', 'ssl'], 'int', 'none', 'ssl', '§3 SSL_copy_session_id', 'SSL_set_session(to, SSL_get_session(from)) plus method, cert and sid_ctx.'),
   call('SSL_set_SSL_CTX', ['ssl', 'ctx?'], 'ctx', 'borrowed', 'ssl', '§3 SSL_set_SSL_CTX', 'Switches ctx (+1 new, -1 old); session_ctx, and so the cache, stays the same.'),
   call('SSL_dup', ['ssl'], 'ssl', 'owned', 'ssl', '§1.4', 'After a handshake: +1 and the same pointer; before: a new SSL.'),
-  call('SSL_set_session_id_context', ['ssl', 'bytes', 'int'], 'int', 'none', 'ssl', '§4 SSL_CTX_set_session_id_context', 'Sets the SSL\'s session id context (at most 32 bytes).'),
+  call('SSL_set_session_id_context', ['ssl', 'bytes?', 'int'], 'int', 'none', 'ssl', '§4 SSL_CTX_set_session_id_context', 'Sets the SSL\'s session id context (at most 32 bytes).'),
 
   // SSL_CTX (spec §4, §5)
   call('SSL_CTX_new', ['method'], 'ctx', 'owned', 'ctx', '§4 SSL_CTX_new', 'New context, refcount 1, empty cache, mode SERVER, size 20480, timeout 7200.'),
-  call('SSL_CTX_free', ['ctx'], 'void', 'none', 'ctx', '§4 SSL_CTX_free', 'Releases one reference; at 0 flushes the whole cache (remove_cb for each).'),
+  call('SSL_CTX_free', ['ctx?'], 'void', 'none', 'ctx', '§4 SSL_CTX_free', 'Releases one reference; at 0 flushes the whole cache (remove_cb for each).'),
   call('SSL_CTX_up_ref', ['ctx'], 'int', 'none', 'ctx', '§4 SSL_CTX_up_ref', 'Takes one more reference on the ctx; returns 1.'),
   call('SSL_CTX_add_session', ['ctx', 'session'], 'int', 'none', 'ctx', '§4 SSL_CTX_add_session', 'The cache takes its own reference; 0 if already present; evicts before linking.'),
-  call('SSL_CTX_remove_session', ['ctx', 'session'], 'int', 'none', 'ctx', '§4 SSL_CTX_remove_session', 'Removes by key, always marks the argument not_resumable and calls remove_cb.'),
+  call('SSL_CTX_remove_session', ['ctx', 'session?'], 'int', 'none', 'ctx', '§4 SSL_CTX_remove_session', 'Removes by key, always marks the argument not_resumable and calls remove_cb.'),
   call('SSL_CTX_flush_sessions', ['ctx', 'int'], 'void', 'none', 'ctx', '§4 SSL_CTX_flush_sessions', 'Removes sessions expired at time t (0: all) from the list tail.'),
   call('SSL_CTX_sess_number', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Number of entries in the cache\'s hash table.'),
   call('SSL_CTX_sess_set_cache_size', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Sets the size (0 = unlimited); returns the previous one. Holds at most N-1.'),
@@ -119,13 +123,13 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_get_session_cache_mode', ['ctx'], 'int', 'none', 'ctx', '§4 Cache mode flags', 'The cache mode.'),
   call('SSL_CTX_set_timeout', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_timeout', 'Timeout for sessions made later; returns the previous one.'),
   call('SSL_CTX_get_timeout', ['ctx'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_timeout', 'The session timeout.'),
-  call('SSL_CTX_set_session_id_context', ['ctx', 'bytes', 'int'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_session_id_context', 'Sets the ctx\'s session id context; SSLs made later copy it.'),
-  call('SSL_CTX_set_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Adds options (SSL_OP_NO_TICKET, SSL_OP_NO_ANTI_REPLAY, SSL_OP_ENABLE_MIDDLEBOX_COMPAT); returns the new set, which starts as SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT.'),
+  call('SSL_CTX_set_session_id_context', ['ctx', 'bytes?', 'int'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_session_id_context', 'Sets the ctx\'s session id context; SSLs made later copy it.'),
+  call('SSL_CTX_set_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Adds options (SSL_OP_NO_TICKET, SSL_OP_NO_ANTI_REPLAY, SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_TLSv1 … SSL_OP_NO_TLSv1_3); returns the new set (a uint64_t, printed signed), which starts as SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT.'),
   call('SSL_CTX_clear_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Clears options; returns the new set.'),
   call('SSL_CTX_set_num_tickets', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'TLS 1.3 tickets sent after a full handshake (default 2); returns 1.'),
   call('SSL_CTX_set_max_early_data', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'Enables early data: stateful TLS 1.3 tickets become single use; returns 1.'),
-  call('SSL_CTX_set_min_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Lowest protocol version (0 = lowest supported); returns 1.'),
-  call('SSL_CTX_set_max_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Highest protocol version (0 = highest supported); returns 1.'),
+  call('SSL_CTX_set_min_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Lowest protocol version (0 = lowest supported); returns 1, or 0 for a value that is no version (a DTLS version is accepted and ignored).'),
+  call('SSL_CTX_set_max_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Highest protocol version (0 = highest supported); returns 1, or 0 for a value that is no version (a DTLS version is accepted and ignored).'),
   call('SSL_CTX_sess_set_new_cb', ['ctx', 'new-cb'], 'void', 'none', 'ctx', '§5 new_session_cb', 'Installs a new-session callback (named behaviour, see the trace language).'),
   call('SSL_CTX_sess_set_remove_cb', ['ctx', 'remove-cb'], 'void', 'none', 'ctx', '§5 remove_session_cb', 'Installs a remove-session callback (named behaviour).'),
   call('SSL_CTX_sess_set_get_cb', ['ctx', 'get-cb'], 'void', 'none', 'ctx', '§5 get_session_cb', 'Installs a get-session callback (named behaviour).'),
@@ -161,6 +165,12 @@ export const CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['SSL_OP_NO_ANTI_REPLAY', 1 << 24],
   ['SSL_OP_NO_COMPRESSION', 1 << 17],
   ['SSL_OP_ENABLE_MIDDLEBOX_COMPAT', 1 << 20],
+  ['SSL_OP_NO_SSLv3', 1 << 25],
+  ['SSL_OP_NO_TLSv1', 1 << 26],
+  ['SSL_OP_NO_TLSv1_2', 1 << 27],
+  ['SSL_OP_NO_TLSv1_1', 1 << 28],
+  ['SSL_OP_NO_TLSv1_3', 1 << 29],
+  ['SSL3_VERSION', 0x300],
   ['TLS1_VERSION', 0x301],
   ['TLS1_1_VERSION', 0x302],
   ['TLS1_2_VERSION', 0x303],

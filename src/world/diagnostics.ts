@@ -162,7 +162,8 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'A NULL session pointer reached a function that does not check for NULL: SSL_SESSION_up_ref, SSL_SESSION_dup, SSL_SESSION_is_resumable, ' +
       'SSL_SESSION_set1_id(_context) and SSL_CTX_add_session dereference it (spec §10). SSL_get1_session and SSL_get0_session return NULL before ' +
-      'a handshake, and d2i_SSL_SESSION on bad input; check the result before using it (grpc PR #34539).',
+      'a handshake, and d2i_SSL_SESSION on bad input; check the result before using it (grpc PR #34539). The id setters also memcpy from a NULL ' +
+      'byte string given a length from 1 to 32 (FINDINGS F38).',
     // The fixture m9-null-session-crash: ASan reports a SEGV on address 0 at this step.
     outcomes: ['crash'],
   },

@@ -45,7 +45,7 @@ describe('checkTrace: accepted traces', () => {
     const t = check('x = SSL_new(cctx)\nSSL_free(x)\nx = SSL_get1_session(c1)\nSSL_SESSION_free(x)');
     expect(t.variables.get('x')).toEqual({ kind: 'session', line: 7 });
     expect(checkError('x = SSL_new(cctx)\nx = SSL_get1_session(c1)\nSSL_free(x)')).toBe(
-      't.trace:7:10: argument 1 of SSL_free must be an SSL handle, but x is an SSL_SESSION (assigned at line 6)',
+      't.trace:7:10: argument 1 of SSL_free must be an SSL handle or NULL, but x is an SSL_SESSION (assigned at line 6)',
     );
   });
 
@@ -145,18 +145,18 @@ describe('checkTrace: errors, each at its exact line:col', () => {
     ['expect refcount(s2) == 1', 't.trace:5:17: unknown handle s2: no earlier line assigns it'],
     ['expect k == 1', 't.trace:5:8: unknown variable k: no earlier line assigns it'],
     // handles of the wrong kind
-    ['SSL_free(sess)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but sess is an SSL_SESSION (assigned at line 3)'],
+    ['SSL_free(sess)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle or NULL, but sess is an SSL_SESSION (assigned at line 3)'],
     ['SSL_new(c1)', 't.trace:5:9: argument 1 of SSL_new must be an SSL_CTX handle, but c1 is an SSL (assigned at line 2)'],
     ['SSL_set_session(c1, cctx)', 't.trace:5:21: argument 2 of SSL_set_session must be an SSL_SESSION handle or NULL, but cctx is an SSL_CTX (assigned at line 1)'],
-    ['SSL_free(NULL)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but got NULL'],
-    ['SSL_free(5)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but got the integer 5'],
-    ['SSL_free(der)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but der is a DER encoding (assigned at line 4)'],
+    ['SSL_up_ref(NULL)', 't.trace:5:12: argument 1 of SSL_up_ref must be an SSL handle, but got NULL'],
+    ['SSL_free(5)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle or NULL, but got the integer 5'],
+    ['SSL_free(der)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle or NULL, but der is a DER encoding (assigned at line 4)'],
     ['SSL_CTX_set_timeout(cctx, sess)', 't.trace:5:27: argument 2 of SSL_CTX_set_timeout must be an integer, but sess is an SSL_SESSION (assigned at line 3)'],
     ['SSL_CTX_set_timeout(cctx, 1 | "x")', 't.trace:5:31: argument 2 of SSL_CTX_set_timeout must be an integer, but got a string'],
     ['SSL_CTX_set_timeout(cctx, NULL)', 't.trace:5:27: argument 2 of SSL_CTX_set_timeout must be an integer, but got NULL'],
-    ['SSL_free(TLS1_VERSION)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but got the constant TLS1_VERSION'],
-    ['SSL_free(c1 | 1)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle, but got an integer expression'],
-    ['SSL_SESSION_set1_id(sess, 5, 3)', 't.trace:5:27: argument 2 of SSL_SESSION_set1_id must be a string such as "abc", but got the integer 5'],
+    ['SSL_free(TLS1_VERSION)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle or NULL, but got the constant TLS1_VERSION'],
+    ['SSL_free(c1 | 1)', 't.trace:5:10: argument 1 of SSL_free must be an SSL handle or NULL, but got an integer expression'],
+    ['SSL_SESSION_set1_id(sess, 5, 3)', 't.trace:5:27: argument 2 of SSL_SESSION_set1_id must be a string such as "abc" or NULL, but got the integer 5'],
     // nested calls
     ['SSL_CTX_set_timeout(cctx, SSL_CTX_get_timeout(cctx))', 't.trace:5:27: SSL_CTX_get_timeout(...) cannot be nested in argument 2 of SSL_CTX_set_timeout: assign its result to a variable on an earlier line'],
     ['SSL_free(SSL_new(cctx))', 't.trace:5:10: SSL_new(...) cannot be nested in argument 1 of SSL_free: assign its result to a variable on an earlier line'],

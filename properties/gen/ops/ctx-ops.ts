@@ -55,14 +55,24 @@ export function ctxSidCtxOp(p: Program, op: Op): void {
 }
 
 /**
- * SSL_OP_NO_TICKET (session-id caching, TLS 1.3 stateful tickets), SSL_OP_NO_ANTI_REPLAY and
- * SSL_OP_ENABLE_MIDDLEBOX_COMPAT (the random legacy session id a TLS 1.3 client sends), set and cleared.
+ * SSL_OP_NO_TICKET (session-id caching, TLS 1.3 stateful tickets), SSL_OP_NO_ANTI_REPLAY,
+ * SSL_OP_ENABLE_MIDDLEBOX_COMPAT (the random legacy session id a TLS 1.3 client sends) and the
+ * SSL_OP_NO_TLSv1* options (the version range, FINDINGS F34), set and cleared.
  */
 export function ctxOptionsOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (!ctx) return;
   const h = p.handle(ctx.name);
-  switch (op.b % 6) {
+  switch (op.b % 9) {
+    case 6:
+      p.call('SSL_CTX_set_options', [h, constants('SSL_OP_NO_TLSv1_3')]);
+      break;
+    case 7:
+      p.call('SSL_CTX_set_options', [h, constants('SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', 'SSL_OP_NO_TLSv1_2')]);
+      break;
+    case 8:
+      p.call('SSL_CTX_clear_options', [h, constants('SSL_OP_NO_TLSv1', 'SSL_OP_NO_TLSv1_1', 'SSL_OP_NO_TLSv1_2', 'SSL_OP_NO_TLSv1_3')]);
+      break;
     case 0:
       p.call('SSL_CTX_set_options', [h, constants('SSL_OP_NO_TICKET')]);
       break;
