@@ -1,0 +1,87 @@
+/**
+ * What the model refuses instead of answering wrongly: a server with more
+ * TLS 1.3 tickets to write than the in-memory BIO pair surely holds stalls in
+ * libssl, a state the model does not have (src/handshake/server.ts,
+ * FINDINGS F29). The refusal is bad input: `file:line:col: message`.
+ */
+import { describe, expect, it } from 'vitest';
+import { runText } from '../../src/run/load.ts';
+import { TraceError } from '../../src/trace/errors.ts';
+
+function trace(numTickets: string): string {
+  return [
+    'sctx = SSL_CTX_new(TLS_server_method())',
+    `SSL_CTX_set_num_tickets(sctx, ${numTickets})`,
+    'cctx = SSL_CTX_new(TLS_client_method())',
+    'c = SSL_new(cctx)',
+    's = SSL_new(sctx)',
+    'connect(c, s)',
+    'SSL_free(c)',
+    'SSL_free(s)',
+    'SSL_CTX_free(cctx)',
+    'SSL_CTX_free(sctx)',
+    '',
+  ].join('\n');
+}
+
+function refusal(text: string): TraceError {
+  try {
+    runText(text, 'limits.trace');
+  } catch (e) {
+    if (e instanceof TraceError) return e;
+    throw e;
+  }
+  throw new Error('the trace ran');
+}
+
+describe('model limits', () => {
+  it('runs a handshake with 59 tickets, the most that surely fit', () => {
+    const result = runText(trace('59'), 'limits.trace');
+    expect(result.records.find((r) => r.line === 6)?.ret).toBe(1);
+    expect(result.unexpected).toEqual([]);
+  });
+
+  it('refuses 60 tickets at the connect, naming the limit', () => {
+    const e = refusal(trace('60'));
+    expect(`${e.file}:${e.line}:${e.col}`).toBe('limits.trace:6:1');
+    expect(e.message).toContain('60 TLS 1.3 tickets');
+    expect(e.message).toContain('more than the 59');
+  });
+
+  it('reads a negative count as the size_t it is, and refuses it at once instead of running for ever', () => {
+    expect(refusal(trace('-1')).message).toContain('SIZE_MAX TLS 1.3 tickets');
+    expect(refusal(trace('4294967297')).message).toContain('4294967297 TLS 1.3 tickets');
+  });
+
+  it('lets a resumption through, which sends at most one ticket', () => {
+    const text = [
+      'sctx = SSL_CTX_new(TLS_server_method())',
+      'cctx = SSL_CTX_new(TLS_client_method())',
+      'c = SSL_new(cctx)',
+      's = SSL_new(sctx)',
+      'expect connect(c, s) == 1',
+      'sess = SSL_get1_session(c)',
+      'SSL_shutdown(c)',
+      'SSL_shutdown(s)',
+      'SSL_free(c)',
+      'SSL_free(s)',
+      'SSL_CTX_set_num_tickets(sctx, 100)',
+      'c = SSL_new(cctx)',
+      's = SSL_new(sctx)',
+      'SSL_set_session(c, sess)',
+      'expect connect(c, s) == 1',
+      'expect SSL_session_reused(c) == 1',
+      'SSL_shutdown(c)',
+      'SSL_shutdown(s)',
+      'SSL_free(c)',
+      'SSL_free(s)',
+      'SSL_SESSION_free(sess)',
+      'SSL_CTX_free(cctx)',
+      'SSL_CTX_free(sctx)',
+      '',
+    ].join('\n');
+    const result = runText(text, 'limits.trace');
+    expect(result.failedExpects).toEqual([]);
+    expect(result.unexpected).toEqual([]);
+  });
+});
