@@ -83,17 +83,6 @@ export function inBefore(world: World, ssl: string): boolean {
   return world.stateOf('ssl', ssl) === 'before' && !world.ssl(ssl).accepting;
 }
 
-/**
- * The server's SSL_do_handshake with nothing to read: its accept function
- * moves the state machine to reading a ClientHello and the read would block.
- * SSL_in_before is false from now on (SSL_dup shares it, checked against 3.0.19).
- * A server whose handshake function is ssl_undefined_function stays before.
- */
-export function awaitClientHello(world: World, server: string): void {
-  if (world.ssl(server).handshakeFunc !== 'accept') return;
-  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, readBlocked: true } });
-}
-
 /** The SSL's BIO pair still has its other end: not freed and not attached elsewhere since. */
 export function pairAlive(world: World, ssl: string): boolean {
   const { peer, link } = world.ssl(ssl);
@@ -221,6 +210,7 @@ export function sendAlert(world: World, ssl: string): boolean {
   if (session !== null) removeSession(world, sessionCtx, session);
   if (!pairAlive(world, ssl) || !canWrite(world, ssl)) return false;
   writeAlert(world, peer ?? '', alertSeal(world, ssl));
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: false } }); // bio_write clears the retry flags (F6)
   return true;
 }
 

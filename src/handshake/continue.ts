@@ -54,13 +54,15 @@ type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
 export function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
   const client = world.ssl(server).peer ?? '';
   const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
-  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: true } });
+  // The ClientHello was read: no retry flag, unless the server goes on to wait for the client's next flight.
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: false } });
   const served = broken ? null : serveClientHello(world, server, client, offer);
   if (served === null) return failAlone(world, server);
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
+  world.sendSsl(server, { type: 'CONNECTION', fields: { readBlocked: true } }); // it reads on, and the read would block
   stall(world, server);
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25)
@@ -237,7 +239,8 @@ export function carryOn(world: World, client: string, server: string): number {
 /** More rounds than any handshake has flights (a TLS 1.2 full one: four after the ClientHello). */
 const MAX_ROUNDS = 8;
 
-function finished(world: World, ssl: string): boolean {
+/** The handshake completed: connected, or closed after it (close_notify sent). */
+export function finished(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
   return state === 'connected' || state === 'closed';
 }

@@ -1,10 +1,10 @@
 /**
  * How a step of a handshake ends for one side: it finishes (`done`), waits
- * for the peer's next flight (`stall`), or fails with a fatal alert (`fail`).
+ * for the peer's next flight (`stall`), or fails with a fatal alert (`failAlone`).
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
-import { receiveAlert, sendAlert } from './bio-pair.ts';
+import { sendAlert } from './bio-pair.ts';
 
 /**
  * tls_finish_handshake: the handshake function becomes the side's own state
@@ -30,20 +30,6 @@ export function deliver(world: World, client: string, tickets: readonly Ticket[]
 export function stall(world: World, ssl: string): number {
   world.sendSsl(ssl, { type: 'HANDSHAKE_WAIT', fields: {} });
   return 0;
-}
-
-/**
- * A fatal alert in a handshake of two SSLs that each read the other's records
- * at once (spec §8): the sender sends it (failAlone), and if it was written
- * the receiver reads it (receiveAlert: its session leaves its session_ctx
- * whatever its shutdown flags, no alert back). A sender with
- * SSL_SENT_SHUTDOWN set writes nothing: its peer waits (FINDINGS F25).
- */
-export function fail(world: World, sender: string, receiver: string): number {
-  const written = sendAlert(world, sender);
-  world.sendSsl(sender, { type: 'HANDSHAKE_FAILED', fields: {} });
-  if (!written) return stall(world, receiver);
-  return receiveAlert(world, receiver, 0);
 }
 
 /**
