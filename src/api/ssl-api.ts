@@ -9,6 +9,7 @@ import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
+import { clearSsl } from '../handshake/clear.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -71,10 +72,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     return int(1);
   },
   SSL_clear: (call) => {
-    const ssl = objectArg(call, 0) ?? '';
-    call.world.sendSsl(ssl, { type: 'CLEAR' });
-    // SSL_clear reverts to s->ctx->method (after SSL_set_SSL_CTX, the new ctx's).
-    if (!call.world.isFreed('ssl', ssl)) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: call.world.ctx(call.world.ssl(ssl).ctx).method } });
+    clearSsl(call.world, objectArg(call, 0) ?? '');
     return int(1);
   },
   SSL_shutdown: (call) => shutdown(call.world, objectArg(call, 0) ?? ''),

@@ -38,6 +38,7 @@ import {
   waitingClientHello,
   writeClientHello,
 } from './bio-pair.ts';
+import { clearSsl } from './clear.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
@@ -290,6 +291,8 @@ function readsFirst(world: World, ssl: string, state: string): boolean {
  */
 export function implicitHandshake(world: World, ssl: string): number {
   const { handshakeFunc } = world.ssl(ssl);
+  // state_machine starts from before with an SSL_clear of its own (clear.ts); not through ssl_undefined_function
+  if ((handshakeFunc === 'accept' || handshakeFunc === 'connect') && inBefore(world, ssl)) clearSsl(world, ssl);
   if (handshakeFunc === 'accept') {
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
