@@ -1,12 +1,9 @@
 /**
- * A handshake carried on by reads, one flight at a time (FINDINGS F17).
- *
- * The in-memory `connect` and `handshake` run a whole handshake at once
- * (connect.ts). Two SSLs cleared while still attached to their BIO pair can
- * also start one by themselves: the client's SSL_read in init writes a
- * ClientHello, the server's SSL_read in init serves it, and from then on
- * each side's next SSL_read (or SSL_do_handshake) reads the other's flight
- * and answers it. The flights, in the order of connect.ts's runHandshake:
+ * The handshake, one flight at a time, as the harness steps it (FINDINGS F17,
+ * F20): each side's SSL_do_handshake (or SSL_read in init) reads the other's
+ * flight, if one waits, and answers it. The in-memory `connect` and
+ * `handshake` run every handshake this way (`carryOn`); two SSLs cleared while
+ * still attached to their BIO pair can also carry one on by reads. The flights:
  *
  * - TLS 1.3: ServerHello..Finished; the client finishes and sends Finished;
  *   the server finishes and sends its NewSessionTickets (spec §6.3).
@@ -17,8 +14,7 @@
  *   the client finishes.
  *
  * Between flights each side waits in the `handshaking` state with the peer's
- * flight, if any, in `peerFlight`. A `connect` of anything but a fresh pair
- * runs each side's SSL_do_handshake the same way (`carryOn`, FINDINGS F20).
+ * flight, if any, in `peerFlight`.
  */
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
@@ -197,10 +193,10 @@ function retryClientHello(world: World, client: string, offer: ClientOffer): num
 }
 
 /**
- * `handshake(client, server)` on anything but a fresh pair: two SSLs that
- * carry a handshake on over their pair, one that failed, one mid-handshake on
- * another pair, or two that both already accept. As the harness (and an
- * application given a new socket) does, a fresh BIO pair is attached only
+ * `handshake(client, server)`: two fresh SSLs, or two that carry a handshake
+ * on over their pair, one that failed, one mid-handshake on another pair, or
+ * two that both already accept. As the harness (and an application given a
+ * new socket) does, a fresh BIO pair is attached only
  * when a side is still SSL_in_before (an SSL whose accept function already
  * ran has left it, FINDINGS F13). Then the harness's loop: SSL_do_handshake
  * on each side, client first, and again on a side while something new
@@ -212,10 +208,10 @@ function retryClientHello(world: World, client: string, offer: ClientOffer): num
  *   (implicitHandshake): a client writes its ClientHello, makes its new
  *   session (spec §6.1) and waits; a server serves a waiting ClientHello, or
  *   waits for one.
- * So an accepting server left on its old pair serves the ClientHello its
- * cleared peer wrote there, and two handshakes on other pairs each go on
- * with their own peers (checked against 3.0.19, FINDINGS F20). 1 when both
- * sides finished.
+ * So a fresh pair runs the whole handshake, an accepting server left on its
+ * old pair serves the ClientHello its cleared peer wrote there, and two
+ * handshakes on other pairs each go on with their own peers (checked against
+ * 3.0.19, FINDINGS F20). 1 when both sides finished.
  */
 export function carryOn(world: World, client: string, server: string): number {
   if (inBefore(world, client) || inBefore(world, server)) attachPair(world, client, server);
