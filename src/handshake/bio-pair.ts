@@ -155,11 +155,14 @@ export function readRecords(world: World, ssl: string): number {
 
 /** A read while the SSL expects a handshake message: anything waiting is garbage to it, a fatal error. */
 export function readRecordsInInit(world: World, ssl: string): number {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } }); // state_machine sets s->server
+  // state_machine sets s->server; the usual case, a read that would block, is one event
+  if (pairAlive(world, ssl) && !hasIncoming(world, ssl)) {
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server', readBlocked: true } });
+    return 0;
+  }
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } });
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
-  if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
-  return 0;
+  return readGarbage(world, ssl, 0);
 }
 
 /** Records wait in the pair for `ssl` (a handshake that begins now reads them as garbage, FINDINGS F9). */

@@ -13,3 +13,17 @@ export function clearSsl(world: World, ssl: string): void {
   // SSL_clear reverts to s->ctx->method (after SSL_set_SSL_CTX, the new ctx's).
   if (!world.isFreed('ssl', ssl)) world.sendSsl(ssl, { type: 'CONNECTION', fields: { method: world.ctx(world.ssl(ssl).ctx).method } });
 }
+
+/**
+ * The SSL_clear state_machine makes when a handshake starts from before. An
+ * SSL just attached (SSL_set_connect_state / SSL_set_accept_state) or never
+ * used usually has nothing it would reset (the fields of the Ssl machine's
+ * resetForClear, and the method), and then it is not sent: most connects would
+ * step the machine for nothing.
+ */
+export function clearAtStart(world: World, ssl: string): void {
+  const s = world.ssl(ssl);
+  const nothingToReset =
+    !s.hit && s.shutdown === 0 && !s.methodReset && !s.closeNotifyUnsent && !s.accepting && s.helloUnsent === null && s.method === world.ctx(s.ctx).method;
+  if (!nothingToReset) clearSsl(world, ssl);
+}

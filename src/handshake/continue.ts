@@ -34,7 +34,7 @@ import {
   waitingClientHello,
   writeClientHello,
 } from './bio-pair.ts';
-import { clearSsl } from './clear.ts';
+import { clearAtStart } from './clear.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, failAlone, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
@@ -42,6 +42,9 @@ import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
 
 type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
+
+/** The wait of a side whose read would block: its BIO's retry flag is set (F6). */
+const READ_WOULD_BLOCK = { readBlocked: true } as const;
 
 /**
  * SSL_read in init on a server whose peer's implicit handshake already wrote
@@ -59,8 +62,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
-  world.sendSsl(server, { type: 'CONNECTION', fields: { readBlocked: true } }); // it reads on, and the read would block
-  stall(world, server);
+  stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25)
   const [next] = world.ssl(server).recordsAfterHello;
@@ -288,7 +290,7 @@ function readsFirst(world: World, ssl: string, state: string): boolean {
 export function implicitHandshake(world: World, ssl: string): number {
   const { handshakeFunc } = world.ssl(ssl);
   // state_machine starts from before with an SSL_clear of its own (clear.ts); not through ssl_undefined_function
-  if ((handshakeFunc === 'accept' || handshakeFunc === 'connect') && inBefore(world, ssl)) clearSsl(world, ssl);
+  if ((handshakeFunc === 'accept' || handshakeFunc === 'connect') && inBefore(world, ssl)) clearAtStart(world, ssl);
   if (handshakeFunc === 'accept') {
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);

@@ -3,6 +3,7 @@
  * for the peer's next flight (`stall`), or fails with a fatal alert (`failAlone`).
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
+import type { ConnectionFields } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { sendAlert } from './bio-pair.ts';
 
@@ -27,10 +28,13 @@ export function deliver(world: World, client: string, tickets: readonly Ticket[]
  * (no alert): the `handshaking` state. Returns SSL_do_handshake's 0 as the
  * pseudo-calls report it.
  */
-export function stall(world: World, ssl: string): number {
-  world.sendSsl(ssl, { type: 'HANDSHAKE_WAIT', fields: {} });
+export function stall(world: World, ssl: string, fields: Partial<ConnectionFields> = NO_FIELDS): number {
+  world.sendSsl(ssl, { type: 'HANDSHAKE_WAIT', fields });
   return 0;
 }
+
+/** A wait that changes no connection field (shared: machines never change an event). */
+const NO_FIELDS: Partial<ConnectionFields> = {};
 
 /**
  * The SSL fails its handshake with a fatal alert: ssl3_send_alert (s3_msg.c)
