@@ -248,6 +248,17 @@ type P = { readonly context: SslContext; readonly event: Ev };
 
 const SENT = 1;
 
+/** What SSL_clear resets (spec §3 SSL_clear), the patch of the `resetForClear` update. */
+const CLEARED: Partial<SslContext> = { hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null };
+
+/** SSL_clear would change none of these fields: the SSL is as SSL_clear leaves it (src/handshake/clear.ts). */
+export function asCleared(c: SslContext): boolean {
+  for (const key of CLEARED_KEYS) if (c[key] !== CLEARED[key]) return false;
+  return true;
+}
+
+const CLEARED_KEYS = Object.keys(CLEARED) as (keyof SslContext)[];
+
 /** The effects of SSL_free at refcount 0 (spec §3 SSL_free steps 2-5), in order. */
 const teardown = [
   { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
@@ -360,7 +371,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
     // SSL_clear resets the method and the state machine (with s->init_buf, so an unsent ClientHello is
     // dropped); the BIO pair (peer, link, what waits in it) stays attached.
-    resetForClear: () => ({ hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null }),
+    resetForClear: () => CLEARED,
     // The fields are the patch itself (both engines copy a patch into the context, neither keeps it).
     setConnection: (_c, e) =>
       e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'

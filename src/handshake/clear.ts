@@ -7,6 +7,7 @@
  * against 3.0.19, FINDINGS F39).
  */
 import type { World } from '../world/world.ts';
+import { asCleared } from '../../machines/ssl.ts';
 
 export function clearSsl(world: World, ssl: string): void {
   world.sendSsl(ssl, { type: 'CLEAR' });
@@ -17,13 +18,11 @@ export function clearSsl(world: World, ssl: string): void {
 /**
  * The SSL_clear state_machine makes when a handshake starts from before. An
  * SSL just attached (SSL_set_connect_state / SSL_set_accept_state) or never
- * used usually has nothing it would reset (the fields of the Ssl machine's
- * resetForClear, and the method), and then it is not sent: most connects would
- * step the machine for nothing.
+ * used usually has nothing it would reset (machines/ssl.ts asCleared, and the
+ * method), and then it is not sent: most connects would step the machine for
+ * nothing.
  */
 export function clearAtStart(world: World, ssl: string): void {
   const s = world.ssl(ssl);
-  const nothingToReset =
-    !s.hit && s.shutdown === 0 && !s.methodReset && !s.closeNotifyUnsent && !s.accepting && s.helloUnsent === null && s.method === world.ctx(s.ctx).method;
-  if (!nothingToReset) clearSsl(world, ssl);
+  if (!asCleared(s) || s.method !== world.ctx(s.ctx).method) clearSsl(world, ssl);
 }
