@@ -224,7 +224,6 @@ export type SslEvent =
   | { readonly type: 'UP_REF' | 'FREE'; readonly who: string; readonly line: number }
   | { readonly type: 'ACCESS' }
   | { readonly type: 'HANDSHAKE_DONE'; readonly fields: Partial<ConnectionFields> }
-  | { readonly type: 'HANDSHAKE_FAILED'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'HANDSHAKE_WAIT'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'FATAL'; readonly fields: Partial<ConnectionFields> }
   | { readonly type: 'SHUTDOWN' }
@@ -374,7 +373,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     resetForClear: () => CLEARED,
     // The fields are the patch itself (both engines copy a patch into the context, neither keeps it).
     setConnection: (_c, e) =>
-      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_FAILED' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'
+      e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'
         ? e.fields
         : {},
   },
@@ -387,7 +386,6 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
           HANDSHAKE_DONE: handshakeDone,
-          HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
           HANDSHAKE_WAIT: { target: 'handshaking', actions: ['setConnection'] },
           FATAL: { target: 'failed', actions: ['setConnection'] },
           SHUTDOWN: {}, // spec §3: SSL_shutdown while in init returns -1 and sets nothing
@@ -404,7 +402,6 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
           HANDSHAKE_DONE: handshakeDone,
           HANDSHAKE_WAIT: { actions: ['setConnection'] },
-          HANDSHAKE_FAILED: { target: 'failed', actions: ['setConnection'] },
           FATAL: { target: 'failed', actions: ['setConnection'] },
           SHUTDOWN: {},
           SET_SHUTDOWN: { actions: ['setShutdown'] },

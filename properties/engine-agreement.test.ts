@@ -39,7 +39,7 @@ const sslEvent = fc.oneof(
   ref,
   ref,
   fc.constantFrom({ type: 'ACCESS' }, { type: 'SHUTDOWN' }, { type: 'CLEAR' }),
-  fc.record({ type: fc.constantFrom('HANDSHAKE_DONE', 'HANDSHAKE_FAILED', 'HANDSHAKE_WAIT'), fields: fc.record({ hit: fc.boolean(), version: fc.constantFrom(0x303, 0x304) }) }),
+  fc.record({ type: fc.constantFrom('HANDSHAKE_DONE', 'HANDSHAKE_WAIT'), fields: fc.record({ hit: fc.boolean(), version: fc.constantFrom(0x303, 0x304) }) }),
   fc.record({ type: fc.constant('SET_SHUTDOWN'), flags: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ type: fc.constant('SET_SESSION'), session: fc.option(sid, { nil: null }), line }),
   fc.record({ type: fc.constant('INSTALL_SESSION'), session: fc.option(sid, { nil: null }) }),

@@ -11,12 +11,11 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { AlertSeal, ClientOffer, ConnectionFields, RecordAfterHello } from '../../machines/ssl.ts';
+import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterHello } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
-import type { PeerFlight } from '../../machines/ssl.ts';
 
 const SENT = 1;
 const RECEIVED = 2;

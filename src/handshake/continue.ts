@@ -36,7 +36,7 @@ import {
 } from './bio-pair.ts';
 import { clearAtStart } from './clear.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
-import { deliver, done, failAlone, stall } from './outcome.ts';
+import { deliver, done, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
@@ -57,7 +57,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   // The ClientHello was read: no retry flag, unless the server goes on to wait for the client's next flight.
   world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: false } });
   const served = broken ? null : serveClientHello(world, server, client, offer);
-  if (served === null) return failAlone(world, server);
+  if (served === null) return fatal(world, server, 0); // ossl_statem_fatal with its alert
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
@@ -125,7 +125,7 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) return failAlone(world, client);
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) return fatal(world, client, 0);
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     done(world, client, 'connect');

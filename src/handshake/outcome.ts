@@ -1,11 +1,10 @@
 /**
  * How a step of a handshake ends for one side: it finishes (`done`), waits
- * for the peer's next flight (`stall`), or fails with a fatal alert (`failAlone`).
+ * for the peer's next flight (`stall`); failing is bio-pair.ts `fatal`.
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
 import type { ConnectionFields } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
-import { sendAlert } from './bio-pair.ts';
 
 /**
  * tls_finish_handshake: the handshake function becomes the side's own state
@@ -35,14 +34,3 @@ export function stall(world: World, ssl: string, fields: Partial<ConnectionField
 
 /** A wait that changes no connection field (shared: machines never change an event). */
 const NO_FIELDS: Partial<ConnectionFields> = {};
-
-/**
- * The SSL fails its handshake with a fatal alert: ssl3_send_alert (s3_msg.c)
- * removes its session and writes the alert unless SSL_SENT_SHUTDOWN is set
- * (bio-pair.ts sendAlert, FINDINGS F25); the peer finds it when it next reads.
- */
-export function failAlone(world: World, ssl: string): number {
-  sendAlert(world, ssl);
-  world.sendSsl(ssl, { type: 'HANDSHAKE_FAILED', fields: {} });
-  return 0;
-}

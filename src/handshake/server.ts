@@ -190,11 +190,6 @@ export function resumptionTicket(world: World, server: string, version: number, 
 }
 
 /**
- * TLS 1.3 server after its Finished (spec §6.6): counted as done, then the
- * tickets, each from a fresh copy except the first of a full handshake, each
- * with a new id, each through ssl_update_cache.
- */
-/**
  * The TLS 1.3 tickets that surely fit into the in-memory connection: the
  * harness's BIO pair holds 17 KB each way (BIO_new_bio_pair's default), and
  * the largest ticket the model makes (stateless, a 32-byte sid_ctx, the
@@ -218,6 +213,11 @@ function tooManyTickets(count: number): string {
   );
 }
 
+/**
+ * TLS 1.3 server after its Finished (spec §6.6): counted as done, then the
+ * tickets, each from a fresh copy except the first of a full handshake, each
+ * with a new id, each through ssl_update_cache.
+ */
 export function finishTls13(world: World, server: string): Ticket[] {
   const s = world.ssl(server);
   world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept_good' });
