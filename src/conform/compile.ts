@@ -19,7 +19,7 @@ import type { Expr, Pos } from '../trace/ast.ts';
 import type { ArgKind } from '../trace/catalogue.ts';
 import type { CheckedTrace, Step } from '../trace/check.ts';
 import { TraceError } from '../trace/errors.ts';
-import { bytesHex, evalInt } from '../run/values.ts';
+import { bytesHex, evalInt, exactly, IntRangeError } from '../run/values.ts';
 import { CLOCK_START } from '../world/world.ts';
 
 type CallExpr = Extract<Expr, { kind: 'call' }>;
@@ -75,7 +75,12 @@ class Compiler {
   constructor(private readonly checked: CheckedTrace) {}
 
   run(): ProtocolCall[] {
-    for (const step of this.checked.steps) this.step(step);
+    try {
+      for (const step of this.checked.steps) this.step(step);
+    } catch (e) {
+      if (e instanceof IntRangeError) throw this.error(e.pos, e.message);
+      throw e;
+    }
     return this.calls;
   }
 
@@ -171,8 +176,8 @@ class Compiler {
     if (e.kind === 'binary' && e.op !== '|') {
       const l = this.linear(e.left);
       const r = this.linear(e.right);
-      if (e.op === '+' && (l.variable === null || r.variable === null)) return { variable: l.variable ?? r.variable, k: l.k + r.k };
-      if (e.op === '-' && r.variable === null) return { variable: l.variable, k: l.k - r.k };
+      if (e.op === '+' && (l.variable === null || r.variable === null)) return { variable: l.variable ?? r.variable, k: exactly(l.k + r.k, e.pos) };
+      if (e.op === '-' && r.variable === null) return { variable: l.variable, k: exactly(l.k - r.k, e.pos) };
     }
     throw this.error(
       e.pos,

@@ -18,7 +18,7 @@ import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
-import { evalInt, type IntEnv } from './values.ts';
+import { evalInt, IntRangeError, type IntEnv } from './values.ts';
 import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 import { ObjectNames } from './object-names.ts';
@@ -128,6 +128,7 @@ export class Runner {
       this.expectDiagnostic(step, recordOfStep);
       return null;
     } catch (e) {
+      if (e instanceof IntRangeError) throw TraceError.at(this.checked.file, e.pos, e.message);
       if (e instanceof UsageError) {
         const call = step.kind === 'call' ? step.statement.call : null;
         const pos = call && e.arg !== null ? (call.args[e.arg]?.pos ?? step) : step;

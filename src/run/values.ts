@@ -3,8 +3,24 @@
  * the model's running world) and the conformance compiler (statically, to
  * write the harness protocol, conformance/PROTOCOL.md).
  */
-import type { Expr } from '../trace/ast.ts';
+import type { Expr, Pos } from '../trace/ast.ts';
 import { CONSTANTS } from '../trace/catalogue.ts';
+
+/**
+ * An integer expression whose value a double cannot hold exactly: a sum or
+ * difference beyond 2^53 - 1, the limit the lexer puts on literals. C would
+ * compute it exactly in 64 bits, so the model refuses it instead of running
+ * a rounded value; the runner and the conformance compiler report it at `pos`.
+ */
+export class IntRangeError extends Error {
+  constructor(
+    readonly pos: Pos,
+    readonly value: number,
+  ) {
+    super(`the value of this expression (about ${value}) is beyond the exact integers the model computes (-${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER})`);
+    this.name = 'IntRangeError';
+  }
+}
 
 /** Where an integer expression reads the clock and its integer variables. */
 export interface IntEnv {
@@ -28,11 +44,19 @@ export function evalInt(expr: Expr, env: IntEnv): number {
     case 'binary': {
       const l = evalInt(expr.left, env);
       const r = evalInt(expr.right, env);
-      return expr.op === '|' ? Number(BigInt(l) | BigInt(r)) : expr.op === '+' ? l + r : l - r;
+      // `|` of two exact integers below 2^53 stays below it; a sum or difference may not.
+      if (expr.op === '|') return Number(BigInt(l) | BigInt(r));
+      return exactly(expr.op === '+' ? l + r : l - r, expr.pos);
     }
     default:
       return 0;
   }
+}
+
+/** `value` if it is an exact integer, else an IntRangeError at `pos`. */
+export function exactly(value: number, pos: Pos): number {
+  if (!Number.isSafeInteger(value)) throw new IntRangeError(pos, value);
+  return value;
 }
 
 /** Each byte's two lowercase hex digits. */

@@ -2,11 +2,16 @@
  * What the model refuses instead of answering wrongly: a server with more
  * TLS 1.3 tickets to write than the in-memory BIO pair surely holds stalls in
  * libssl, a state the model does not have (src/handshake/server.ts,
- * FINDINGS F29). The refusal is bad input: `file:line:col: message`.
+ * FINDINGS F29); an integer sum beyond 2^53 - 1, which C computes exactly in
+ * 64 bits and a double cannot (src/run/values.ts). The refusal is bad input:
+ * `file:line:col: message`, from the run and from the conformance compiler.
  */
 import { describe, expect, it } from 'vitest';
+import { compileTrace } from '../../src/conform/compile.ts';
 import { runText } from '../../src/run/load.ts';
+import { checkTrace } from '../../src/trace/check.ts';
 import { TraceError } from '../../src/trace/errors.ts';
+import { parseTrace } from '../../src/trace/parser.ts';
 
 function trace(numTickets: string): string {
   return [
@@ -24,9 +29,9 @@ function trace(numTickets: string): string {
   ].join('\n');
 }
 
-function refusal(text: string): TraceError {
+function refusal(text: string, by: (text: string) => unknown = (t) => runText(t, 'limits.trace')): TraceError {
   try {
-    runText(text, 'limits.trace');
+    by(text);
   } catch (e) {
     if (e instanceof TraceError) return e;
     throw e;
@@ -83,5 +88,29 @@ describe('model limits', () => {
     const result = runText(text, 'limits.trace');
     expect(result.failedExpects).toEqual([]);
     expect(result.unexpected).toEqual([]);
+  });
+
+  describe('integers beyond 2^53 - 1', () => {
+    const session = (expr: string) => ['x = SSL_SESSION_new()', `SSL_SESSION_set_time(x, ${expr})`, 'SSL_SESSION_free(x)', ''].join('\n');
+    const compiled = (t: string) => compileTrace(checkTrace(parseTrace(t, 'limits.trace')));
+
+    it('runs the largest exact sum and difference', () => {
+      const result = runText(session('9007199254740990 + 1 - 0'), 'limits.trace');
+      expect(result.unexpected).toEqual([]);
+      expect(compiled(session('9007199254740990 + 1')).text).toContain('i:9007199254740991');
+    });
+
+    it('refuses a sum one past the limit at the expression, in the run and in the compiler', () => {
+      for (const by of [undefined, compiled]) {
+        const e = refusal(session('9007199254740991 + 2'), by);
+        expect(`${e.file}:${e.line}:${e.col}`).toBe('limits.trace:2:25');
+        expect(e.message).toContain('beyond the exact integers');
+      }
+    });
+
+    it('refuses a run-time sum (the clock plus a large constant) and a negative one', () => {
+      expect(refusal(session('time(NULL) + 9007199254740000')).message).toContain('beyond the exact integers');
+      expect(refusal(session('0 - 9007199254740991 - 2')).message).toContain('beyond the exact integers');
+    });
   });
 });
