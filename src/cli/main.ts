@@ -31,19 +31,38 @@ const USAGE = `usage: sslsim run [--json] FILE
 exit status: 0 clean, 1 diagnostics or failed expect, 2 bad input
 conform: 0 model and libssl agree, 1 they differ, 2 bad input or the harness failed`;
 
+/** The commands, each with its one operand. */
+const COMMANDS: Readonly<Record<string, (target: string, json: boolean) => number>> = {
+  run: (file, json) => runOne(file, json),
+  'run-all': (dir) => runAll(dir),
+  conform: (file) => conformOne(file),
+  'conform-all': (dir) => conformAll(dir),
+};
+
 function main(argv: readonly string[]): number {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  const [command, target] = positionals;
-  if (values.help || !command) return usage(values.help ? 0 : 2);
-  if (command === 'run' && target) return runOne(target, values.json === true);
-  if (command === 'run-all' && target) return runAll(target);
-  if (command === 'conform' && target) return conformOne(target);
-  if (command === 'conform-all' && target) return conformAll(target);
-  return usage(2);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    // parseArgs throws on an option it does not know (`--verbose`): bad input, said in one line, not a stack trace
+    return usage(2, (e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, target, ...extra] = positionals;
+  if (values.help) return usage(0);
+  if (!command) return usage(2);
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) return usage(2, `unknown command ${command}`);
+  if (target === undefined) return usage(2, `${command} needs a ${command.endsWith('-all') ? 'directory' : 'file'}`);
+  if (extra.length > 0) return usage(2, `${command} takes one operand, got ${extra.length + 1}`);
+  if (values.json && command !== 'run') return usage(2, `--json applies to run only`);
+  return run(target, values.json === true);
 }
 
-function usage(code: number): number {
-  (code === 0 ? process.stdout : process.stderr).write(USAGE + '\n');
+/** Prints the usage (after `problem`, if any) to stdout for --help, else to stderr; returns `code`. */
+function usage(code: number, problem?: string): number {
+  const text = problem === undefined ? USAGE : `sslsim: ${problem}\n${USAGE}`;
+  (code === 0 ? process.stdout : process.stderr).write(text + '\n');
   return code;
 }
 
@@ -58,8 +77,10 @@ function runOne(file: string, json: boolean): number {
 }
 
 function runAll(dir: string): number {
+  const files = traceFilesOrProblem(dir);
+  if (typeof files === 'string') return problem(files);
   let worst = 0;
-  for (const file of traceFiles(dir)) {
+  for (const file of files) {
     const outcome = load(file);
     const code = typeof outcome === 'string' ? 2 : exitCodeOf(outcome);
     worst = Math.max(worst, code);
@@ -80,9 +101,11 @@ function conformOne(file: string): number {
 }
 
 function conformAll(dir: string): number {
+  const files = traceFilesOrProblem(dir);
+  if (typeof files === 'string') return problem(files);
   let worst = 0;
   const byKind = new Map<DiagnosticKind, string[]>();
-  for (const file of traceFiles(dir)) {
+  for (const file of files) {
     const outcome = conformFile(file);
     const code = typeof outcome === 'string' ? 2 : outcome.report.agree ? 0 : 1;
     worst = Math.max(worst, code);
@@ -117,6 +140,22 @@ function conformFile(file: string): Timed | string {
     if (e instanceof TraceError) return e.toString();
     if (e instanceof HarnessError) return `${file}: ${e.message}`;
     throw e;
+  }
+}
+
+/** Bad input: one line on stderr, exit status 2. */
+function problem(line: string): number {
+  process.stderr.write(line + '\n');
+  return 2;
+}
+
+/** The trace files under `dir`, or the line saying why there are none to read (no such directory, not a directory). */
+function traceFilesOrProblem(dir: string): string[] | string {
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir}: not a directory (run-all and conform-all take a directory; run and conform a file)`;
+    return traceFiles(dir);
+  } catch (e) {
+    return `${dir}: cannot read: ${(e as Error).message}`;
   }
 }
 
