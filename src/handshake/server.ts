@@ -60,8 +60,24 @@ export function processClientHello(world: World, server: string, offer: ClientOf
     const echoedId = fromCache ? world.session(candidate).sessionId : offer.sessionId;
     return { hit: true, echoedId, ticketExpected: expected };
   }
-  const sid = newHandshakeSession(world, server, { serverId: !expected && cachesServerSessions(world, server) });
+  // ssl_get_new_session(s, 1): ssl_generate_session_id gives a 32-byte id unless a ticket is expected; a
+  // ServerHello without SSL_SESS_CACHE_SERVER cuts it later (serverHelloSessionId), not here (FINDINGS F60)
+  const sid = newHandshakeSession(world, server, { serverId: !expected });
   return { hit: false, echoedId: world.session(sid).sessionId, ticketExpected: expected };
+}
+
+/**
+ * The session id a TLS ≤ 1.2 ServerHello carries, as tls_construct_server_hello
+ * leaves it: without SSL_SESS_CACHE_SERVER a new session's id is cut to zero
+ * length there, after the cipher was chosen. A handshake that fails before
+ * (no usable cipher, no certificate) keeps the 32-byte id, so its fatal alert's
+ * SSL_CTX_remove_session marks it and calls remove_cb (checked against 3.0.19, FINDINGS F60).
+ */
+function serverHelloSessionId(world: World, server: string, decision: ServerDecision): ServerDecision {
+  if (decision.hit || cachesServerSessions(world, server)) return decision;
+  const sid = world.ssl(server).session;
+  if (sid !== null && world.session(sid).sessionId !== '') world.sendSession(sid, { type: 'SET_ID', sessionId: '' });
+  return { ...decision, echoedId: '' };
 }
 
 /**
@@ -270,5 +286,5 @@ export function serveClientHello(world: World, server: string, client: string, o
   // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
   world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
-  return { version, decision };
+  return { version, decision: version === TLS1_3 ? decision : serverHelloSessionId(world, server, decision) };
 }
