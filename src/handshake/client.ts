@@ -32,7 +32,9 @@ export function clientHello(world: World, client: string): ClientOffer {
   if (sid !== null) world.sendSession(sid, ACCESS);
   let created = false;
   if (sid === null || !clientSupports(c, world.session(sid).version) || !isResumable(world.session(sid))) {
-    sid = newHandshakeSession(world, client, { serverId: false });
+    // ssl_set_client_hello_version set s->version to the top of the range first: the new session's
+    // ssl_version, which it keeps if the handshake fails before a ServerHello (FINDINGS F61)
+    sid = newHandshakeSession(world, client, { serverId: false, version: clientMaxVersion(c) });
     created = true;
   }
   const sess = world.session(sid);

@@ -20,13 +20,13 @@ const DEFAULT_TIMEOUT = 7200;
  * session gets a fresh 32-byte id unless a ticket will be issued; a client's,
  * and any TLS 1.3 session, starts with an empty id.
  */
-export function newHandshakeSession(world: World, ssl: string, opts: { readonly serverId: boolean }): string {
+export function newHandshakeSession(world: World, ssl: string, opts: { readonly serverId: boolean; readonly version?: number }): string {
   const s = world.ssl(ssl);
   const timeout = world.ctx(s.sessionCtx).timeout;
   const fields: EncodedSession = {
     sessionId: opts.serverId ? world.generateSessionId() : '',
     sidCtx: s.sidCtx,
-    version: s.version,
+    version: opts.version ?? s.version, // ss->ssl_version = s->version
     time: world.now,
     timeout: timeout === 0 ? DEFAULT_TIMEOUT : timeout,
     cipher: false, // set when the cipher is chosen: the ServerHello (client), cipher selection (server)
