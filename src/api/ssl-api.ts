@@ -7,7 +7,7 @@ import type { Handler } from './types.ts';
 import { int, intArg, isNullArg, objectArg, toInt32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
-import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { canWrite, fatal, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { clearSsl } from '../handshake/clear.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
@@ -230,7 +230,10 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
     if (!pairAlive(world, ssl) || !canWrite(world, ssl)) {
       world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
-      return int(-1);
+      // A gone pair is a write error; an SSL that cannot write fails in the record layer (canWrite):
+      // SSLfatal puts it in the error state, in init, so no bad-session rule applies later, and sends no
+      // alert, SSL_SENT_SHUTDOWN being set (checked against 3.0.19, FINDINGS F62).
+      return int(pairAlive(world, ssl) ? fatal(world, ssl, -1) : -1);
     }
     writeCloseNotify(world, ssl);
     return int(bothWays(world, ssl));

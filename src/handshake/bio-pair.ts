@@ -99,7 +99,9 @@ export function isVersionMethod(method: string): boolean {
  * nor on a TLS 1.3 connection that holds a session: its first SSL_shutdown
  * fails to write (-1). Otherwise (a TLS 1.2 connection with a generic or TLS
  * 1.2 method, or no session) the close_notify is written, unreadable for the
- * peer. Observed with 3.0.19 (each combination), mechanism not traced.
+ * peer. Observed with 3.0.19 (each combination). The failure is tls13_enc's:
+ * ssl3_new left no s3.tmp.new_cipher, so it calls SSLfatal (an internal
+ * error), and the SSL is in the error state after the write (FINDINGS F62).
  */
 export function canWrite(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
