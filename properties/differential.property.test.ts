@@ -26,7 +26,12 @@
  * This suite needs the harness: when it cannot be built (no gcc or
  * libssl-dev: scripts/ensure-libssl.sh installs them) it fails, it never skips.
  *
- * Environment: DIFF_RUNS (legal traces, default 300), DIFF_MISUSE_RUNS (per
+ * Long legal traces (`legalTrace({ maxCalls: 200 })`, DIFF_LONG_RUNS of them)
+ * reach states short ones rarely do: a campaign of such traces found F60-F62
+ * (properties/gen/FINDINGS.md) after tens of thousands of short ones found none.
+ *
+ * Environment: DIFF_RUNS (legal traces, default 300), DIFF_LONG_RUNS (long
+ * legal traces, default 40), DIFF_MISUSE_RUNS (per
  * misuse kind, default 8), DIFF_JOBS (harness processes at once, default 2),
  * DIFF_SHRINK_RUNS (harness runs per property while shrinking, default 60).
  * With the defaults the work is 300 + 12 x 8 traces at ~0.15-0.3 s each, two
@@ -51,6 +56,9 @@ function envCount(name: string, fallback: number): number {
 }
 
 const LEGAL_RUNS = envCount('DIFF_RUNS', 300);
+const LONG_RUNS = envCount('DIFF_LONG_RUNS', 40);
+/** The random part of a long legal trace, before its teardown. */
+const LONG_CALLS = 200;
 const MISUSE_RUNS = envCount('DIFF_MISUSE_RUNS', 8);
 const JOBS = Math.max(1, envCount('DIFF_JOBS', 2));
 const SHRINK_RUNS = envCount('DIFF_SHRINK_RUNS', 60);
@@ -102,7 +110,7 @@ function withShrinkBudget<T>(check: (t: T) => Promise<void>): (t: T) => Promise<
 beforeAll(() => {
   console.log(
     `differential: seed ${baseSeed} (replay with FC_SEED=${baseSeed}), ${LEGAL_RUNS} legal traces in ${LANES} lane(s) seeded ${Array.from({ length: LANES }, (_, i) => laneSeed(i)).join(', ')}, ` +
-      `${MISUSE_RUNS} misuse traces per kind, ${JOBS} harness process(es) at once`,
+      `${LONG_RUNS} long legal traces (${LONG_CALLS} calls) seeded ${laneSeed(LANES)}, ${MISUSE_RUNS} misuse traces per kind, ${JOBS} harness process(es) at once`,
   );
 });
 
@@ -131,6 +139,16 @@ describe.concurrent('(e) differential: the model against real libssl 3.0.19', ()
       );
     });
   }
+
+  it.skipIf(LONG_RUNS === 0)(`long legal traces agree step by step (${LONG_CALLS} calls, seed ${laneSeed(LANES)}, ${LONG_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        legalTrace({ maxCalls: LONG_CALLS }),
+        withShrinkBudget((t: GeneratedTrace) => agrees(t, 'long.trace')),
+      ),
+      { numRuns: LONG_RUNS, seed: laneSeed(LANES) },
+    );
+  });
 
   for (const kind of MISUSE_KINDS) {
     it.skipIf(MISUSE_RUNS === 0)(`${kind}: agree up to the misuse, then libssl fails as predicted`, async () => {
