@@ -43,6 +43,13 @@ export interface EncodedSession {
   readonly ticket: Ticket | null;
   readonly tickLifetimeHint: number;
   readonly maxEarlyData: number;
+  /**
+   * The master secret, by identity: the model's id of the session whose full
+   * handshake made it, shared by both ends and every copy (dup, d2i, ticket);
+   * '' for none (SSL_SESSION_new). A TLS <= 1.2 resumption needs the same one
+   * on both sides (FINDINGS F40).
+   */
+  readonly masterKey: string;
 }
 
 export interface SessionContext extends Counted, EncodedSession {
@@ -88,6 +95,7 @@ export function freshSessionFields(now: number): EncodedSession {
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,
+    masterKey: '',
   };
 }
 
@@ -112,6 +120,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     ticket: fields.ticket,
     tickLifetimeHint: fields.tickLifetimeHint,
     maxEarlyData: fields.maxEarlyData,
+    masterKey: fields.masterKey,
   }),
   guards: {
     ...refGuards,
@@ -180,6 +189,7 @@ const ENCODED_KEYS: readonly (keyof EncodedSession)[] = [
   'ticket',
   'tickLifetimeHint',
   'maxEarlyData',
+  'masterKey',
 ];
 
 function pickEncoded(fields: Partial<EncodedSession>): Partial<EncodedSession> {
@@ -215,5 +225,6 @@ export function encode(s: SessionContext): EncodedSession {
     ticket: s.ticket,
     tickLifetimeHint: s.tickLifetimeHint,
     maxEarlyData: s.maxEarlyData,
+    masterKey: s.masterKey,
   };
 }

@@ -46,6 +46,8 @@ export type PeerFlight =
       /** A TLS 1.2 resumption's NewSessionTicket, sent with the server's Finished. */
       readonly ticket: Ticket | null;
       readonly ticketExpected: boolean;
+      /** The master secret the server's keys and Finished come from: its session's (FINDINGS F40). */
+      readonly masterKey: string;
     }
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
   | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };

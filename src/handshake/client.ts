@@ -95,7 +95,7 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
  * server's id. Returns false on the client's fatal alert (a hit with another
  * session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT).
  */
-export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number): boolean {
+export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number, masterKey: string): boolean {
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
   const sameId = version === TLS1_3 || (echoedId !== '' && echoedId === world.session(sid).sessionId);
@@ -109,7 +109,8 @@ export function processServerHello(world: World, client: string, hit: boolean, e
     newHandshakeSession(world, client, { serverId: false });
   }
   const current = world.ssl(client).session ?? '';
-  world.sendSession(current, { type: 'FILL', fields: { version, cipher: true } });
+  // a full handshake: both ends derive the same master secret (FINDINGS F40)
+  world.sendSession(current, { type: 'FILL', fields: { version, cipher: true, masterKey } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
   // The server resumed anyway (it echoed an id that is not the client's): its ChangeCipherSpec comes where
   // the client expects a Certificate, a fatal unexpected_message (checked against 3.0.19, FINDINGS F19).

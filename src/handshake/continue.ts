@@ -61,7 +61,8 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
-  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected });
+  const { masterKey } = world.session(world.ssl(server).session ?? '');
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25)
@@ -125,14 +126,32 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version)) return fatal(world, client, 0);
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return fatal(world, client, 0);
+  const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
+    // the ticket was read (and counted) before the Finished that fails (FINDINGS F40)
+    if (!serverFinishedReadable(world, client, f)) return fatal(world, client, tickets);
     done(world, client, 'connect');
     finishClient(world, client);
   }
   sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
-  return f.ticket === null ? 0 : 1;
+  return tickets;
+}
+
+/**
+ * A TLS <= 1.2 resumption: after the ServerHello (and any NewSessionTicket)
+ * the client reads the server's ChangeCipherSpec and takes read keys from its
+ * own session's master secret, so a server that resumed a session with
+ * another secret (one whose id the application set to the client's, say)
+ * sends a Finished the client cannot open: ssl3_get_record,
+ * SSLfatal(SSL_AD_BAD_RECORD_MAC, SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)
+ * (checked against 3.0.19, FINDINGS F40). A TLS 1.3 PSK can only be the
+ * ticket's own, so it always matches.
+ */
+function serverFinishedReadable(world: World, client: string, f: Flight<'serverHello'>): boolean {
+  if (f.version === TLS1_3) return true;
+  return world.session(world.ssl(client).session ?? '').masterKey === f.masterKey;
 }
 
 function serverReadsClientFinished(world: World, server: string, client: string, f: Flight<'clientFinished'>): number {

@@ -283,8 +283,10 @@ export function serveClientHello(world: World, server: string, client: string, o
   // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
   // none (checked against 3.0.19).
   if (!decision.hit && !world.ssl(server).cert) return null;
-  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2)
-  world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2); a full
+  // handshake makes a new master secret, named after the session it belongs to (FINDINGS F40)
+  const sid = world.ssl(server).session ?? '';
+  world.sendSession(sid, { type: 'FILL', fields: decision.hit ? { cipher: true } : { cipher: true, masterKey: sid } });
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
   return { version, decision: version === TLS1_3 ? decision : serverHelloSessionId(world, server, decision) };
 }

@@ -33,6 +33,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,
+    masterKey: '', // set when the server chooses its cipher (server.ts serveClientHello), then from the ServerHello
   };
   const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields });
   world.sendSsl(ssl, { type: 'INSTALL_SESSION', session: sid });
