@@ -117,8 +117,11 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     const ssl = objectArg(call, 0) ?? '';
     call.world.sendSsl(ssl, ACCESS);
     const s = call.world.ssl(ssl);
-    const ctx = objectArg(call, 1) ?? s.sessionCtx; // NULL means session_ctx (spec §3)
-    if (ctx === s.ctx) return { kind: 'object', id: ctx, owned: false };
+    // ssl_lib.c SSL_set_SSL_CTX: the same ctx returns at once; NULL then means session_ctx (spec §3), and
+    // that goes on even when it is ssl->ctx: the cert is copied again, a ref taken and one dropped (F63)
+    const given = objectArg(call, 1);
+    if (given === s.ctx) return { kind: 'object', id: given, owned: false };
+    const ctx = given ?? s.sessionCtx;
     call.world.sendCtx(ctx, ACCESS);
     // The SSL's sid_ctx follows the new ctx only if it still equals the old ctx's.
     if (s.sidCtx === call.world.ctx(s.ctx).sidCtx) call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { sidCtx: call.world.ctx(ctx).sidCtx } });
@@ -230,10 +233,11 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
     if (!pairAlive(world, ssl) || !canWrite(world, ssl)) {
       world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
-      // A gone pair is a write error; an SSL that cannot write fails in the record layer (canWrite):
-      // SSLfatal puts it in the error state, in init, so no bad-session rule applies later, and sends no
-      // alert, SSL_SENT_SHUTDOWN being set (checked against 3.0.19, FINDINGS F62).
-      return int(pairAlive(world, ssl) ? fatal(world, ssl, -1) : -1);
+      // An SSL that cannot write fails in the record layer (canWrite) before anything reaches the BIO, pair
+      // or no pair: SSLfatal puts it in the error state, in init, so no bad-session rule applies later, and
+      // sends no alert, SSL_SENT_SHUTDOWN being set (checked against 3.0.19, FINDINGS F62). Otherwise a
+      // gone pair is a write error, and the alert stays pending.
+      return int(canWrite(world, ssl) ? -1 : fatal(world, ssl, -1));
     }
     writeCloseNotify(world, ssl);
     return int(bothWays(world, ssl));
