@@ -5,18 +5,32 @@
  * lhash finds a node only when both its stored hash and the session's current
  * key match, so a session whose id was changed after caching leaves a node no
  * key can find: `SSL_CTX_remove_session` misses it, a flush's delete misses it,
- * and it still counts in `SSL_CTX_sess_number`. Comparing a probe with a node
- * reads the node's session, so a destroyed session met on the way is a fault.
+ * and it still counts in `SSL_CTX_sess_number`. The stored hash is
+ * `ssl_session_hash` of the old id, its first four bytes only, so a new id
+ * that keeps them finds the node again (FINDINGS F50). Comparing a probe with
+ * a node reads the node's session, so a destroyed session met on the way is a
+ * fault.
  */
 import type { HashNode } from '../../machines/ssl-ctx.ts';
 import { cacheKey } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
-/** lh_SSL_SESSION_retrieve: the node whose stored and current key are both `key`. */
+/**
+ * ssl_session_hash (ssl_lib.c) of a key `version:hex id`: the id's first four
+ * bytes, zero padded when shorter; the version is not hashed. getrn (lhash.c)
+ * compares this with the hash each node stored at insertion before it compares
+ * keys (FINDINGS F50).
+ */
+export function sessionHash(key: string): string {
+  return key.slice(key.indexOf(':') + 1, key.indexOf(':') + 9).padEnd(8, '0');
+}
+
+/** lh_SSL_SESSION_retrieve (getrn): the node whose stored hash is `key`'s and whose session's current key is `key`. */
 export function lhRetrieve(world: World, ctx: string, key: string): HashNode | undefined {
+  const hash = sessionHash(key);
   for (const node of world.ctx(ctx).lhash) {
-    if (node.key !== key) continue;
+    if (sessionHash(node.key) !== hash) continue;
     // The comparison function reads the session: a destroyed one is a use of freed memory.
     world.sendSession(node.sid, ACCESS);
     if (cacheKey(world.session(node.sid)) === key) return node;
