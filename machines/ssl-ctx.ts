@@ -81,6 +81,7 @@ export type CtxEvent =
   | { readonly type: 'COUNT'; readonly stat: keyof CtxStats }
   | { readonly type: 'LH_INSERT'; readonly key: string; readonly sid: string }
   | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string }
+  | { readonly type: 'LH_REPLACE'; readonly key: string; readonly sid: string; readonly by: string }
   | { readonly type: 'LIST_ADD'; readonly sid: string; readonly expiry: Expiry }
   | { readonly type: 'LIST_REMOVE'; readonly sid: string };
 
@@ -135,6 +136,7 @@ export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly 
 const cacheEvents = {
   LH_INSERT: { actions: ['lhInsert'] },
   LH_DELETE: { actions: ['lhDelete'] },
+  LH_REPLACE: { actions: ['lhReplace'] },
   LIST_ADD: { actions: ['listAdd'] },
   LIST_REMOVE: { actions: ['listRemove'] },
   COUNT: { actions: ['count'] },
@@ -162,6 +164,9 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: c.lhash.toSpliced(c.lhash.length, 0, { key: e.key, sid: e.sid }) } : {}),
     lhDelete: (c, e) =>
       e.type === 'LH_DELETE' ? { lhash: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)) } : {},
+    // OPENSSL_LH_insert of an equal key: the node keeps its stored hash and its place in the chain (FINDINGS F51).
+    lhReplace: (c, e) =>
+      e.type === 'LH_REPLACE' ? { lhash: c.lhash.map((n) => (n.key === e.key && n.sid === e.sid ? { key: n.key, sid: e.by } : n)) } : {},
     listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, expiry: e.expiry }) } : {}),
     listRemove: (c, e) => (e.type === 'LIST_REMOVE' ? { list: c.list.filter((x) => x.sid !== e.sid) } : {}),
   },
