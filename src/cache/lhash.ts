@@ -16,6 +16,9 @@ import { cacheKey } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
+/** The key ssl_session_cmp reads from a destroyed session's zeroed block. */
+const ZEROED_KEY = cacheKey({ version: 0, sessionId: '' });
+
 /**
  * ssl_session_hash (ssl_lib.c) of a key `version:hex id`: the id's first four
  * bytes, zero padded when shorter; the version is not hashed. getrn (lhash.c)
@@ -31,9 +34,11 @@ export function lhRetrieve(world: World, ctx: string, key: string): HashNode | u
   const hash = sessionHash(key);
   for (const node of world.ctx(ctx).lhash) {
     if (sessionHash(node.key) !== hash) continue;
-    // The comparison function reads the session: a destroyed one is a use of freed memory.
+    // The comparison function reads the session: a destroyed one is a use of freed memory, which
+    // OPENSSL_clear_free zeroed: version 0 and an empty id (FINDINGS F52).
     world.sendSession(node.sid, ACCESS);
-    if (cacheKey(world.session(node.sid)) === key) return node;
+    const current = world.isFreed('session', node.sid) ? ZEROED_KEY : cacheKey(world.session(node.sid));
+    if (current === key) return node;
   }
   return undefined;
 }
