@@ -20,11 +20,16 @@ import { type CtxHolderNames, ctxHolderNames } from './holders.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 import { type Expiry, timeoutCmp } from './session-timeout.ts';
+import { afterDelete, beforeInsert, DOWN_LOAD, keyHash, type LhShape, NEW_LHASH } from './lhash.ts';
 
-/** A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2). */
+/**
+ * A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2);
+ * `hash` is ssl_session_hash of it, which the node keeps and every lookup compares first (FINDINGS F50).
+ */
 export interface HashNode {
   readonly key: string;
   readonly sid: string;
+  readonly hash: number;
 }
 
 /** A list element with the expiry it was sorted by (`calc_timeout`, `timeout_ovf`). */
@@ -68,7 +73,10 @@ export interface CtxContext extends Counted, CtxSettings {
   /** The names of the references held on its behalf: its cache's and its external store's (holders.ts). */
   readonly holderNames: CtxHolderNames;
   readonly stats: CtxStats;
+  /** In each bucket's chain order (machines/lhash.ts). */
   readonly lhash: readonly HashNode[];
+  /** Which bucket each stored hash is in: how the table has grown (machines/lhash.ts, FINDINGS F53). */
+  readonly lhShape: LhShape;
   /** Head (latest expiry) first. */
   readonly list: readonly ListEntry[];
 }
@@ -80,7 +88,8 @@ export type CtxEvent =
   | { readonly type: 'CONFIGURE'; readonly settings: Partial<CtxSettings> }
   | { readonly type: 'COUNT'; readonly stat: keyof CtxStats }
   | { readonly type: 'LH_INSERT'; readonly key: string; readonly sid: string }
-  | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string }
+  | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string; readonly flushing?: boolean }
+  | { readonly type: 'LH_REPLACE'; readonly key: string; readonly sid: string; readonly by: string }
   | { readonly type: 'LIST_ADD'; readonly sid: string; readonly expiry: Expiry }
   | { readonly type: 'LIST_REMOVE'; readonly sid: string };
 
@@ -132,9 +141,16 @@ export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly 
   return rest;
 }
 
+/** An insert's change to the table, after OPENSSL_LH_insert's load check (which may grow it). */
+function grown(c: CtxContext, change: (nodes: readonly HashNode[]) => readonly HashNode[]): Partial<CtxContext> {
+  const lh = beforeInsert({ nodes: c.lhash, shape: c.lhShape });
+  return { lhash: change(lh.nodes), lhShape: lh.shape };
+}
+
 const cacheEvents = {
   LH_INSERT: { actions: ['lhInsert'] },
   LH_DELETE: { actions: ['lhDelete'] },
+  LH_REPLACE: { actions: ['lhReplace'] },
   LIST_ADD: { actions: ['listAdd'] },
   LIST_REMOVE: { actions: ['listRemove'] },
   COUNT: { actions: ['count'] },
@@ -151,6 +167,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     ...defaultSettings(input.method),
     stats: ZERO_STATS,
     lhash: [],
+    lhShape: NEW_LHASH,
     list: [],
   }),
   guards: { ...refGuards },
@@ -159,9 +176,17 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     // The settings are the patch itself (both engines copy a patch into the context, neither keeps it).
     configure: (_c, e) => (e.type === 'CONFIGURE' ? e.settings : {}),
     count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + 1 } } : {}),
-    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? { lhash: c.lhash.toSpliced(c.lhash.length, 0, { key: e.key, sid: e.sid }) } : {}),
-    lhDelete: (c, e) =>
-      e.type === 'LH_DELETE' ? { lhash: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)) } : {},
+    // OPENSSL_LH_insert: grow first if the load calls for it, then append to the chain (machines/lhash.ts).
+    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? grown(c, (nodes) => [...nodes, { key: e.key, sid: e.sid, hash: keyHash(e.key) }]) : {}),
+    // OPENSSL_LH_delete: then shrink if the load fell; a flush sets the down-load to 0 (FINDINGS F53).
+    lhDelete: (c, e) => {
+      if (e.type !== 'LH_DELETE') return {};
+      const lh = afterDelete({ nodes: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)), shape: c.lhShape }, e.flushing ? 0 : DOWN_LOAD);
+      return { lhash: lh.nodes, lhShape: lh.shape };
+    },
+    // OPENSSL_LH_insert of an equal key: the node keeps its stored hash and its place in the chain (FINDINGS F51).
+    lhReplace: (c, e) =>
+      e.type === 'LH_REPLACE' ? grown(c, (nodes) => nodes.map((n) => (n.key === e.key && n.sid === e.sid ? { ...n, sid: e.by } : n))) : {},
     listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, expiry: e.expiry }) } : {}),
     listRemove: (c, e) => (e.type === 'LIST_REMOVE' ? { list: c.list.filter((x) => x.sid !== e.sid) } : {}),
   },

@@ -31,14 +31,17 @@ export function addSession(world: World, ctx: string, sid: string): 0 | 1 {
   return isNew ? 1 : 0;
 }
 
-/** Steps 2-3: lh_insert; a different object under the same key is unlinked and loses its reference. */
+/**
+ * Steps 2-3: lh_insert; a different object under the same key takes over its
+ * node (the node keeps its place, which decides which of two nodes matching a
+ * key is found first, FINDINGS F51), is unlinked and loses its reference.
+ */
 function insertIntoHash(world: World, ctx: string, sid: string): boolean {
   const key = cacheKey(world.session(sid));
   const old = lhRetrieve(world, ctx, key);
   if (old && old.sid === sid) return false;
   if (old) {
-    world.sendCtx(ctx, { type: 'LH_DELETE', key: old.key, sid: old.sid });
-    world.sendCtx(ctx, { type: 'LH_INSERT', key, sid });
+    world.sendCtx(ctx, { type: 'LH_REPLACE', key: old.key, sid: old.sid, by: sid });
     listRemove(world, ctx, old.sid); // no mark, no remove_cb (spec §4 case b)
     world.sendSession(old.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.cache, line: 0 });
   } else {

@@ -17,7 +17,9 @@ const removeVia = (ctx: string) => ({ kind: 'callback', cb: 'remove', ctx, descr
 export function callRemoveCb(world: World, ctx: string, sid: string): void {
   const behaviour = world.ctx(ctx).removeCb;
   if (behaviour === null) return;
-  world.events.push({ cb: 'remove', ctx, sess: sid, refs: world.session(sid).refs });
+  // A destroyed session (a flush reaching a dangling entry) has no count to report: the harness's
+  // callback dies reading it (ASan), so there is no event to record (F52).
+  if (!world.isFreed('session', sid)) world.events.push({ cb: 'remove', ctx, sess: sid, refs: world.session(sid).refs });
   world.within(removeVia(ctx), () => {
     if (behaviour === 'remove_cb_evict_store') evictFromStore(world, ctx, sid);
     else if (behaviour === 'remove_cb_free') world.sendSession(sid, { type: 'FREE', who: 'remove_cb', line: 0 });
@@ -116,7 +118,9 @@ export function callGetCb(world: World, ssl: string, sessionCtx: string, session
   if (behaviour === null) return null;
   const entry = behaviour === 'get_cb_miss' ? undefined : world.stores.get(sessionCtx)?.get(sessionId);
   const sid = entry?.sid ?? null;
-  const copy: 0 | 1 = behaviour === 'get_cb_store_copy' || sid === null ? 1 : 0;
+  // *copy as each behaviour leaves it: transfer sets 0 only when it hands a session over; nocopy sets 0
+  // before it looks, so a miss says 0 too (conformance/src/callbacks.c get_cb_store_nocopy, FINDINGS F54).
+  const copy: 0 | 1 = behaviour === 'get_cb_store_nocopy' ? 0 : behaviour === 'get_cb_store_copy' || sid === null ? 1 : 0;
   const via = { kind: 'callback', cb: 'get', ctx: sessionCtx, describe: `get_session_cb of ${sessionCtx}` } as const;
   world.within(via, () => {
     if (sid === null) return;

@@ -27,7 +27,8 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       if (!tail) break;
       world.sendSession(tail.sid, ACCESS); // reads calc_timeout: freed memory if dangling
       if (t !== 0 && !sessTimedOut(t, expiryOf(world.session(tail.sid)))) break;
-      lhDeleteByKeyOf(world, ctx, tail.sid);
+      // The delete compares the key with every node under its stored hash: a stale node may be a destroyed session's (F52).
+      world.within({ ...via, op: 'flush-compare' }, () => lhDeleteByKeyOf(world, ctx, tail.sid));
       listRemove(world, ctx, tail.sid);
       // The model itself must end even where a corrupted list would make 3.0.19 spin (NOTES.md N3).
       if (world.ctx(ctx).list.at(-1) === tail) break;

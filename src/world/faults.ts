@@ -20,7 +20,7 @@ export type Via =
   | { readonly kind: 'cache'; readonly ctx: string; readonly op: CacheOp; readonly describe: string }
   | { readonly kind: 'callback'; readonly cb: 'new' | 'remove' | 'get'; readonly ctx: string; readonly describe: string };
 
-export type CacheOp = 'flush' | 'evict' | 'lookup' | 'remove' | 'add' | 'ctx-free';
+export type CacheOp = 'flush' | 'evict' | 'lookup' | 'remove' | 'add' | 'ctx-free' | 'flush-compare';
 
 export interface Fault {
   readonly kind: ObjectKind;
@@ -42,6 +42,8 @@ const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
     'SSL_CTX_remove_session is handed freed memory. Under ASan nothing shows yet: the zeroed block has no id, so it is not removed and stays linked for the next flush (NOTES.md N9). Without ASan: heap corruption or an abort (spec §10 M1).',
   add: 'SSL_CTX_add_session compares against and relinks freed memory: heap corruption (spec §10 M1).',
   'ctx-free': 'SSL_CTX_free flushes the cache through freed memory: SIGSEGV, an abort or a hang (spec §9, §10 M1).',
+  'flush-compare':
+    'The flush deletes a listed session from the hash table and compares its key with a stale node of a destroyed session that shares the stored hash (spec §2 SSL_SESSION_set1_id). OPENSSL_clear_free zeroed the block, so ssl_session_cmp sees version 0 and no id and moves on: nothing shows (its loads are in uninstrumented libssl), and the node keeps pointing at freed memory (FINDINGS F52).',
 };
 
 /**
@@ -63,6 +65,9 @@ const WALK_CONSEQUENCE: Readonly<Record<CacheOp, string>> = {
  *   entry was destroyed (freedWhileHeld); compare.ts checks the run against every
  *   prediction made up to the fault.
  * - add: a compare against the zeroed block may go on silently (N1, m8-stale-lhash-node).
+ * - flush-compare: the flush's lh_SSL_SESSION_delete of a listed session meets a
+ *   stale node of a destroyed session under the same stored hash; the zeroed
+ *   block compares unequal: silent (FINDINGS F52).
  */
 const WALK_OUTCOMES: Readonly<Record<CacheOp, readonly Outcome[]>> = {
   flush: ['hang', 'double-free', 'use-after-free', 'heap-corruption'],
@@ -72,6 +77,8 @@ const WALK_OUTCOMES: Readonly<Record<CacheOp, readonly Outcome[]>> = {
   remove: ['silent'],
   add: ['silent', 'double-free', 'use-after-free', 'heap-corruption', 'crash'],
   'ctx-free': ['crash', 'heap-corruption', 'hang', 'use-after-free', 'double-free'],
+  // the zeroed block compares unequal before any memcmp (FINDINGS F52)
+  'flush-compare': ['silent'],
 };
 
 /** A flush reaching a destroyed entry: a remove_session_cb reads it first (NOTES.md N3, m1b); without one it hangs or is freed again (N3, N9). */

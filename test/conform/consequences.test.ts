@@ -59,7 +59,7 @@ describe('every misuse kind has a consequence real libssl confirms', () => {
 
   it('M1 reached first by an eviction is silent there; the failure comes at the flush (NOTES.md N9)', () => {
     const r = reports.get('examples/misuse/m01-dangling-evicted.trace')!;
-    expect(r.outcome).toMatchObject({ real: { outcome: 'use-after-free', line: 51 }, ok: true });
+    expect(r.outcome).toMatchObject({ real: { outcome: 'use-after-free', line: 54 }, ok: true });
     expect(r.outcome!.predicted).toContain('silent');
   });
 
