@@ -311,6 +311,12 @@ export function implicitHandshake(world: World, ssl: string): number {
   // state_machine starts from before with an SSL_clear of its own (clear.ts); not through ssl_undefined_function
   if ((handshakeFunc === 'accept' || handshakeFunc === 'connect') && inBefore(world, ssl)) clearAtStart(world, ssl);
   if (handshakeFunc === 'accept') {
+    // tls_setup_handshake, before anything is read: a server whose own settings enable no version sends a
+    // fatal protocol_version alert, removing its session if it has one (FINDINGS F64); a ClientHello stays unread
+    if (!world.ssl(ssl).accepting && !hasVersions(world.ssl(ssl))) {
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'server' } });
+      return fatal(world, ssl, 0);
+    }
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
   }
