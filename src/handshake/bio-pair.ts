@@ -249,6 +249,18 @@ function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
 }
 
 /**
+ * SSLfatal raised while writing (tls13_enc after a method reset, FINDINGS
+ * F62): the error state as `fatal` leaves it, but nothing was read, so what
+ * waits in the read buffer stays there, for the reads of an SSL_clear'ed SSL
+ * on the same pair (checked against 3.0.19, FINDINGS F65).
+ */
+export function writeFailed(world: World, ssl: string, ret: number): number {
+  sendAlert(world, ssl);
+  world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } });
+  return ret;
+}
+
+/**
  * SSLfatal(s, SSL_AD_NO_ALERT, ...) (statem.c ossl_statem_send_fatal): the
  * error state, nothing sent, the session left where it is (FINDINGS F25).
  */
