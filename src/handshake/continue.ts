@@ -307,10 +307,13 @@ function readsFirst(world: World, ssl: string, state: string): boolean {
  * garbage already waiting for the client is again fatal.
  */
 export function implicitHandshake(world: World, ssl: string): number {
-  const { handshakeFunc } = world.ssl(ssl);
+  const { handshakeFunc, accepting } = world.ssl(ssl);
   // state_machine starts from before with an SSL_clear of its own (clear.ts); not through ssl_undefined_function
   if ((handshakeFunc === 'accept' || handshakeFunc === 'connect') && inBefore(world, ssl)) clearAtStart(world, ssl);
-  if (handshakeFunc === 'accept') {
+  // A state machine that already reads for a ClientHello goes on reading as the server it set s->server to,
+  // even when SSL_set_ssl_method has since made its handshake function ssl_connect: state_machine skips its
+  // set-up for a flow already running (checked against 3.0.19, FINDINGS F66).
+  if (handshakeFunc === 'accept' || (handshakeFunc === 'connect' && accepting)) {
     // tls_setup_handshake, before anything is read: a server whose own settings enable no version sends a
     // fatal protocol_version alert, removing its session if it has one (FINDINGS F64); a ClientHello stays unread
     if (!world.ssl(ssl).accepting && !hasVersions(world.ssl(ssl))) {
