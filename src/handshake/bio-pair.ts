@@ -130,7 +130,7 @@ export function readRecords(world: World, ssl: string): number {
   const s = world.ssl(ssl);
   const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
-    if (anything) return fatal(world, ssl, 0);
+    if (anything) return readFailed(world, ssl, 0);
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
     return 0;
   }
@@ -249,6 +249,17 @@ function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
 }
 
 /**
+ * A record read and found unusable (ssl3_get_record, ssl3_read_bytes): the
+ * fatal error with its alert, as `fatal`, but only that record was read; the
+ * records behind it stay in the BIO, for the reads of an SSL_clear'ed SSL on
+ * the same pair (checked against 3.0.19, FINDINGS F67).
+ */
+function readFailed(world: World, ssl: string, ret: number): number {
+  consumeFirstRecord(world, ssl);
+  return writeFailed(world, ssl, ret);
+}
+
+/**
  * SSLfatal raised while writing (tls13_enc after a method reset, FINDINGS
  * F62): the error state as `fatal` leaves it, but nothing was read, so what
  * waits in the read buffer stays there, for the reads of an SSL_clear'ed SSL
@@ -295,7 +306,7 @@ export function readGarbage(world: World, ssl: string, ret: number): number {
   const s = world.ssl(ssl);
   const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && !s.closeNotifyPending && !s.undecryptablePending && s.peerFlight === null;
   if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
-  return fatal(world, ssl, ret);
+  return readFailed(world, ssl, ret);
 }
 
 /**
@@ -331,6 +342,16 @@ export function receivedShutdown(world: World, ssl: string): boolean {
  * the record thrown away is its Finished.
  */
 export function throwAwayRecord(world: World, ssl: string): void {
+  consumeFirstRecord(world, ssl);
+}
+
+/**
+ * The first waiting record is read (and gone): a ticket, the close_notify, the
+ * first record of a flight (the rest of it stays, out of step: unreadable), the
+ * alert, or a ClientHello (what followed it is now first). The read leaves no
+ * retry flag.
+ */
+function consumeFirstRecord(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const fields: Fields = { readBlocked: false }; // the read succeeded: no retry flag
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
