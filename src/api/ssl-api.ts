@@ -7,7 +7,7 @@ import type { Handler } from './types.ts';
 import { int, intArg, isNullArg, objectArg, toInt32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
-import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify, writeFailed } from '../handshake/bio-pair.ts';
+import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify, failLeavingBuffer } from '../handshake/bio-pair.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { clearSsl } from '../handshake/clear.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
@@ -237,7 +237,7 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
       // or no pair: SSLfatal puts it in the error state, in init, so no bad-session rule applies later, and
       // sends no alert, SSL_SENT_SHUTDOWN being set (checked against 3.0.19, FINDINGS F62). Otherwise a
       // gone pair is a write error, and the alert stays pending.
-      return int(canWrite(world, ssl) ? -1 : writeFailed(world, ssl, -1));
+      return int(canWrite(world, ssl) ? -1 : failLeavingBuffer(world, ssl, -1));
     }
     writeCloseNotify(world, ssl);
     return int(bothWays(world, ssl));

@@ -254,18 +254,30 @@ function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
  * records behind it stay in the BIO, for the reads of an SSL_clear'ed SSL on
  * the same pair (checked against 3.0.19, FINDINGS F67).
  */
-function readFailed(world: World, ssl: string, ret: number): number {
+export function readFailed(world: World, ssl: string, ret: number): number {
   consumeFirstRecord(world, ssl);
-  return writeFailed(world, ssl, ret);
+  return failLeavingBuffer(world, ssl, ret);
 }
 
 /**
- * SSLfatal raised while writing (tls13_enc after a method reset, FINDINGS
- * F62): the error state as `fatal` leaves it, but nothing was read, so what
- * waits in the read buffer stays there, for the reads of an SSL_clear'ed SSL
- * on the same pair (checked against 3.0.19, FINDINGS F65).
+ * A handshake message that fails (a ServerHello the client refuses, the
+ * ChangeCipherSpec of a resumption it did not expect): the fatal error with its
+ * alert, and the rest of the flight it was reading stays in the BIO, out of
+ * step with any later handshake: unreadable (checked against 3.0.19, FINDINGS F68).
  */
-export function writeFailed(world: World, ssl: string, ret: number): number {
+export function flightFailed(world: World, ssl: string, ret: number): number {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: true } });
+  return failLeavingBuffer(world, ssl, ret);
+}
+
+/**
+ * The fatal error with its alert, as `fatal`, leaving the read buffer as it
+ * is: for SSLfatal raised while writing (tls13_enc after a method reset,
+ * FINDINGS F62), where nothing was read, and after a read that consumed what it
+ * read. What waits stays there, for the reads of an SSL_clear'ed SSL on the
+ * same pair (checked against 3.0.19, FINDINGS F65).
+ */
+export function failLeavingBuffer(world: World, ssl: string, ret: number): number {
   sendAlert(world, ssl);
   world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } });
   return ret;

@@ -21,13 +21,16 @@ import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
 import {
   attachPair,
+  failLeavingBuffer,
   fatal,
+  flightFailed,
   hasIncoming,
   inBefore,
   pairAlive,
   readRecords,
   errorState,
   readGarbage,
+  readFailed,
   readRecordsInInit,
   receivedShutdown,
   throwAwayRecord,
@@ -107,7 +110,8 @@ export function stepHandshake(world: World, ssl: string): number {
   const { peerFlight, peer, helloUnsent } = world.ssl(ssl);
   if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
-  if (world.ssl(ssl).methodReset) return fatal(world, ssl, 0); // its s3 state was thrown away mid-handshake (F18)
+  // its s3 state was thrown away mid-handshake (F18): the flight's first record fails, the rest stays (F68)
+  if (world.ssl(ssl).methodReset) return readFailed(world, ssl, 0);
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: null, readBlocked: true } });
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
@@ -126,12 +130,13 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return fatal(world, client, 0);
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     // the ticket was read (and counted) before the Finished that fails (FINDINGS F40)
-    if (!serverFinishedReadable(world, client, f)) return fatal(world, client, tickets);
+    // the Finished is the flight's last record: nothing of it is left behind
+    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets);
     done(world, client, 'connect');
     finishClient(world, client);
   }
