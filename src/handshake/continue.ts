@@ -339,8 +339,9 @@ export function implicitHandshake(world: World, ssl: string): number {
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { helloUnsent: offer, readBlocked: false } });
     return stall(world, ssl);
   }
-  // the ClientHello is written first, then the read finds any garbage waiting
+  // the ClientHello is written first, then the read finds any garbage waiting, or would block: the same
+  // SSL_do_handshake goes on to read the ServerHello, so the BIO's retry flag is set (F6; FINDINGS F69)
   writeClientHello(world, ssl, offer);
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
-  return stall(world, ssl);
+  return stall(world, ssl, READ_WOULD_BLOCK);
 }
