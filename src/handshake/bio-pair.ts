@@ -338,32 +338,26 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null)
   world.sendSsl(reader, { type: 'CONNECTION', fields: seal === null ? { undecryptablePending: true } : { alertPending: seal } });
 }
 
-/** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (throwAwayRecord). */
+/** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (consumeFirstRecord). */
 export function receivedShutdown(world: World, ssl: string): boolean {
   return (world.ssl(ssl).shutdown & RECEIVED) !== 0;
 }
 
 /**
- * A handshake read with SSL_RECEIVED_SHUTDOWN set: ssl3_read_bytes reads the
- * first waiting record and throws it away ("If the other end has shut down,
- * throw anything we read away", rec_layer_s3.c), returns 0, and the state
- * machine returns -1 with no alert and no error state (checked against 3.0.19,
- * FINDINGS F23). The rest of a flight stays behind it, out of step with the
- * handshake: unreadable later. A TLS 1.3 client's last flight leaves nothing:
- * its ChangeCipherSpec is skipped as an empty record (ssl3_get_record), so
- * the record thrown away is its Finished.
+ * One record is read and gone, the first waiting: a ticket, the close_notify,
+ * the first record of a flight (the rest of it stays, out of step with any
+ * handshake: unreadable), the alert, or a ClientHello (what followed it is now
+ * first). The read leaves no retry flag. Two reads end this way:
+ * - with SSL_RECEIVED_SHUTDOWN set, ssl3_read_bytes throws the record away
+ *   ("If the other end has shut down, throw anything we read away",
+ *   rec_layer_s3.c), returns 0, and the state machine returns -1 with no alert
+ *   and no error state (checked against 3.0.19, FINDINGS F23). A TLS 1.3
+ *   client's last flight leaves nothing: its ChangeCipherSpec is skipped as an
+ *   empty record (ssl3_get_record), so the record thrown away is its Finished;
+ * - a record found unusable is the only one read before the fatal error
+ *   (readFailed, FINDINGS F67).
  */
-export function throwAwayRecord(world: World, ssl: string): void {
-  consumeFirstRecord(world, ssl);
-}
-
-/**
- * The first waiting record is read (and gone): a ticket, the close_notify, the
- * first record of a flight (the rest of it stays, out of step: unreadable), the
- * alert, or a ClientHello (what followed it is now first). The read leaves no
- * retry flag.
- */
-function consumeFirstRecord(world: World, ssl: string): void {
+export function consumeFirstRecord(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const fields: Fields = { readBlocked: false }; // the read succeeded: no retry flag
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);

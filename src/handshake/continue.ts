@@ -21,6 +21,7 @@ import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
 import {
   attachPair,
+  consumeFirstRecord,
   failLeavingBuffer,
   fatal,
   flightFailed,
@@ -33,7 +34,6 @@ import {
   readFailed,
   readRecordsInInit,
   receivedShutdown,
-  throwAwayRecord,
   waitingClientHello,
   writeClientHello,
 } from './bio-pair.ts';
@@ -278,14 +278,14 @@ function reachedBySomething(world: World, ssl: string): boolean {
  * SSL_do_handshake of one side (see carryOn): its state decides what it reads.
  * False when it returned an error that is no fatal one: with
  * SSL_RECEIVED_SHUTDOWN set, a side whose state machine reads first throws
- * the waiting record away (bio-pair.ts throwAwayRecord, FINDINGS F23), and
+ * the waiting record away (bio-pair.ts consumeFirstRecord, FINDINGS F23), and
  * SSL_get_error says SSL_ERROR_SYSCALL. SSL_read never gets there: it returns
  * 0 at once (connect.ts readPending).
  */
 function doHandshake(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
   if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl) && pairAlive(world, ssl) && hasIncoming(world, ssl)) {
-    throwAwayRecord(world, ssl);
+    consumeFirstRecord(world, ssl);
     return false;
   }
   if (state === 'handshaking') stepHandshake(world, ssl);

@@ -156,9 +156,9 @@ export class World {
   /** Per base name, the suffix freshHandleId tries first (1: the bare name). */
   private readonly nextSuffix = new Map<string, number>();
 
-  /** A fresh 32-byte session id, as ssl_generate_session_id makes (spec §6.5); deterministic here. */
   /**
-   * A 32-byte id, unique in the run. Its first four bytes, all the cache's hash
+   * A fresh 32-byte session id, as ssl_generate_session_id makes (spec §6.5),
+   * deterministic here and unique in the run. Its first four bytes, all the cache's hash
    * reads (FINDINGS F50), are mixed from the counter as random bytes would be,
    * so an id the application writes does not share them by accident.
    */
