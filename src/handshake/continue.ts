@@ -323,7 +323,7 @@ export function implicitHandshake(world: World, ssl: string): number {
     // fatal protocol_version alert, removing its session if it has one (FINDINGS F64); a ClientHello stays unread
     if (!world.ssl(ssl).accepting && !hasVersions(world.ssl(ssl))) {
       world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'server' } });
-      return fatal(world, ssl, 0);
+      return failLeavingBuffer(world, ssl, 0);
     }
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
@@ -332,7 +332,8 @@ export function implicitHandshake(world: World, ssl: string): number {
   // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
   if (handshakeFunc !== 'connect') return 0;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
-  if (!hasVersions(world.ssl(ssl))) return fatal(world, ssl, 0);
+  // the same set-up fails a client before its ClientHello (F7); nothing was read
+  if (!hasVersions(world.ssl(ssl))) return failLeavingBuffer(world, ssl, 0);
   const offer = clientHello(world, ssl);
   if (!pairAlive(world, ssl)) {
     // the ClientHello cannot be written: a write error, not a fatal one; the next read writes it again (F21)
