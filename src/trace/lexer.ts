@@ -14,7 +14,7 @@ import { TraceError } from './errors.ts';
 import { Names } from './names.ts';
 
 /** Punctuation and operators, longest first where one is a prefix of another. */
-const PUNCTUATION = ['==', '!=', '(', ')', ',', '=', '|', '+', '-', '&'] as const;
+const PUNCTUATION = ['==', '!=', '(', ')', ',', '=', '|', '+', '-', '&', ';'] as const;
 export type Punct = (typeof PUNCTUATION)[number];
 
 export type Token =

@@ -71,7 +71,9 @@ class LineParser {
     if (first.kind === 'eol') return { line: this.lineNo, statement: null, comment: null };
     if (first.kind === 'comment') return { line: this.lineNo, statement: null, comment: first.text };
     const statement = this.statement();
-    const after = this.next();
+    // C code pasted in keeps its semicolons: one may end a statement (the printer leaves it out).
+    let after = this.next();
+    if (after.kind === 'punct' && after.text === ';') after = this.next();
     if (after.kind === 'comment') return { line: this.lineNo, statement, comment: after.text };
     if (after.kind !== 'eol') throw this.error(after, `unexpected ${describeToken(after)} after the end of the statement`);
     return { line: this.lineNo, statement, comment: null };

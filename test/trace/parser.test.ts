@@ -142,6 +142,18 @@ describe('parseTrace: lines', () => {
     ]);
   });
 
+  it('accepts one semicolon after a statement, as in C, before a comment too', () => {
+    const withSemicolons = parseTrace('c = SSL_new(ctx);\nSSL_free(c) ;  # done\nexpect refcount(c) == 0;\nexpect diagnostic leak;\n', 't.trace');
+    const without = parseTrace('c = SSL_new(ctx)\nSSL_free(c)    # done\nexpect refcount(c) == 0\nexpect diagnostic leak\n', 't.trace');
+    expect(withSemicolons.lines.map((l) => [l.statement?.kind ?? null, l.comment])).toEqual([
+      ['call', null],
+      ['call', 'done'],
+      ['expect', null],
+      ['expect-diagnostic', null],
+    ]);
+    expect(withSemicolons).toEqual(without);
+  });
+
   it('accepts CRLF line endings and a byte-order mark', () => {
     const t = parseTrace('\uFEFFa = SSL_new(c)\r\n\r\nexpect refcount(a) == 1\r\n', 'a.trace');
     expect(t.lines).toHaveLength(3);
@@ -184,6 +196,10 @@ describe('parseTrace: errors at the exact line:col', () => {
     ['f(a,)', 't.trace:1:5: expected an expression, got \')\''],
     ['f(a', 't.trace:1:4: expected \',\' or \')\' in the arguments of f, got end of line'],
     ['f() g()', 't.trace:1:5: unexpected \'g\' after the end of the statement'],
+    ['f();;', 't.trace:1:5: unexpected \';\' after the end of the statement'],
+    [';', 't.trace:1:1: expected a statement (NAME(...), name = NAME(...) or expect ...), got \';\''],
+    ['f(a;)', 't.trace:1:4: expected \',\' or \')\' in the arguments of f, got \';\''],
+    ['f(a) # x;\n;g()', 't.trace:2:1: expected a statement (NAME(...), name = NAME(...) or expect ...), got \';\''],
     ['f(&5)', 't.trace:1:4: expected a variable name after \'&\', got \'5\''],
     ['f(- 5)', 't.trace:1:3: expected an expression, got \'-\' (a negative number is written -5, with no space)'],
     ['f(x = 1)', 't.trace:1:5: expected \',\' or \')\' in the arguments of f, got \'=\''],
