@@ -114,7 +114,8 @@ export class LineLexer {
         return { kind: 'punct', text: p, col: start + 1, end: this.index + 1 };
       }
     }
-    throw this.error(start, `unexpected character ${describeChar(this.text, start)}`);
+    const hint = this.text.startsWith('//', start) || this.text.startsWith('/*', start) ? ' (comments start with #)' : '';
+    throw this.error(start, `unexpected character ${describeChar(this.text, start)}${hint}`);
   }
 
   /**
