@@ -186,6 +186,16 @@ static void remove_cb_free(SSL_CTX *ctx, SSL_SESSION *sess)
     SSL_SESSION_free(sess);
 }
 
+/*
+ * Re-enters the cache from the callback (misuse P10, Traffic Server #1386):
+ * removes the session it is given from the context it is given.
+ */
+static void remove_cb_remove(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+    remove_event(ctx, sess, refs_on_entry(sess));
+    SSL_CTX_remove_session(ctx, sess);
+}
+
 /* ---- get_session_cb ------------------------------------------------------ */
 
 static SSL_SESSION *get_event(SSL *ssl, SSL_SESSION *ret, int copy)
@@ -258,6 +268,7 @@ static const struct {
     {CB_REMOVE, "remove_cb_log", NULL, remove_cb_log, NULL},
     {CB_REMOVE, "remove_cb_evict_store", NULL, remove_cb_evict_store, NULL},
     {CB_REMOVE, "remove_cb_free", NULL, remove_cb_free, NULL},
+    {CB_REMOVE, "remove_cb_remove", NULL, remove_cb_remove, NULL},
     {CB_GET, "get_cb_store_copy", NULL, NULL, get_cb_store_copy},
     {CB_GET, "get_cb_store_transfer", NULL, NULL, get_cb_store_transfer},
     {CB_GET, "get_cb_store_nocopy", NULL, NULL, get_cb_store_nocopy},

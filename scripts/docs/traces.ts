@@ -50,7 +50,6 @@ export const PATTERNS: Readonly<Record<string, string>> = {
 /** Patterns with no trace, and why: the trace language and the model cannot express them. */
 export const NOT_EXPRESSED: Readonly<Record<string, string>> = {
   P5: 'The model is single-threaded and has no diagnostic for mutating a cached session: the races of this pattern (CVE-2015-1791, ssl_session_dup racing list updates) need threads. What a trace can show, a cached session re-keyed by SSL_SESSION_set1_id, is legal and only leaves a stale hash key (spec §2 SSL_SESSION_set1_id).',
-  P10: 'The named callbacks of the trace language never call back into the cache, and the model has no locks or garbage collector, so re-entrancy and lock-order bugs cannot happen in a trace. Freeing a context early, the teardown order applications worry about most, is safe (recipe 08).',
   P11: 'The model has no allocation failures to inject: every call succeeds or fails as the spec says for valid memory.',
 };
 

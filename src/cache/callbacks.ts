@@ -13,8 +13,11 @@ import { ACCESS } from '../../machines/refcount.ts';
 
 const removeVia = (ctx: string) => ({ kind: 'callback', cb: 'remove', ctx, describe: `remove_session_cb of ${ctx}` }) as const;
 
-/** remove_session_cb(ctx, sess): a borrowed pointer; the cache's reference, if any, is still held (spec §5). */
-export function callRemoveCb(world: World, ctx: string, sid: string): void {
+/**
+ * remove_session_cb(ctx, sess): a borrowed pointer; the cache's reference, if any, is still held (spec §5).
+ * `lockHeldBy`: the flush or eviction that calls it holding ctx's write lock (spec §5, paths 2 and 3), or null.
+ */
+export function callRemoveCb(world: World, ctx: string, sid: string, lockHeldBy: string | null): void {
   const behaviour = world.ctx(ctx).removeCb;
   if (behaviour === null) return;
   // A destroyed session (a flush reaching a dangling entry) has no count to report: the harness's
@@ -23,8 +26,47 @@ export function callRemoveCb(world: World, ctx: string, sid: string): void {
   world.within(removeVia(ctx), () => {
     if (behaviour === 'remove_cb_evict_store') evictFromStore(world, ctx, sid);
     else if (behaviour === 'remove_cb_free') world.sendSession(sid, { type: 'FREE', who: 'remove_cb', line: 0 });
+    else if (behaviour === 'remove_cb_remove') removeFromCallback(world, ctx, sid, lockHeldBy);
     // remove_cb_log only looks.
   });
+}
+
+/**
+ * remove_cb_remove: SSL_CTX_remove_session(ctx, sess) from inside the callback (misuse P10, Traffic Server #1386).
+ * remove_session_lock reads the id's length (non-zero: the session was just removed by it), then takes the lock:
+ * - under a flush or an eviction the thread holds it already; glibc's rwlock refuses its owner a second write lock
+ *   (EDEADLK), CRYPTO_THREAD_write_lock returns 0 and so does the call, having done nothing (spec §5: "deadlock or
+ *   error"; the harness shows the error);
+ * - otherwise the entry is gone, so the call marks the session and calls remove_cb again, which calls it again:
+ *   the recursion ends in a stack overflow (ASan: stack-overflow).
+ */
+function removeFromCallback(world: World, ctx: string, sid: string, lockHeldBy: string | null): void {
+  world.sendSession(sid, ACCESS); // c->session_id_length
+  const name = `${world.describe(sid)}`;
+  const diagnostic = lockHeldBy !== null
+    ? makeDiagnostic(
+        'callback-contract',
+        world.line,
+        `remove_session_cb of ${ctx} calls SSL_CTX_remove_session(${ctx}, ${name}) while ${lockHeldBy} holds ${ctx}'s lock`,
+        'The nested call cannot take the write lock its own thread holds: glibc refuses it (EDEADLK) and the call returns 0 without doing anything; ' +
+          'a lock that does not detect this deadlocks. From SSL_CTX_remove_session, where the lock is not held (an explicit removal, the bad-session rule, ' +
+          'an expired lookup, a fatal alert), the same callback recurses until the stack overflows (spec §5; Traffic Server #1386).',
+        null,
+        ['crash', 'hang'],
+      )
+    : {
+        ...makeDiagnostic(
+          'callback-contract',
+          world.line,
+          `remove_session_cb of ${ctx} calls SSL_CTX_remove_session(${ctx}, ${name}), which calls remove_session_cb again: the recursion never ends`,
+          'SSL_CTX_remove_session calls remove_session_cb after releasing the lock and whether or not it found the session (spec §4, §5), so each nested ' +
+            'call finds nothing, marks the session and calls the callback again, until the stack overflows: a crash (Traffic Server #1386).',
+          null,
+          ['crash'],
+        ),
+        undefinedBehaviour: true as const,
+      };
+  world.report({ ...diagnostic, subject: `remove-cb-reentry:${ctx}` });
 }
 
 /**

@@ -33,7 +33,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       // The model itself must end even where a corrupted list would make 3.0.19 spin (NOTES.md N3).
       if (world.ctx(ctx).list.at(-1) === tail) break;
       world.sendSession(tail.sid, { type: 'MARK_NOT_RESUMABLE' });
-      callRemoveCb(world, ctx, tail.sid);
+      callRemoveCb(world, ctx, tail.sid, op === 'ctx-free' ? `SSL_CTX_free's flush` : 'SSL_CTX_flush_sessions'); // spec §5: within the lock
       removed.push(tail.sid);
     }
     const who = world.ctx(ctx).holderNames.cache;

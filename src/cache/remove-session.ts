@@ -31,7 +31,8 @@ export function removeSession(world: World, ctx: string, sid: string, op: CacheO
     return r;
   });
   world.sendSession(sid, { type: 'MARK_NOT_RESUMABLE' }); // spec §4: c->not_resumable = 1 unconditionally
-  callRemoveCb(world, ctx, sid); // spec §4: remove_cb(ctx, c), even when nothing was found
+  // spec §4: remove_cb(ctx, c), even when nothing was found; after the unlock, except for an eviction (lck = 0, spec §5)
+  callRemoveCb(world, ctx, sid, op === 'evict' ? 'the eviction in SSL_CTX_add_session' : null);
   if (found) world.within(via, () => world.sendSession(found.sid, { type: 'FREE', who: world.ctx(ctx).holderNames.cache, line: 0 }));
   return found ? 1 : 0;
 }

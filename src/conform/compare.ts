@@ -30,7 +30,7 @@
  */
 import type { RunResult, StepRecord } from '../run/runner.ts';
 import type { StateView } from '../run/observe.ts';
-import { type Diagnostic, type DiagnosticKind, KINDS, type Outcome } from '../world/diagnostics.ts';
+import { type Diagnostic, type DiagnosticKind, isUndefinedBehaviour, KINDS, type Outcome } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import type { CompiledTrace, ProtocolCall } from './compile.ts';
 import { type HarnessRun, isFault, type RealFault, type RealState, type RealStep } from './harness.ts';
@@ -101,11 +101,6 @@ interface Unit {
 }
 
 const END = '(end of trace)';
-
-/** Is the diagnostic undefined behaviour (diagnostics.ts KINDS)? */
-export function isUndefinedBehaviour(d: Diagnostic): boolean {
-  return d.severity === 'error' && KINDS[d.kind].undefinedBehaviour;
-}
 
 export function compareRuns(model: RunResult, compiled: CompiledTrace, real: HarnessRun): ConformReport {
   const report = compareSteps(model, compiled, real);

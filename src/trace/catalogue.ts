@@ -197,6 +197,7 @@ export const CALLBACKS = {
     remove_cb_log: 'Only observes; the session is borrowed (correct).',
     remove_cb_evict_store: 'Drops the session from the external store and frees the store\'s reference, if the store owns one (correct).',
     remove_cb_free: 'Calls SSL_SESSION_free on the borrowed session (misuse P2).',
+    remove_cb_remove: 'Calls SSL_CTX_remove_session on the context and session it is given: re-enters the cache (misuse P10).',
   },
   'get-cb': {
     get_cb_store_copy: 'Serves from the external store, leaves *copy = 1: the library takes its own reference (correct).',

@@ -57,6 +57,13 @@ export interface Diagnostic {
   readonly outcomes: readonly Outcome[];
   /** The object it is about, when there is one: a step reports each kind at most once per object. */
   readonly subject?: string;
+  /** Set where this diagnostic's situation is undefined behaviour and its kind's usually is not (a callback that recurses without end). */
+  readonly undefinedBehaviour?: true;
+}
+
+/** Is the diagnostic undefined behaviour: after it the model's later steps are marked undefined (KINDS, or the diagnostic itself)? */
+export function isUndefinedBehaviour(d: Diagnostic): boolean {
+  return d.severity === 'error' && (d.undefinedBehaviour ?? KINDS[d.kind].undefinedBehaviour);
 }
 
 interface KindInfo {
@@ -138,10 +145,11 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
   'callback-contract': {
     severity: 'error',
     undefinedBehaviour: false,
-    pattern: 'P2, P3, P4',
+    pattern: 'P2, P3, P4, P10',
     explanation:
       'A session callback broke its ownership contract (spec §5): new_session_cb must return 1 exactly when it keeps the reference it was given; ' +
-      'remove_session_cb receives a borrowed pointer and must not free it; get_session_cb with *copy = 0 must hand over a reference it really owns.',
+      'remove_session_cb receives a borrowed pointer and must not free it, nor call back into the cache that called it; ' +
+      'get_session_cb with *copy = 0 must hand over a reference it really owns.',
     // remove_cb's free and get_cb's unowned transfer end in a double free (M7, M5); new_cb keeping a pointer it
     // returned 0 for dangles (M8); new_cb returning 1 for a pointer it drops leaks the session (M9).
     outcomes: ['double-free', 'use-after-free', 'heap-corruption', 'crash', 'leak'],

@@ -18,7 +18,7 @@ import type { CtxContext, CtxEvent, CtxInput } from '../../machines/ssl-ctx.ts';
 import type { SessionContext, SessionEvent, SessionInput } from '../../machines/ssl-session.ts';
 import type { SslContext, SslEvent, SslInput } from '../../machines/ssl.ts';
 import type { CallbackEvent } from './events.ts';
-import { type Diagnostic, KINDS, makeDiagnostic } from './diagnostics.ts';
+import { type Diagnostic, isUndefinedBehaviour, makeDiagnostic } from './diagnostics.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
 import { diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
@@ -196,7 +196,7 @@ export class World {
     const subject = diagnostic.subject;
     if (subject !== undefined && this.diagnostics.some((d) => d.kind === diagnostic.kind && d.subject === subject)) return;
     this.diagnostics.push(diagnostic);
-    if (KINDS[diagnostic.kind].undefinedBehaviour && this.undefinedSince === null) this.undefinedSince = diagnostic.line;
+    if (isUndefinedBehaviour(diagnostic) && this.undefinedSince === null) this.undefinedSince = diagnostic.line;
   }
 
   /** Steps the object's machine by `event`, notes its destruction, routes its signals (the sendX methods find the object). */

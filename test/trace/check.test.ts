@@ -165,8 +165,8 @@ describe('checkTrace: errors, each at its exact line:col', () => {
     ['SSL_CTX_sess_set_new_cb(cctx, remove_cb_log)', 't.trace:5:31: argument 2 of SSL_CTX_sess_set_new_cb must be a new-session callback (new_cb_store, new_cb_ignore, new_cb_store_return0, new_cb_forget_return1), but remove_cb_log is a remove-session callback'],
     ['SSL_CTX_sess_set_new_cb(cctx, new_cb_stor)', 't.trace:5:31: unknown new-session callback new_cb_stor; did you mean new_cb_store?'],
     ['SSL_CTX_sess_set_get_cb(cctx, get_cb_store)', 't.trace:5:31: unknown get-session callback get_cb_store; did you mean get_cb_store_copy, get_cb_store_transfer or get_cb_store_nocopy?'],
-    ['SSL_CTX_sess_set_remove_cb(cctx, NULL)', 't.trace:5:34: argument 2 of SSL_CTX_sess_set_remove_cb must be a remove-session callback (remove_cb_log, remove_cb_evict_store, remove_cb_free), but got NULL'],
-    ['SSL_CTX_sess_set_remove_cb(cctx, sess)', 't.trace:5:34: argument 2 of SSL_CTX_sess_set_remove_cb must be a remove-session callback (remove_cb_log, remove_cb_evict_store, remove_cb_free), but sess is an SSL_SESSION (assigned at line 3)'],
+    ['SSL_CTX_sess_set_remove_cb(cctx, NULL)', 't.trace:5:34: argument 2 of SSL_CTX_sess_set_remove_cb must be a remove-session callback (remove_cb_log, remove_cb_evict_store, remove_cb_free, remove_cb_remove), but got NULL'],
+    ['SSL_CTX_sess_set_remove_cb(cctx, sess)', 't.trace:5:34: argument 2 of SSL_CTX_sess_set_remove_cb must be a remove-session callback (remove_cb_log, remove_cb_evict_store, remove_cb_free, remove_cb_remove), but sess is an SSL_SESSION (assigned at line 3)'],
     ['SSL_CTX_sess_set_get_cb(cctx, get_cb_hit)', 't.trace:5:31: unknown get-session callback get_cb_hit: the get-session callbacks are get_cb_store_copy, get_cb_store_transfer, get_cb_store_nocopy, get_cb_miss'],
     ['SSL_free(new_cb_store)', 't.trace:5:10: new_cb_store is a callback: it can only be passed to SSL_CTX_sess_set_new_cb'],
     // methods

@@ -211,25 +211,27 @@ export function crossContext(p: Program, q: number): Injection {
 }
 
 /**
- * callback-contract (P2, P4; M7, M8, M9): r % 3 = 0, remove_cb_free and an
- * SSL_CTX_remove_session of a session with an id (remove_cb always runs
- * then, §4); 1 and 2, new_cb_store_return0 or new_cb_forget_return1 on a new
- * server context, then a full handshake with a new client context (TLS 1.3
- * by default: new_cb per ticket; q odd, TLS 1.2 with SSL_OP_NO_TICKET: new_cb
- * for the session-id session, §5).
+ * callback-contract (P2, P4, P10; M7, M8, M9): r % 4 = 0 or 3, remove_cb_free
+ * or remove_cb_remove (which re-enters the cache) and an SSL_CTX_remove_session
+ * of a session with an id (remove_cb always runs then, §4); 1 and 2,
+ * new_cb_store_return0 or new_cb_forget_return1 on a new server context, then
+ * a full handshake with a new client context (TLS 1.3 by default: new_cb per
+ * ticket; q odd, TLS 1.2 with SSL_OP_NO_TICKET: new_cb for the session-id
+ * session, §5).
  */
 export function callbackContract(p: Program, q: number, r: number): Injection {
-  if (r % 3 === 0) {
+  if (r % 4 === 0 || r % 4 === 3) {
+    const behaviour = r % 4 === 0 ? 'remove_cb_free' : 'remove_cb_remove';
     const ctx = someCtx(p, q);
     const s = pick(
       usableSessions(p).filter((s) => p.world.session(s.id).sessionId !== ''),
       q,
     ) ?? sessionWithId(p);
-    const from = misuse(p, 'SSL_CTX_sess_set_remove_cb', [p.handle(ctx.name), { text: 'remove_cb_free', arg: { kind: 'name', name: 'remove_cb_free' } }]);
+    const from = misuse(p, 'SSL_CTX_sess_set_remove_cb', [p.handle(ctx.name), { text: behaviour, arg: { kind: 'name', name: behaviour } }]);
     const line = misuse(p, 'SSL_CTX_remove_session', [p.handle(ctx.name), p.handle(s.name)]);
     return { from, line };
   }
-  const behaviour = r % 3 === 1 ? 'new_cb_store_return0' : 'new_cb_forget_return1';
+  const behaviour = r % 4 === 1 ? 'new_cb_store_return0' : 'new_cb_forget_return1';
   const sctx = newCtx(p, 'server');
   const cctx = newCtx(p, 'client');
   if (q % 2 === 1) {
