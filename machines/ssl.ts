@@ -48,6 +48,8 @@ export type PeerFlight =
       readonly ticketExpected: boolean;
       /** The master secret the server's keys and Finished come from: its session's (FINDINGS F40). */
       readonly masterKey: string;
+      /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F80). */
+      readonly clientRandom: number;
     }
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
   | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
@@ -65,8 +67,10 @@ export type RecordAfterHello = ClientOffer | 'alert';
 
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
 export interface ClientOffer {
-  /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or RANDOM_LEGACY_ID. */
+  /** The legacy session id sent: a TLS ≤ 1.2 session's id, else empty or 32 random bytes (client.ts randomLegacyId). */
   readonly sessionId: string;
+  /** Its client_random: fresh in every ClientHello (World.nextClientRandom), kept when the write is retried. */
+  readonly random: number;
   /** The TLS 1.2 session_ticket extension is sent (the client does not set SSL_OP_NO_TICKET). */
   readonly sendsTicketExtension: boolean;
   /** The TLS 1.2 ticket in it, or null for an empty extension. */
@@ -186,10 +190,15 @@ export interface SslContext extends Counted {
    */
   readonly cert: boolean;
   /**
-   * s->tmp_session_id_len: the legacy session id a TLS 1.3 client expects echoed (its own random id, or a
-   * TLS 1.2 session's), or the one a TLS 1.3 server received. SSL_clear leaves it (FINDINGS F12).
+   * s->tmp_session_id: the legacy session id a TLS 1.3 client expects echoed (its own random id, or a
+   * TLS 1.2 session's), or the one a TLS 1.3 server received; '' before any. SSL_clear leaves it (FINDINGS F12).
    */
-  readonly tmpSessionIdLen: number;
+  readonly tmpSessionId: string;
+  /**
+   * s->s3.client_random of the last ClientHello this SSL wrote (0 before any). SSL_clear zeroes it, but
+   * no read can meet a server flight before the next ClientHello sets it again, so the model leaves it.
+   */
+  readonly clientRandom: number;
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
 }
@@ -217,7 +226,8 @@ export type ConnectionFields = Pick<
   | 'readBlocked'
   | 'accepting'
   | 'cert'
-  | 'tmpSessionIdLen'
+  | 'tmpSessionId'
+  | 'clientRandom'
   | 'closeNotifyUnsent'
   | 'sidCtx'
 >;
@@ -354,7 +364,8 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     readBlocked: false,
     accepting: false,
     cert: input.config.cert,
-    tmpSessionIdLen: 0,
+    tmpSessionId: '',
+    clientRandom: 0,
     closeNotifyUnsent: false,
   }),
   guards: {

@@ -188,12 +188,19 @@ static void remove_cb_free(SSL_CTX *ctx, SSL_SESSION *sess)
 
 /*
  * Re-enters the cache from the callback (misuse P10, Traffic Server #1386):
- * removes the session it is given from the context it is given.
+ * removes the session it is given from the context it is given. Only the
+ * outermost call is recorded: from SSL_CTX_remove_session the recursion never
+ * ends, and recording each level would only make the stack overflow slower.
  */
 static void remove_cb_remove(SSL_CTX *ctx, SSL_SESSION *sess)
 {
-    remove_event(ctx, sess, refs_on_entry(sess));
+    static int depth;
+
+    if (depth == 0)
+        remove_event(ctx, sess, refs_on_entry(sess));
+    depth++;
     SSL_CTX_remove_session(ctx, sess);
+    depth--;
 }
 
 /* ---- get_session_cb ------------------------------------------------------ */

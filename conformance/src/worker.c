@@ -282,6 +282,13 @@ static void f_SSL_CTX_sess_number(Step *st) { ret_int(st, SSL_CTX_sess_number(a_
 static void f_SSL_CTX_sess_get_cache_size(Step *st) { ret_int(st, SSL_CTX_sess_get_cache_size(a_ctx(st, 0))); }
 static void f_SSL_CTX_get_session_cache_mode(Step *st) { ret_int(st, SSL_CTX_get_session_cache_mode(a_ctx(st, 0))); }
 static void f_SSL_CTX_get_timeout(Step *st) { ret_int(st, SSL_CTX_get_timeout(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_connect_good(Step *st) { ret_int(st, SSL_CTX_sess_connect_good(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_accept_good(Step *st) { ret_int(st, SSL_CTX_sess_accept_good(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_hits(Step *st) { ret_int(st, SSL_CTX_sess_hits(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_cb_hits(Step *st) { ret_int(st, SSL_CTX_sess_cb_hits(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_misses(Step *st) { ret_int(st, SSL_CTX_sess_misses(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_timeouts(Step *st) { ret_int(st, SSL_CTX_sess_timeouts(a_ctx(st, 0))); }
+static void f_SSL_CTX_sess_cache_full(Step *st) { ret_int(st, SSL_CTX_sess_cache_full(a_ctx(st, 0))); }
 
 static void f_SSL_CTX_add_session(Step *st)
 {
@@ -440,6 +447,13 @@ static const Call CALLS[] = {
     {"SSL_CTX_get_session_cache_mode", 1, f_SSL_CTX_get_session_cache_mode},
     {"SSL_CTX_set_timeout", 2, f_SSL_CTX_set_timeout},
     {"SSL_CTX_get_timeout", 1, f_SSL_CTX_get_timeout},
+    {"SSL_CTX_sess_connect_good", 1, f_SSL_CTX_sess_connect_good},
+    {"SSL_CTX_sess_accept_good", 1, f_SSL_CTX_sess_accept_good},
+    {"SSL_CTX_sess_hits", 1, f_SSL_CTX_sess_hits},
+    {"SSL_CTX_sess_cb_hits", 1, f_SSL_CTX_sess_cb_hits},
+    {"SSL_CTX_sess_misses", 1, f_SSL_CTX_sess_misses},
+    {"SSL_CTX_sess_timeouts", 1, f_SSL_CTX_sess_timeouts},
+    {"SSL_CTX_sess_cache_full", 1, f_SSL_CTX_sess_cache_full},
     {"SSL_CTX_set_session_id_context", 3, f_SSL_CTX_set_session_id_context},
     {"SSL_CTX_set_options", 2, f_SSL_CTX_set_options},
     {"SSL_CTX_clear_options", 2, f_SSL_CTX_clear_options},
@@ -593,11 +607,18 @@ static void add_state(Str *s)
         str_addf(s, "%s", i ? "," : "");
         str_add_json_string(s, obj_id(o));
         if (o->destroyed) {
-            str_addf(s, ":{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0}");
+            str_addf(s, ":{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0,\"stats\":null}");
         } else {
             probe_cache_list(o, &g_cache);
-            str_addf(s, ":{\"refs\":%d,\"freed\":false,\"cache\":%s,\"sess_number\":%ld}",
-                     probe_refs(o), g_cache.buf, SSL_CTX_sess_number((SSL_CTX *)obj_ptr(o)));
+            SSL_CTX *c = (SSL_CTX *)obj_ptr(o);
+            str_addf(s, ":{\"refs\":%d,\"freed\":false,\"cache\":%s,\"sess_number\":%ld,",
+                     probe_refs(o), g_cache.buf, SSL_CTX_sess_number(c));
+            /* The counters of SSL_CTX_ctrl the model keeps (spec §4 Statistics and sizes). */
+            str_addf(s, "\"stats\":{\"connect_good\":%ld,\"accept_good\":%ld,\"hits\":%ld,\"cb_hits\":%ld,"
+                        "\"misses\":%ld,\"timeouts\":%ld,\"cache_full\":%ld}}",
+                     SSL_CTX_sess_connect_good(c), SSL_CTX_sess_accept_good(c), SSL_CTX_sess_hits(c),
+                     SSL_CTX_sess_cb_hits(c), SSL_CTX_sess_misses(c), SSL_CTX_sess_timeouts(c),
+                     SSL_CTX_sess_cache_full(c));
         }
     }
     str_addf(s, "}}");

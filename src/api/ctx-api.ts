@@ -2,7 +2,7 @@
  * SSL_CTX functions (spec §4, §5). Settings are CONFIGURE events on the
  * SslCtx statechart; the cache functions run the procedures of src/cache/.
  */
-import type { CtxSettings, MethodKind } from '../../machines/ssl-ctx.ts';
+import type { CtxSettings, CtxStats, MethodKind } from '../../machines/ssl-ctx.ts';
 import { addSession } from '../cache/add-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
@@ -38,6 +38,11 @@ function read(key: 'cacheSize' | 'mode' | 'timeout'): Handler {
   return (call) => int(call.world.ctx(ctxOf(call))[key]);
 }
 
+/** A counter of SSL_CTX_ctrl (spec §4 Statistics and sizes). */
+function counter(key: keyof CtxStats): Handler {
+  return (call) => int(call.world.ctx(ctxOf(call)).stats[key]);
+}
+
 function freshCtxId(world: World, target: string | null): string {
   return world.freshHandleId(target);
 }
@@ -67,6 +72,13 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.length),
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
+  SSL_CTX_sess_connect_good: counter('connect_good'),
+  SSL_CTX_sess_accept_good: counter('accept_good'),
+  SSL_CTX_sess_hits: counter('hit'),
+  SSL_CTX_sess_cb_hits: counter('cb_hit'),
+  SSL_CTX_sess_misses: counter('miss'),
+  SSL_CTX_sess_timeouts: counter('timeout'),
+  SSL_CTX_sess_cache_full: counter('cache_full'),
   // ctx->session_cache_mode is a uint32_t (ssl_local.h): the long argument is taken modulo 2^32 (FINDINGS F32)
   SSL_CTX_set_session_cache_mode: (call) => swap('mode')(withInt(call, 1, toUint32(intArg(call, 1)))),
   SSL_CTX_get_session_cache_mode: read('mode'),

@@ -187,7 +187,7 @@ function sameRet(fn: string, model: number | string | null, real: number | strin
 
 const SESSION_FIELDS = ['refs', 'freed', 'resumable'] as const;
 const SSL_FIELDS = ['refs', 'freed', 'session'] as const;
-const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number'] as const;
+const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number', 'stats'] as const;
 
 export function compareState(model: StateView, real: RealState): FieldDiff[] {
   return [
@@ -199,12 +199,12 @@ export function compareState(model: StateView, real: RealState): FieldDiff[] {
 
 function compareTable<F extends string>(
   table: string,
-  model: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
-  real: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
+  model: Readonly<Record<string, { readonly [K in F]?: unknown }>>,
+  real: Readonly<Record<string, { readonly [K in F]?: unknown }>>,
   fields: readonly F[],
 ): FieldDiff[] {
   const diffs: FieldDiff[] = [];
-  const pick = (o: Readonly<Record<F, unknown>>) => Object.fromEntries(fields.map((f) => [f, o[f]]));
+  const pick = (o: { readonly [K in F]?: unknown }) => Object.fromEntries(fields.map((f) => [f, o[f]]));
   const ids = [...Object.keys(model), ...Object.keys(real).filter((id) => !Object.hasOwn(model, id))];
   for (const id of ids) {
     const m = Object.hasOwn(model, id) ? model[id] : undefined;

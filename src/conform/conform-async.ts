@@ -29,7 +29,7 @@ export async function conformTextAsync(text: string, file: string, options: Harn
   const started = performance.now();
   const checked = checkTrace(parseTrace(text, file));
   const compiled = compileTrace(checked);
-  const model = new Runner(checked).run();
+  const model = new Runner(checked, { snapshots: true, counters: true }).run();
   const real = await runHarnessAsync(compiled.text, options);
   return { report: compareRuns(model, compiled, real), model, harnessMs: real.ms, totalMs: performance.now() - started };
 }

@@ -25,7 +25,7 @@ export function conformText(text: string, file: string, options: HarnessOptions 
   const started = performance.now();
   const checked = checkTrace(parseTrace(text, file));
   const compiled = compileTrace(checked);
-  const model = new Runner(checked).run();
+  const model = new Runner(checked, { snapshots: true, counters: true }).run();
   const real = runHarness(compiled.text, options);
   return { report: compareRuns(model, compiled, real), harnessMs: real.ms, totalMs: performance.now() - started };
 }

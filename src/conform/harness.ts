@@ -15,12 +15,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallbackEvent } from '../world/events.ts';
+import type { CtxView } from '../run/observe.ts';
 
 /** How real libssl's objects look after a step: the model's StateView without the model-only fields. */
 export interface RealState {
   readonly sessions: Readonly<Record<string, { refs: number; freed: boolean; resumable: 0 | 1 | null }>>;
   readonly ssl: Readonly<Record<string, { refs: number; freed: boolean; session: string | null }>>;
-  readonly ctx: Readonly<Record<string, { refs: number; freed: boolean; cache: readonly string[]; sess_number: number }>>;
+  readonly ctx: Readonly<Record<string, CtxView>>;
 }
 
 export type FaultKind = 'use-after-free' | 'double-free' | 'heap-corruption' | 'crash' | 'hang';

@@ -15,10 +15,13 @@ export type { ClientOffer };
 const OP_NO_TICKET = 1 << 14;
 const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
 /**
- * The 32 random bytes of a middlebox-compatible legacy session id. It can
- * never equal a real id (those are hex), so every lookup of it misses.
+ * The 32 random bytes of a middlebox-compatible legacy session id, fresh in
+ * every ClientHello (named after its client_random: both are new each time).
+ * It can never equal a real id (those are hex), so every lookup of it misses.
  */
-export const RANDOM_LEGACY_ID = 'random';
+function randomLegacyId(random: number): string {
+  return `random-${random}`;
+}
 const CACHE_CLIENT = 0x1;
 
 /**
@@ -41,10 +44,12 @@ export function clientHello(world: World, client: string): ClientOffer {
   const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
   const tls13Session = sess.version === TLS1_3;
   const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
-  const sessionId = created || tls13Session ? legacyIdOfNewOrTls13(c) : sess.sessionId;
+  const random = world.nextClientRandom();
+  const sessionId = created || tls13Session ? legacyIdOfNewOrTls13(c, random) : sess.sessionId;
+  world.sendSsl(client, { type: 'CONNECTION', fields: { clientRandom: random } });
   // s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under a TLS 1.3 hello;
   // an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
-  if (sessionId !== '' && clientMaxVersion(c) === TLS1_3) world.sendSsl(client, { type: 'CONNECTION', fields: { tmpSessionIdLen: legacyIdLength(sessionId) } });
+  if (sessionId !== '' && clientMaxVersion(c) === TLS1_3) world.sendSsl(client, { type: 'CONNECTION', fields: { tmpSessionId: sessionId } });
   // tls_construct_ctos_early_data, in every ClientHello that may offer TLS 1.3: a client not writing early
   // data sets s->max_early_data to 0, so as a server later this SSL issues stateless tickets (checked
   // against 3.0.19: FINDINGS F15, examples/connection/client-then-server-early-data)
@@ -53,6 +58,7 @@ export function clientHello(world: World, client: string): ClientOffer {
   }
   return {
     sessionId,
+    random,
     sendsTicketExtension: sendsTicket,
     ticket: !tls13Session && sendsTicket ? sess.ticket : null,
     psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
@@ -66,14 +72,9 @@ export function clientHello(world: World, client: string): ClientOffer {
  * bytes when SSL_OP_ENABLE_MIDDLEBOX_COMPAT is set (it is by default), else
  * an empty id. A server that then negotiates TLS 1.2 looks the random id up.
  */
-function legacyIdOfNewOrTls13(c: SslContext): string {
+function legacyIdOfNewOrTls13(c: SslContext, random: number): string {
   const helloVersion = clientMaxVersion(c);
-  return helloVersion === TLS1_3 && (c.config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? RANDOM_LEGACY_ID : '';
-}
-
-/** The bytes of a legacy session id: 32 random ones, or a hex id's. */
-export function legacyIdLength(sessionId: string): number {
-  return sessionId === RANDOM_LEGACY_ID ? 32 : sessionId.length / 2;
+  return helloVersion === TLS1_3 && (c.config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? randomLegacyId(random) : '';
 }
 
 /**
@@ -99,10 +100,12 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
   const sameId = version === TLS1_3 || (echoedId !== '' && echoedId === world.session(sid).sessionId);
-  world.sendSsl(client, { type: 'CONNECTION', fields: { version, hit: hit && sameId } });
+  // TLS 1.3: the echoed legacy id must be s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal); a random
+  // id differs from every other ClientHello's (FINDINGS F80). The check comes before s->hit is reset: it stays.
+  const legacyIdEchoed = version !== TLS1_3 || echoedId === world.ssl(client).tmpSessionId;
+  world.sendSsl(client, { type: 'CONNECTION', fields: legacyIdEchoed ? { version, hit: hit && sameId } : { version } });
+  if (!legacyIdEchoed) return false;
   const c = world.ssl(client);
-  // TLS 1.3: the echoed legacy id must be the one in s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal)
-  if (version === TLS1_3 && legacyIdLength(echoedId) !== c.tmpSessionIdLen) return false;
   if (hit && sameId) return world.session(sid).sidCtx === c.sidCtx;
   if (world.session(sid).sessionId !== '') {
     world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'miss' });

@@ -65,7 +65,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   const { masterKey } = world.session(world.ssl(server).session ?? '');
-  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey });
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25)
@@ -131,6 +131,10 @@ function waitForPeer(world: World, ssl: string): number {
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
   if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
+  // The flight answers an earlier ClientHello (FINDINGS F80): a TLS 1.3 client derives other handshake keys and
+  // cannot open the EncryptedExtensions (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over
+  // another client_random (decrypt_error). The rest of the flight stays. A resumption fails at its Finished.
+  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0);
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
@@ -156,7 +160,16 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
  */
 function serverFinishedReadable(world: World, client: string, f: Flight<'serverHello'>): boolean {
   if (f.version === TLS1_3) return true;
-  return world.session(world.ssl(client).session ?? '').masterKey === f.masterKey;
+  return world.session(world.ssl(client).session ?? '').masterKey === f.masterKey && answersOwnHello(world, client, f);
+}
+
+/**
+ * The server's flight answers the client's last ClientHello: the client_random the server's key exchange
+ * signature and key derivation used is the client's own. A client cleared after one ClientHello writes
+ * another, and may then read the answer to the first (FINDINGS F80).
+ */
+function answersOwnHello(world: World, client: string, f: Flight<'serverHello'>): boolean {
+  return f.clientRandom === world.ssl(client).clientRandom;
 }
 
 function serverReadsClientFinished(world: World, server: string, client: string, f: Flight<'clientFinished'>): number {

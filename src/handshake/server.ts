@@ -9,7 +9,7 @@ import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { type ClientOffer, legacyIdLength } from './client.ts';
+import type { ClientOffer } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, negotiate } from './versions.ts';
 
@@ -41,7 +41,7 @@ export function processClientHello(world: World, server: string, offer: ClientOf
   const version = world.ssl(server).version;
   if (version === TLS1_3) {
     // tls_early_post_process_client_hello keeps the client's legacy id to echo it (FINDINGS F12)
-    world.sendSsl(server, { type: 'CONNECTION', fields: { tmpSessionIdLen: legacyIdLength(offer.sessionId) } });
+    world.sendSsl(server, { type: 'CONNECTION', fields: { tmpSessionId: offer.sessionId } });
     // spec §6.6: the current session is dropped before the psk extension is parsed
     world.sendSsl(server, { type: 'INSTALL_SESSION', session: null });
     const hit = resumeTls13(world, server, offer);
@@ -165,8 +165,11 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
   world.sendSsl(server, { type: 'INSTALL_SESSION', session: sid });
   const s = world.ssl(server);
   const sess = world.session(sid);
-  const expired = sessTimedOut(world.now, expiryOf(sess));
-  if (sess.version === s.version && sess.sidCtx === s.sidCtx && !expired) {
+  // ssl_get_prev_session checks version and sid_ctx first: only a session that passes them counts as timed out
+  // (found by comparing the counters with libssl 3.0.19, FINDINGS F81)
+  const matches = sess.version === s.version && sess.sidCtx === s.sidCtx;
+  const expired = matches && sessTimedOut(world.now, expiryOf(sess));
+  if (matches && !expired) {
     world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
     return true;
   }

@@ -2,6 +2,7 @@
  * The state part of a step record: every object ever created, alive or not,
  * in the schema of docs/json-schema.md and conformance/PROTOCOL.md.
  */
+import type { CtxStats } from '../../machines/ssl-ctx.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
 import type { Variable } from './runner.ts';
@@ -9,11 +10,41 @@ import type { Variable } from './runner.ts';
 export interface StateView {
   readonly sessions: Readonly<Record<string, { refs: number; freed: boolean; resumable: 0 | 1 | null; owner: string | null }>>;
   readonly ssl: Readonly<Record<string, { refs: number; freed: boolean; session: string | null }>>;
-  readonly ctx: Readonly<Record<string, { refs: number; freed: boolean; cache: readonly string[]; sess_number: number }>>;
+  readonly ctx: Readonly<Record<string, CtxView>>;
   readonly handles: Readonly<Record<string, string | null>>;
 }
 
-export function observeState(world: World, vars: ReadonlyMap<string, Variable>): StateView {
+export interface CtxView {
+  readonly refs: number;
+  readonly freed: boolean;
+  readonly cache: readonly string[];
+  readonly sess_number: number;
+  /** Only in the views `sslsim conform` compares (observeState's `counters`): not part of `sslsim run --json`. */
+  readonly stats?: CtxCounters | null;
+}
+
+/** The session counters of SSL_CTX_ctrl, by the names of their macros (SSL_CTX_sess_hits, ...); null once freed. */
+export interface CtxCounters {
+  readonly connect_good: number;
+  readonly accept_good: number;
+  readonly hits: number;
+  readonly cb_hits: number;
+  readonly misses: number;
+  readonly timeouts: number;
+  readonly cache_full: number;
+}
+
+/** In the order the harness prints them (conformance/src/worker.c), so the two compare as text. */
+function countersOf(s: CtxStats): CtxCounters {
+  return { connect_good: s.connect_good, accept_good: s.accept_good, hits: s.hit, cb_hits: s.cb_hit, misses: s.miss, timeouts: s.timeout, cache_full: s.cache_full };
+}
+
+/**
+ * `counters`: add each ctx's session counters, which `sslsim conform` compares with libssl's at every step
+ * (conformance/PROTOCOL.md); the records of `sslsim run --json` leave them out (a trace reads them with
+ * SSL_CTX_sess_hits and the other counter calls).
+ */
+export function observeState(world: World, vars: ReadonlyMap<string, Variable>, counters = false): StateView {
   const sessions: Record<string, StateView['sessions'][string]> = {};
   for (const [id, snap] of world.sessions) {
     const freed = snap.value === 'freed';
@@ -29,7 +60,8 @@ export function observeState(world: World, vars: ReadonlyMap<string, Variable>):
   for (const [id, snap] of world.ctxs) {
     const freed = snap.value === 'freed';
     const c = snap.context;
-    ctx[id] = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.map((e) => e.sid), sess_number: freed ? 0 : c.lhash.length };
+    const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.map((e) => e.sid), sess_number: freed ? 0 : c.lhash.length };
+    ctx[id] = counters ? { ...view, stats: freed ? null : countersOf(c.stats) } : view;
   }
   const handles: Record<string, string | null> = {};
   for (const [name, v] of vars) if (v.kind === 'object' || v.kind === 'null') handles[name] = v.kind === 'object' ? v.id : null;

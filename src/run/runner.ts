@@ -66,6 +66,8 @@ export interface RunnerOptions {
   readonly snapshots: boolean;
   /** Which step records the run keeps; `all` when absent. */
   readonly records?: 'all' | 'findings';
+  /** The state views carry each ctx's session counters (what `sslsim conform` compares); off when absent. */
+  readonly counters?: boolean;
 }
 
 export class Runner {
@@ -341,7 +343,7 @@ export class Runner {
       // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
       events: events.length > 0 ? events : NONE,
       diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
-      state: this.options.snapshots ? observeState(this.world, this.vars) : NO_STATE,
+      state: this.options.snapshots ? observeState(this.world, this.vars, this.options.counters === true) : NO_STATE,
       undefined: undefinedBefore,
     };
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.

@@ -77,6 +77,7 @@ export class World {
 
   private nextSession = 1;
   private nextGenerated = 1;
+  private clientRandoms = 0;
   private via: Via | null = null;
 
   constructor(engines: Engines = tableEngines()) {
@@ -166,6 +167,11 @@ export class World {
     const n = this.nextGenerated++;
     const mixed = (Math.imul(n, 0x9e3779b1) | 0x80000000) >>> 0;
     return mixed.toString(16) + n.toString(16).padStart(56, '0');
+  }
+
+  /** A fresh client_random for a ClientHello (1, 2, …: only equality matters, FINDINGS F80). */
+  nextClientRandom(): number {
+    return ++this.clientRandoms;
   }
 
   // ---- sending -------------------------------------------------------------

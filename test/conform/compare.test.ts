@@ -23,13 +23,16 @@ function modelState(refs: Record<string, number>, cache: string[] = []): StateVi
   return {
     sessions,
     ssl: {},
-    ctx: { ctx: { refs: 1, freed: false, cache, sess_number: cache.length } },
+    ctx: { ctx: { refs: 1, freed: false, cache, sess_number: cache.length, stats: NO_COUNTS } },
     handles: { ctx: 'ctx', ...Object.fromEntries(Object.keys(refs).map((id) => [`h_${id}`, id])) },
   };
 }
+/** The counters of a ctx that has seen no handshake. */
+const NO_COUNTS = { connect_good: 0, accept_good: 0, hits: 0, cb_hits: 0, misses: 0, timeouts: 0, cache_full: 0 };
+
 function realState(refs: Record<string, number>, cache: string[] = []): RealState {
   const sessions = Object.fromEntries(Object.entries(refs).map(([id, r]) => [id, { refs: r, freed: r === 0, resumable: r === 0 ? null : (1 as const) }]));
-  return { sessions, ssl: {}, ctx: { ctx: { refs: 1, freed: false, cache, sess_number: cache.length } } };
+  return { sessions, ssl: {}, ctx: { ctx: { refs: 1, freed: false, cache, sess_number: cache.length, stats: NO_COUNTS } } };
 }
 
 interface Step {
@@ -119,6 +122,24 @@ describe('compareRuns', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it("compares each ctx's session counters, which only conform's records carry (FINDINGS F81)", () => {
+    const ctx = (stats: typeof NO_COUNTS) => ({ ctx: { refs: 1, freed: false, cache: [], sess_number: 0, stats } });
+    const { model, compiled, real } = build(
+      [
+        {
+          line: 5,
+          fn: 'connect',
+          model: { ret: 1, state: { ...modelState({}), ctx: ctx({ ...NO_COUNTS, accept_good: 1, timeouts: 2 }) } },
+          real: [ok(5, 'connect', 1, { ...realState({}), ctx: ctx({ ...NO_COUNTS, accept_good: 1, timeouts: 1 }) })],
+        },
+      ],
+      { modelState: { ...modelState({}), ctx: ctx(NO_COUNTS) }, leaks: [] },
+    );
+    expect(compareRuns(model, compiled, real).difference?.diffs).toEqual([
+      { path: 'state.ctx.ctx.stats', model: { ...NO_COUNTS, accept_good: 1, timeouts: 2 }, real: { ...NO_COUNTS, accept_good: 1, timeouts: 1 } },
+    ]);
   });
 
   it('compares ret, reused, objects missing on one side, and i2d lengths only as zero or not', () => {

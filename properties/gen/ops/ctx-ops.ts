@@ -128,11 +128,24 @@ export function ctxCallbackOp(p: Program, op: Op): void {
   else p.call(fn, [p.handle(ctx.name), callbackArg(behaviour)]);
 }
 
-const QUERIES = ['SSL_CTX_sess_number', 'SSL_CTX_sess_get_cache_size', 'SSL_CTX_get_session_cache_mode', 'SSL_CTX_get_timeout'] as const;
+const QUERIES = [
+  'SSL_CTX_sess_number',
+  'SSL_CTX_sess_get_cache_size',
+  'SSL_CTX_get_session_cache_mode',
+  'SSL_CTX_get_timeout',
+  'SSL_CTX_sess_connect_good',
+  'SSL_CTX_sess_accept_good',
+  'SSL_CTX_sess_hits',
+  'SSL_CTX_sess_cb_hits',
+  'SSL_CTX_sess_misses',
+  'SSL_CTX_sess_timeouts',
+  'SSL_CTX_sess_cache_full',
+] as const;
 
+/** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn about as often). */
 export function ctxQueryOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
-  if (ctx) p.call(QUERIES[op.b % 4]!, [p.handle(ctx.name)]);
+  if (ctx) p.call(QUERIES[(op.b + 8 * op.c) % QUERIES.length]!, [p.handle(ctx.name)]);
 }
 
 export function ctxUpRefOp(p: Program, op: Op): void {
