@@ -137,6 +137,12 @@ export interface SslContext extends Counted {
    */
   readonly alertPending: AlertSeal | null;
   /**
+   * A handshake flight the peer wrote after its pending alert (it failed, was
+   * SSL_clear'ed and served a ClientHello on the same pair): read only after
+   * the alert, and then out of step with any handshake, unreadable (FINDINGS F71).
+   */
+  readonly flightAfterAlert: boolean;
+  /**
    * A ClientHello waits in our read buffer, written by the peer's implicit
    * handshake (SSL_read in init after SSL_clear): a server in init serves it,
    * a connected SSL finds it unreadable (FINDINGS F9, F17).
@@ -208,6 +214,7 @@ export type ConnectionFields = Pick<
   | 'closeNotifyPending'
   | 'undecryptablePending'
   | 'alertPending'
+  | 'flightAfterAlert'
   | 'clientHelloPending'
   | 'recordsAfterHello'
   | 'helloUnsent'
@@ -345,6 +352,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     alertPending: null,
+    flightAfterAlert: false,
     clientHelloPending: null,
     recordsAfterHello: [],
     helloUnsent: null,

@@ -29,11 +29,11 @@ import {
   inBefore,
   pairAlive,
   readRecords,
-  errorState,
   readGarbage,
   readFailed,
   readRecordsInInit,
   receivedShutdown,
+  rejectHeader,
   waitingClientHello,
   writeClientHello,
 } from './bio-pair.ts';
@@ -57,10 +57,16 @@ const READ_WOULD_BLOCK = { readBlocked: true } as const;
 export function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
   const client = world.ssl(server).peer ?? '';
   const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
-  // The ClientHello was read: no retry flag, unless the server goes on to wait for the client's next flight.
-  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: false } });
+  const [next] = world.ssl(server).recordsAfterHello;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } });
+  // The ClientHello was read, one record: no retry flag, unless the server goes on to wait for the client's
+  // next flight; what the client wrote after it is now first.
+  consumeFirstRecord(world, server);
   const served = broken ? null : serveClientHello(world, server, client, offer);
-  if (served === null) return fatal(world, server, 0); // ossl_statem_fatal with its alert
+  // ossl_statem_fatal with its alert (spec §8: it removes and marks s->session); only the ClientHello was read,
+  // so what followed it stays in the BIO for the reads of the server once SSL_clear'ed (checked against
+  // 3.0.19, FINDINGS F70)
+  if (served === null) return failLeavingBuffer(world, server, 0);
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
@@ -68,11 +74,12 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
-  // unexpected message, or its alert, which is never read as one (F25)
-  const [next] = world.ssl(server).recordsAfterHello;
+  // unexpected message, or its alert, which is never read as one (F25). Both records' versions say
+  // TLS1_VERSION, and ssl3_get_record rejects either on its header: its body stays behind (FINDINGS F72).
+  if (next === undefined) return 0;
+  rejectHeader(world, server);
   if (next === 'alert') return wrongVersionAlert(world, server);
-  if (next !== undefined) return fatal(world, server, 0);
-  return 0;
+  return failLeavingBuffer(world, server, 0);
 }
 
 /**
@@ -90,7 +97,11 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
  */
 function wrongVersionAlert(world: World, server: string): number {
   const { version, hit } = world.ssl(server);
-  return version !== TLS1_3 && !hit ? errorState(world, server, 0) : fatal(world, server, 0);
+  if (version !== TLS1_3 && !hit) {
+    world.sendSsl(server, { type: 'FATAL', fields: { helloUnsent: null } }); // SSLfatal(SSL_AD_NO_ALERT): the error state only
+    return 0;
+  }
+  return failLeavingBuffer(world, server, 0);
 }
 
 /**
@@ -198,8 +209,14 @@ function sessionGone(world: World, ssl: string): number {
   return 0;
 }
 
+/**
+ * The flight waits in the reader's buffer. Behind an alert the sender wrote
+ * before it (it failed, was SSL_clear'ed, then served a ClientHello on the
+ * same pair), the reader meets the alert first (FINDINGS F71).
+ */
 function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: flight } });
+  const fields = world.ssl(ssl).alertPending !== null ? { flightAfterAlert: true } : { peerFlight: flight };
+  world.sendSsl(ssl, { type: 'CONNECTION', fields });
 }
 
 /**
