@@ -48,6 +48,11 @@ export type PeerFlight =
       readonly ticketExpected: boolean;
       /** The master secret the server's keys and Finished come from: its session's (FINDINGS F40). */
       readonly masterKey: string;
+      /**
+       * It answers a ClientHello the client has since followed with another (cleared, on the same pair):
+       * its randoms and key share are not the client's current ones (FINDINGS F73).
+       */
+      readonly stale: boolean;
     }
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
   | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };

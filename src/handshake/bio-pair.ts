@@ -417,6 +417,9 @@ function leavesNothing(flight: PeerFlight): boolean {
 
 /** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */
 export function writeClientHello(world: World, client: string, offer: ClientOffer): void {
+  // a ServerHello flight waiting for the client now answers an earlier ClientHello (FINDINGS F73)
+  const waiting = world.ssl(client).peerFlight;
+  if (waiting?.kind === 'serverHello' && !waiting.stale) world.sendSsl(client, { type: 'CONNECTION', fields: { peerFlight: { ...waiting, stale: true } } });
   const p = world.ssl(world.ssl(client).peer ?? '');
   const fields = p.clientHelloPending === null ? { clientHelloPending: offer } : { recordsAfterHello: [...p.recordsAfterHello, offer] };
   world.sendSsl(p.id, { type: 'CONNECTION', fields });

@@ -38,7 +38,7 @@ import {
   writeClientHello,
 } from './bio-pair.ts';
 import { clearAtStart } from './clear.ts';
-import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
+import { RANDOM_LEGACY_ID, clientHello, finishClient, legacyIdLength, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, stall } from './outcome.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
@@ -58,6 +58,8 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const client = world.ssl(server).peer ?? '';
   const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
   const [next] = world.ssl(server).recordsAfterHello;
+  // the client wrote another ClientHello after this one: the flight answers a ClientHello it no longer waits on (F73)
+  const stale = world.ssl(server).recordsAfterHello.some((r) => r !== 'alert');
   world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } });
   // The ClientHello was read, one record: no retry flag, unless the server goes on to wait for the client's
   // next flight; what the client wrote after it is now first.
@@ -71,7 +73,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   const { masterKey } = world.session(world.ssl(server).session ?? '');
-  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey });
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, stale });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25). Both records' versions say
@@ -141,15 +143,27 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
+  // A stale ServerHello (FINDINGS F73) is processed as any (spec §6.2, §6.3), then fails where the flight
+  // depends on the ClientHello; each failure's alert removes and marks s->session (spec §8). At TLS 1.3 it
+  // echoes the earlier ClientHello's legacy id: a random one is not the client's current s->tmp_session_id,
+  // SSL_R_INVALID_SESSION_ID before anything else changes.
+  if (f.stale && f.version === TLS1_3 && (f.echoedId === RANDOM_LEGACY_ID || legacyIdLength(f.echoedId) !== world.ssl(client).tmpSessionIdLen)) {
+    return flightFailed(world, client, 0);
+  }
   if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     // the ticket was read (and counted) before the Finished that fails (FINDINGS F40)
     // the Finished is the flight's last record: nothing of it is left behind
-    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets);
+    if (f.version !== TLS1_3 && (f.stale || !serverFinishedReadable(world, client, f))) return failLeavingBuffer(world, client, tickets);
+    // TLS 1.3: the handshake keys come from the earlier key share: the EncryptedExtensions cannot be opened (F73)
+    if (f.stale) return flightFailed(world, client, 0);
     done(world, client, 'connect');
     finishClient(world, client);
+  } else if (f.stale) {
+    // TLS 1.2 full handshake: the ServerKeyExchange signs the earlier ClientHello's random: decrypt_error (F73)
+    return flightFailed(world, client, 0);
   }
   sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
   return tickets;
@@ -360,6 +374,18 @@ export function implicitHandshake(world: World, ssl: string): number {
   // the ClientHello is written first, then the read finds any garbage waiting, or would block: the same
   // SSL_do_handshake goes on to read the ServerHello, so the BIO's retry flag is set (F6; FINDINGS F69)
   writeClientHello(world, ssl, offer);
+  // A ServerHello flight that answered an earlier ClientHello of this client waits first: the state machine,
+  // now waiting for a ServerHello, reads it as the answer (stepHandshake; checked against 3.0.19, FINDINGS F73)
+  if (serverHelloFirst(world, ssl)) {
+    stall(world, ssl);
+    return stepHandshake(world, ssl);
+  }
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   return stall(world, ssl, READ_WOULD_BLOCK);
+}
+
+/** A server's first flight waits first in the client's live pair (nothing unreadable before it). */
+function serverHelloFirst(world: World, client: string): boolean {
+  const c = world.ssl(client);
+  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && c.pendingTickets.length === 0 && !c.closeNotifyPending && !c.undecryptablePending;
 }
