@@ -123,6 +123,11 @@ export function stepHandshake(world: World, ssl: string): number {
   const { peerFlight, peer, helloUnsent } = world.ssl(ssl);
   if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
+  // records written before a ServerHello flight come first: the peer's close_notify or tickets from the
+  // connection before (it shut down, was SSL_clear'ed and served a ClientHello on the same pair; a server in
+  // init writes neither). In init they are garbage, a fatal alert (spec §8), and the flight stays behind
+  // (FINDINGS F74). A finished peer's close_notify follows its last flight instead.
+  if (peerFlight.kind === 'serverHello' && connectionRecordsWaiting(world, ssl)) return readGarbage(world, ssl, 0);
   // its s3 state was thrown away mid-handshake (F18): the flight's first record fails, the rest stays (F68)
   if (world.ssl(ssl).methodReset) return readFailed(world, ssl, 0);
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
@@ -387,5 +392,11 @@ export function implicitHandshake(world: World, ssl: string): number {
 /** A server's first flight waits first in the client's live pair (nothing unreadable before it). */
 function serverHelloFirst(world: World, client: string): boolean {
   const c = world.ssl(client);
-  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && c.pendingTickets.length === 0 && !c.closeNotifyPending && !c.undecryptablePending;
+  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && !connectionRecordsWaiting(world, client) && !c.undecryptablePending;
+}
+
+/** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: bio-pair.ts consumeFirstRecord's order). */
+function connectionRecordsWaiting(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  return s.pendingTickets.length > 0 || s.closeNotifyPending;
 }
