@@ -48,7 +48,7 @@ export type PeerFlight =
       readonly ticketExpected: boolean;
       /** The master secret the server's keys and Finished come from: its session's (FINDINGS F40). */
       readonly masterKey: string;
-      /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F80). */
+      /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F73). */
       readonly clientRandom: number;
     }
   | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
@@ -141,6 +141,12 @@ export interface SslContext extends Counted {
    */
   readonly alertPending: AlertSeal | null;
   /**
+   * A handshake flight the peer wrote after its pending alert (it failed, was
+   * SSL_clear'ed and served a ClientHello on the same pair): read only after
+   * the alert, and then out of step with any handshake, unreadable (FINDINGS F71).
+   */
+  readonly flightAfterAlert: boolean;
+  /**
    * A ClientHello waits in our read buffer, written by the peer's implicit
    * handshake (SSL_read in init after SSL_clear): a server in init serves it,
    * a connected SSL finds it unreadable (FINDINGS F9, F17).
@@ -217,6 +223,7 @@ export type ConnectionFields = Pick<
   | 'closeNotifyPending'
   | 'undecryptablePending'
   | 'alertPending'
+  | 'flightAfterAlert'
   | 'clientHelloPending'
   | 'recordsAfterHello'
   | 'helloUnsent'
@@ -355,6 +362,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifyPending: false,
     undecryptablePending: false,
     alertPending: null,
+    flightAfterAlert: false,
     clientHelloPending: null,
     recordsAfterHello: [],
     helloUnsent: null,

@@ -58,6 +58,7 @@ function nothingWaiting(): Fields {
     closeNotifyPending: false,
     undecryptablePending: false,
     alertPending: null,
+    flightAfterAlert: false,
     clientHelloPending: null,
     recordsAfterHello: NO_RECORDS,
     peerFlight: null,
@@ -301,7 +302,11 @@ export function errorState(world: World, ssl: string, ret: number): number {
  * s->session_ctx, s->session), whatever s->shutdown was (FINDINGS F25).
  */
 export function receiveAlert(world: World, ssl: string, ret: number): number {
-  errorState(world, ssl, ret);
+  // Only the alert record was read (spec §8, "Receiving a fatal alert"): what its sender wrote after it (a
+  // ClientHello once cleared) stays in the BIO, for the reads of an SSL_clear'ed SSL on the same pair
+  // (checked against 3.0.19, FINDINGS F71).
+  consumeFirstRecord(world, ssl);
+  world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } });
   world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
   const { session, sessionCtx } = world.ssl(ssl);
   if (session !== null) removeSession(world, sessionCtx, session);
@@ -369,15 +374,40 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     fields.undecryptablePending = !leavesNothing(s.peerFlight);
   } else if (s.alertPending !== null) {
     fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
+    // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
+    if (s.flightAfterAlert) Object.assign(fields, { flightAfterAlert: false, undecryptablePending: true });
   } else if (s.clientHelloPending !== null) {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
     // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
     const [next, ...rest] = s.recordsAfterHello;
-    fields.clientHelloPending = next === undefined || next === 'alert' ? null : next;
-    fields.recordsAfterHello = next === undefined || next === 'alert' ? NO_RECORDS : rest;
-    if (next === 'alert') fields.alertPending = 'plain';
+    if (next === 'alert') {
+      // the client's plaintext alert, now first; a ClientHello it wrote once cleared waits behind it (FINDINGS F71)
+      fields.alertPending = 'plain';
+      const [after, ...others] = rest;
+      fields.clientHelloPending = after === undefined || after === 'alert' ? null : after;
+      fields.recordsAfterHello = after === undefined || after === 'alert' ? NO_RECORDS : others;
+    } else {
+      fields.clientHelloPending = next ?? null;
+      fields.recordsAfterHello = next === undefined ? NO_RECORDS : rest;
+    }
   }
   world.sendSsl(ssl, { type: 'CONNECTION', fields });
+}
+
+/**
+ * ssl3_get_record rejects a record on its header alone (a record version it
+ * does not expect, a record type TLS 1.3 does not allow in plaintext) before
+ * it reads the body: the header is consumed, the body stays in the BIO, and
+ * whatever the reader reads next starts inside it: garbage, out of step with
+ * any record, from here on (ssl3_record.c: "We haven't read the body yet";
+ * checked against 3.0.19, FINDINGS F72). Reading it later is a fatal
+ * protocol_version alert, which removes and marks s->session (spec §8).
+ */
+export function rejectHeader(world: World, ssl: string): void {
+  world.sendSsl(ssl, {
+    type: 'CONNECTION',
+    fields: { readBlocked: false, undecryptablePending: true, alertPending: null, flightAfterAlert: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null },
+  });
 }
 
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */

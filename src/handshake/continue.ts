@@ -29,11 +29,11 @@ import {
   inBefore,
   pairAlive,
   readRecords,
-  errorState,
   readGarbage,
   readFailed,
   readRecordsInInit,
   receivedShutdown,
+  rejectHeader,
   waitingClientHello,
   writeClientHello,
 } from './bio-pair.ts';
@@ -57,10 +57,16 @@ const READ_WOULD_BLOCK = { readBlocked: true } as const;
 export function serveWaitingClientHello(world: World, server: string, offer: ClientOffer): number {
   const client = world.ssl(server).peer ?? '';
   const broken = world.ssl(server).methodReset; // its s3 state was thrown away while accepting (F18)
-  // The ClientHello was read: no retry flag, unless the server goes on to wait for the client's next flight.
-  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server', clientHelloPending: null, readBlocked: false } });
+  const [next] = world.ssl(server).recordsAfterHello;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { accepting: true, role: 'server' } });
+  // The ClientHello was read, one record: no retry flag, unless the server goes on to wait for the client's
+  // next flight; what the client wrote after it is now first.
+  consumeFirstRecord(world, server);
   const served = broken ? null : serveClientHello(world, server, client, offer);
-  if (served === null) return fatal(world, server, 0); // ossl_statem_fatal with its alert
+  // ossl_statem_fatal with its alert (spec §8: it removes and marks s->session); only the ClientHello was read,
+  // so what followed it stays in the BIO for the reads of the server once SSL_clear'ed (checked against
+  // 3.0.19, FINDINGS F70)
+  if (served === null) return failLeavingBuffer(world, server, 0);
   const { version, decision } = served;
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
@@ -68,11 +74,12 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
-  // unexpected message, or its alert, which is never read as one (F25)
-  const [next] = world.ssl(server).recordsAfterHello;
+  // unexpected message, or its alert, which is never read as one (F25). Both records' versions say
+  // TLS1_VERSION, and ssl3_get_record rejects either on its header: its body stays behind (FINDINGS F72).
+  if (next === undefined) return 0;
+  rejectHeader(world, server);
   if (next === 'alert') return wrongVersionAlert(world, server);
-  if (next !== undefined) return fatal(world, server, 0);
-  return 0;
+  return failLeavingBuffer(world, server, 0);
 }
 
 /**
@@ -90,7 +97,11 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
  */
 function wrongVersionAlert(world: World, server: string): number {
   const { version, hit } = world.ssl(server);
-  return version !== TLS1_3 && !hit ? errorState(world, server, 0) : fatal(world, server, 0);
+  if (version !== TLS1_3 && !hit) {
+    world.sendSsl(server, { type: 'FATAL', fields: { helloUnsent: null } }); // SSLfatal(SSL_AD_NO_ALERT): the error state only
+    return 0;
+  }
+  return failLeavingBuffer(world, server, 0);
 }
 
 /**
@@ -110,6 +121,11 @@ export function stepHandshake(world: World, ssl: string): number {
   const { peerFlight, peer, helloUnsent } = world.ssl(ssl);
   if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
+  // records written before a ServerHello flight come first: the peer's close_notify or tickets from the
+  // connection before (it shut down, was SSL_clear'ed and served a ClientHello on the same pair; a server in
+  // init writes neither). In init they are garbage, a fatal alert (spec §8), and the flight stays behind
+  // (FINDINGS F74). A finished peer's close_notify follows its last flight instead.
+  if (peerFlight.kind === 'serverHello' && connectionRecordsWaiting(world, ssl)) return readGarbage(world, ssl, 0);
   // its s3 state was thrown away mid-handshake (F18): the flight's first record fails, the rest stays (F68)
   if (world.ssl(ssl).methodReset) return readFailed(world, ssl, 0);
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
@@ -130,10 +146,13 @@ function waitForPeer(world: World, ssl: string): number {
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
+  // A flight that answers an earlier ClientHello (FINDINGS F73) is processed as any (spec §6.2, §6.3) and fails
+  // where it depends on that ClientHello; each failure's alert removes and marks s->session (spec §8). At
+  // TLS 1.3 a random legacy id echoed is not the client's s->tmp_session_id: processServerHello refuses it.
   if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
-  // The flight answers an earlier ClientHello (FINDINGS F80): a TLS 1.3 client derives other handshake keys and
-  // cannot open the EncryptedExtensions (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over
-  // another client_random (decrypt_error). The rest of the flight stays. A resumption fails at its Finished.
+  // Past the ServerHello, a TLS 1.3 client derives other handshake keys and cannot open the EncryptedExtensions
+  // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
+  // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).
   if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0);
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
@@ -166,7 +185,7 @@ function serverFinishedReadable(world: World, client: string, f: Flight<'serverH
 /**
  * The server's flight answers the client's last ClientHello: the client_random the server's key exchange
  * signature and key derivation used is the client's own. A client cleared after one ClientHello writes
- * another, and may then read the answer to the first (FINDINGS F80).
+ * another, and may then read the answer to the first (FINDINGS F73).
  */
 function answersOwnHello(world: World, client: string, f: Flight<'serverHello'>): boolean {
   return f.clientRandom === world.ssl(client).clientRandom;
@@ -211,8 +230,14 @@ function sessionGone(world: World, ssl: string): number {
   return 0;
 }
 
+/**
+ * The flight waits in the reader's buffer. Behind an alert the sender wrote
+ * before it (it failed, was SSL_clear'ed, then served a ClientHello on the
+ * same pair), the reader meets the alert first (FINDINGS F71).
+ */
 function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: flight } });
+  const fields = world.ssl(ssl).alertPending !== null ? { flightAfterAlert: true } : { peerFlight: flight };
+  world.sendSsl(ssl, { type: 'CONNECTION', fields });
 }
 
 /**
@@ -356,6 +381,24 @@ export function implicitHandshake(world: World, ssl: string): number {
   // the ClientHello is written first, then the read finds any garbage waiting, or would block: the same
   // SSL_do_handshake goes on to read the ServerHello, so the BIO's retry flag is set (F6; FINDINGS F69)
   writeClientHello(world, ssl, offer);
+  // A ServerHello flight that answered an earlier ClientHello of this client waits first: the state machine,
+  // now waiting for a ServerHello, reads it as the answer (stepHandshake; checked against 3.0.19, FINDINGS F73)
+  if (serverHelloFirst(world, ssl)) {
+    stall(world, ssl);
+    return stepHandshake(world, ssl);
+  }
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   return stall(world, ssl, READ_WOULD_BLOCK);
+}
+
+/** A server's first flight waits first in the client's live pair (nothing unreadable before it). */
+function serverHelloFirst(world: World, client: string): boolean {
+  const c = world.ssl(client);
+  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && !connectionRecordsWaiting(world, client) && !c.undecryptablePending;
+}
+
+/** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: bio-pair.ts consumeFirstRecord's order). */
+function connectionRecordsWaiting(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  return s.pendingTickets.length > 0 || s.closeNotifyPending;
 }

@@ -169,7 +169,7 @@ export class World {
     return mixed.toString(16) + n.toString(16).padStart(56, '0');
   }
 
-  /** A fresh client_random for a ClientHello (1, 2, …: only equality matters, FINDINGS F80). */
+  /** A fresh client_random for a ClientHello (1, 2, …: only equality matters, FINDINGS F73). */
   nextClientRandom(): number {
     return ++this.clientRandoms;
   }
