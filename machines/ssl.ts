@@ -129,10 +129,12 @@ export interface SslContext extends Counted {
   /** The peer's close_notify waits in our read buffer. */
   readonly closeNotifyPending: boolean;
   /**
-   * Records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2), or an
-   * implicit ClientHello of a cleared peer (F9). Reading them is a fatal error.
+   * How many records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2),
+   * an implicit ClientHello of a cleared peer (F9), the rest of a failed flight (F68). Reading one is a
+   * fatal error, and one record is read each time (F67). A count the model does not know (the rest of a
+   * flight, a body left behind a rejected header) is `Infinity`: unreadable from there on. 0: none.
    */
-  readonly undecryptablePending: boolean;
+  readonly undecryptablePending: number;
   /**
    * The peer's fatal alert waits in our read buffer, last of what the peer
    * wrote (the error state writes nothing more), before a ClientHello it
@@ -360,7 +362,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     link: 0,
     pendingTickets: [],
     closeNotifyPending: false,
-    undecryptablePending: false,
+    undecryptablePending: 0,
     alertPending: null,
     flightAfterAlert: false,
     clientHelloPending: null,

@@ -394,7 +394,7 @@ export function implicitHandshake(world: World, ssl: string): number {
 /** A server's first flight waits first in the client's live pair (nothing unreadable before it). */
 function serverHelloFirst(world: World, client: string): boolean {
   const c = world.ssl(client);
-  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && !connectionRecordsWaiting(world, client) && !c.undecryptablePending;
+  return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && !connectionRecordsWaiting(world, client) && c.undecryptablePending === 0;
 }
 
 /** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: bio-pair.ts consumeFirstRecord's order). */
