@@ -282,13 +282,16 @@ static void f_SSL_CTX_sess_number(Step *st) { ret_int(st, SSL_CTX_sess_number(a_
 static void f_SSL_CTX_sess_get_cache_size(Step *st) { ret_int(st, SSL_CTX_sess_get_cache_size(a_ctx(st, 0))); }
 static void f_SSL_CTX_get_session_cache_mode(Step *st) { ret_int(st, SSL_CTX_get_session_cache_mode(a_ctx(st, 0))); }
 static void f_SSL_CTX_get_timeout(Step *st) { ret_int(st, SSL_CTX_get_timeout(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_connect_good(Step *st) { ret_int(st, SSL_CTX_sess_connect_good(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_accept_good(Step *st) { ret_int(st, SSL_CTX_sess_accept_good(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_hits(Step *st) { ret_int(st, SSL_CTX_sess_hits(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_cb_hits(Step *st) { ret_int(st, SSL_CTX_sess_cb_hits(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_misses(Step *st) { ret_int(st, SSL_CTX_sess_misses(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_timeouts(Step *st) { ret_int(st, SSL_CTX_sess_timeouts(a_ctx(st, 0))); }
-static void f_SSL_CTX_sess_cache_full(Step *st) { ret_int(st, SSL_CTX_sess_cache_full(a_ctx(st, 0))); }
+/* The session counters (SSL_CTX_ctrl macros): one reader each. */
+#define COUNTER_READER(macro) \
+    static void f_##macro(Step *st) { ret_int(st, macro(a_ctx(st, 0))); }
+COUNTER_READER(SSL_CTX_sess_connect_good)
+COUNTER_READER(SSL_CTX_sess_accept_good)
+COUNTER_READER(SSL_CTX_sess_hits)
+COUNTER_READER(SSL_CTX_sess_cb_hits)
+COUNTER_READER(SSL_CTX_sess_misses)
+COUNTER_READER(SSL_CTX_sess_timeouts)
+COUNTER_READER(SSL_CTX_sess_cache_full)
 
 static void f_SSL_CTX_add_session(Step *st)
 {
