@@ -46,10 +46,10 @@ export function clientHello(world: World, client: string): ClientOffer {
   const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
   const random = world.nextClientRandom();
   const sessionId = created || tls13Session ? legacyIdOfNewOrTls13(c, random) : sess.sessionId;
-  world.sendSsl(client, { type: 'CONNECTION', fields: { clientRandom: random } });
-  // s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under a TLS 1.3 hello;
-  // an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
-  if (sessionId !== '' && clientMaxVersion(c) === TLS1_3) world.sendSsl(client, { type: 'CONNECTION', fields: { tmpSessionId: sessionId } });
+  // s->s3.client_random, and s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under
+  // a TLS 1.3 hello; an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
+  const setsTmpId = sessionId !== '' && clientMaxVersion(c) === TLS1_3;
+  world.sendSsl(client, { type: 'CONNECTION', fields: setsTmpId ? { clientRandom: random, tmpSessionId: sessionId } : { clientRandom: random } });
   // tls_construct_ctos_early_data, in every ClientHello that may offer TLS 1.3: a client not writing early
   // data sets s->max_early_data to 0, so as a server later this SSL issues stateless tickets (checked
   // against 3.0.19: FINDINGS F15, examples/connection/client-then-server-early-data)
