@@ -59,6 +59,9 @@ export interface CtxSettings {
 
 /** The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes). */
 export interface CtxStats {
+  /** Handshakes started (tls_setup_handshake); the model has no renegotiation, so every one is a first handshake. */
+  readonly connect: number;
+  readonly accept: number;
   readonly accept_good: number;
   readonly connect_good: number;
   readonly hit: number;
@@ -86,7 +89,7 @@ export type CtxEvent =
   | { readonly type: 'ACCESS' }
   | { readonly type: 'DESTROY' }
   | { readonly type: 'CONFIGURE'; readonly settings: Partial<CtxSettings> }
-  | { readonly type: 'COUNT'; readonly stat: keyof CtxStats }
+  | { readonly type: 'COUNT'; readonly stat: keyof CtxStats; readonly by?: -1 }
   | { readonly type: 'LH_INSERT'; readonly key: string; readonly sid: string }
   | { readonly type: 'LH_DELETE'; readonly key: string; readonly sid: string; readonly flushing?: boolean }
   | { readonly type: 'LH_REPLACE'; readonly key: string; readonly sid: string; readonly by: string }
@@ -122,7 +125,7 @@ export function defaultSettings(method: MethodKind): CtxSettings {
   };
 }
 
-const ZERO_STATS: CtxStats = { accept_good: 0, connect_good: 0, hit: 0, miss: 0, timeout: 0, cache_full: 0, cb_hit: 0 };
+const ZERO_STATS: CtxStats = { connect: 0, accept: 0, accept_good: 0, connect_good: 0, hit: 0, miss: 0, timeout: 0, cache_full: 0, cb_hit: 0 };
 
 /**
  * spec §1.5 SSL_SESSION_list_add: unlink first if linked, then insert at the
@@ -175,7 +178,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     ...refUpdates,
     // The settings are the patch itself (both engines copy a patch into the context, neither keeps it).
     configure: (_c, e) => (e.type === 'CONFIGURE' ? e.settings : {}),
-    count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + 1 } } : {}),
+    count: (c, e) => (e.type === 'COUNT' ? { stats: { ...c.stats, [e.stat]: c.stats[e.stat] + (e.by ?? 1) } } : {}),
     // OPENSSL_LH_insert: grow first if the load calls for it, then append to the chain (machines/lhash.ts).
     lhInsert: (c, e) => (e.type === 'LH_INSERT' ? grown(c, (nodes) => [...nodes, { key: e.key, sid: e.sid, hash: keyHash(e.key) }]) : {}),
     // OPENSSL_LH_delete: then shrink if the load fell; a flush sets the down-load to 0 (FINDINGS F53).

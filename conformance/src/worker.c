@@ -285,6 +285,10 @@ static void f_SSL_CTX_get_timeout(Step *st) { ret_int(st, SSL_CTX_get_timeout(a_
 /* The session counters (SSL_CTX_ctrl macros): one reader each. */
 #define COUNTER_READER(macro) \
     static void f_##macro(Step *st) { ret_int(st, macro(a_ctx(st, 0))); }
+COUNTER_READER(SSL_CTX_sess_connect)
+COUNTER_READER(SSL_CTX_sess_connect_renegotiate)
+COUNTER_READER(SSL_CTX_sess_accept)
+COUNTER_READER(SSL_CTX_sess_accept_renegotiate)
 COUNTER_READER(SSL_CTX_sess_connect_good)
 COUNTER_READER(SSL_CTX_sess_accept_good)
 COUNTER_READER(SSL_CTX_sess_hits)
@@ -450,6 +454,10 @@ static const Call CALLS[] = {
     {"SSL_CTX_get_session_cache_mode", 1, f_SSL_CTX_get_session_cache_mode},
     {"SSL_CTX_set_timeout", 2, f_SSL_CTX_set_timeout},
     {"SSL_CTX_get_timeout", 1, f_SSL_CTX_get_timeout},
+    {"SSL_CTX_sess_connect", 1, f_SSL_CTX_sess_connect},
+    {"SSL_CTX_sess_connect_renegotiate", 1, f_SSL_CTX_sess_connect_renegotiate},
+    {"SSL_CTX_sess_accept", 1, f_SSL_CTX_sess_accept},
+    {"SSL_CTX_sess_accept_renegotiate", 1, f_SSL_CTX_sess_accept_renegotiate},
     {"SSL_CTX_sess_connect_good", 1, f_SSL_CTX_sess_connect_good},
     {"SSL_CTX_sess_accept_good", 1, f_SSL_CTX_sess_accept_good},
     {"SSL_CTX_sess_hits", 1, f_SSL_CTX_sess_hits},
@@ -617,9 +625,11 @@ static void add_state(Str *s)
             str_addf(s, ":{\"refs\":%d,\"freed\":false,\"cache\":%s,\"sess_number\":%ld,",
                      probe_refs(o), g_cache.buf, SSL_CTX_sess_number(c));
             /* The counters of SSL_CTX_ctrl the model keeps (spec §4 Statistics and sizes). */
-            str_addf(s, "\"stats\":{\"connect_good\":%ld,\"accept_good\":%ld,\"hits\":%ld,\"cb_hits\":%ld,"
+            str_addf(s, "\"stats\":{\"connect\":%ld,\"connect_renegotiate\":%ld,\"connect_good\":%ld,"
+                        "\"accept\":%ld,\"accept_renegotiate\":%ld,\"accept_good\":%ld,\"hits\":%ld,\"cb_hits\":%ld,"
                         "\"misses\":%ld,\"timeouts\":%ld,\"cache_full\":%ld}}",
-                     SSL_CTX_sess_connect_good(c), SSL_CTX_sess_accept_good(c), SSL_CTX_sess_hits(c),
+                     SSL_CTX_sess_connect(c), SSL_CTX_sess_connect_renegotiate(c), SSL_CTX_sess_connect_good(c),
+                     SSL_CTX_sess_accept(c), SSL_CTX_sess_accept_renegotiate(c), SSL_CTX_sess_accept_good(c), SSL_CTX_sess_hits(c),
                      SSL_CTX_sess_cb_hits(c), SSL_CTX_sess_misses(c), SSL_CTX_sess_timeouts(c),
                      SSL_CTX_sess_cache_full(c));
         }

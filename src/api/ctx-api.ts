@@ -43,6 +43,12 @@ function counter(key: keyof CtxStats): Handler {
   return (call) => int(call.world.ctx(ctxOf(call)).stats[key]);
 }
 
+/** A renegotiation counter: the model has no renegotiation, so 0 (conform checks libssl's 0 at every step); the ctx is read all the same. */
+function noRenegotiation(call: Call): ReturnType<Handler> {
+  ctxOf(call);
+  return int(0);
+}
+
 function freshCtxId(world: World, target: string | null): string {
   return world.freshHandleId(target);
 }
@@ -72,6 +78,10 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.length),
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
+  SSL_CTX_sess_connect: counter('connect'),
+  SSL_CTX_sess_connect_renegotiate: noRenegotiation,
+  SSL_CTX_sess_accept: counter('accept'),
+  SSL_CTX_sess_accept_renegotiate: noRenegotiation,
   SSL_CTX_sess_connect_good: counter('connect_good'),
   SSL_CTX_sess_accept_good: counter('accept_good'),
   SSL_CTX_sess_hits: counter('hit'),

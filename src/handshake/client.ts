@@ -7,6 +7,7 @@ import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
 import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
+import { moveAcceptCount } from './server-name.ts';
 import { clientMaxVersion, clientSupports } from './versions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -106,7 +107,12 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   world.sendSsl(client, { type: 'CONNECTION', fields: legacyIdEchoed ? { version, hit: hit && sameId } : { version } });
   if (!legacyIdEchoed) return false;
   const c = world.ssl(client);
-  if (hit && sameId) return world.session(sid).sidCtx === c.sidCtx;
+  if (hit && sameId) {
+    // a resumption in another session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT, before the extensions
+    if (world.session(sid).sidCtx !== c.sidCtx) return false;
+    if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
+    return true;
+  }
   if (world.session(sid).sessionId !== '') {
     world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'miss' });
     newHandshakeSession(world, client, { serverId: false });
@@ -115,6 +121,7 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   // a full handshake: both ends derive the same master secret (FINDINGS F40)
   world.sendSession(current, { type: 'FILL', fields: { version, cipher: true, masterKey } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
+  if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
   // The server resumed anyway (it echoed an id that is not the client's): its ChangeCipherSpec comes where
   // the client expects a Certificate, a fatal unexpected_message (checked against 3.0.19, FINDINGS F19).
   if (hit) return false;

@@ -40,6 +40,7 @@ import {
 import { clearAtStart } from './clear.ts';
 import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, stall } from './outcome.ts';
+import { moveAcceptCount } from './server-name.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 import { hasVersions } from './versions.ts';
@@ -154,6 +155,7 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
   // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).
   if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0);
+  if (f.version === TLS1_3) moveAcceptCount(world, client); // the EncryptedExtensions are finalised
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
@@ -359,9 +361,13 @@ export function implicitHandshake(world: World, ssl: string): number {
   if (handshakeFunc === 'accept' || (handshakeFunc === 'connect' && accepting)) {
     // tls_setup_handshake, before anything is read: a server whose own settings enable no version sends a
     // fatal protocol_version alert, removing its session if it has one (FINDINGS F64); a ClientHello stays unread
-    if (!world.ssl(ssl).accepting && !hasVersions(world.ssl(ssl))) {
-      world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'server' } });
-      return failLeavingBuffer(world, ssl, 0);
+    if (!world.ssl(ssl).accepting) {
+      if (!hasVersions(world.ssl(ssl))) {
+        world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'server' } });
+        return failLeavingBuffer(world, ssl, 0);
+      }
+      // the set-up then counts a first handshake on session_ctx (statem_lib.c tls_setup_handshake)
+      world.sendCtx(world.ssl(ssl).sessionCtx, { type: 'COUNT', stat: 'accept' });
     }
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
@@ -370,8 +376,9 @@ export function implicitHandshake(world: World, ssl: string): number {
   // the handshake function to a server-only method's ssl_connect, handshake-func.ts): nothing happens.
   if (handshakeFunc !== 'connect') return 0;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
-  // the same set-up fails a client before its ClientHello (F7); nothing was read
+  // the same set-up fails a client before its ClientHello (F7); nothing was read; else it counts a first handshake
   if (!hasVersions(world.ssl(ssl))) return failLeavingBuffer(world, ssl, 0);
+  world.sendCtx(world.ssl(ssl).sessionCtx, { type: 'COUNT', stat: 'connect' });
   const offer = clientHello(world, ssl);
   if (!pairAlive(world, ssl)) {
     // the ClientHello cannot be written: a write error, not a fatal one; the next read writes it again (F21)

@@ -9,6 +9,7 @@ import { lookupSession } from '../cache/lookup.ts';
 import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
+import { moveAcceptCount } from './server-name.ts';
 import type { ClientOffer } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, negotiate } from './versions.ts';
@@ -278,6 +279,7 @@ export function serveClientHello(world: World, server: string, client: string, o
   const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
   world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
   const decision = processClientHello(world, server, offer);
+  moveAcceptCount(world, server); // the ClientHello's extensions are finalised after the session lookup
   // Found against 3.0.19 (conformance/NOTES.md N8): at the default security level 1, 3.0 allows no SHA-1
   // signature, which TLS 1.0 and 1.1 need, so the server finds no usable cipher after it has made its
   // session, and sends a fatal handshake_failure alert. TLS 1.0/1.1 never complete.

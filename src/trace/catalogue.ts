@@ -120,6 +120,10 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_sess_set_cache_size', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Sets the size (0 = unlimited); returns the previous one. Holds at most N-1.'),
   call('SSL_CTX_sess_get_cache_size', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'The cache size.'),
   // The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes), each counted on the ctx its libssl code names.
+  call('SSL_CTX_sess_connect', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client handshakes started by SSLs whose session_ctx this is.'),
+  call('SSL_CTX_sess_connect_renegotiate', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client renegotiations started: always 0 here (the model has no renegotiation).'),
+  call('SSL_CTX_sess_accept', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server handshakes started, on session_ctx, moved to ctx when they differ (on a client too: it goes negative).'),
+  call('SSL_CTX_sess_accept_renegotiate', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server renegotiations started: always 0 here (the model has no renegotiation).'),
   call('SSL_CTX_sess_connect_good', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client handshakes finished by SSLs whose session_ctx this is.'),
   call('SSL_CTX_sess_accept_good', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server handshakes finished by SSLs whose ctx (s->ctx) this is.'),
   call('SSL_CTX_sess_hits', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Resumed handshakes: a server\'s accepted offers, a client\'s resumptions at their end.'),

@@ -28,7 +28,7 @@ function modelState(refs: Record<string, number>, cache: string[] = []): StateVi
   };
 }
 /** The counters of a ctx that has seen no handshake. */
-const NO_COUNTS = { connect_good: 0, accept_good: 0, hits: 0, cb_hits: 0, misses: 0, timeouts: 0, cache_full: 0 };
+const NO_COUNTS = { connect: 0, connect_renegotiate: 0, connect_good: 0, accept: 0, accept_renegotiate: 0, accept_good: 0, hits: 0, cb_hits: 0, misses: 0, timeouts: 0, cache_full: 0 };
 
 function realState(refs: Record<string, number>, cache: string[] = []): RealState {
   const sessions = Object.fromEntries(Object.entries(refs).map(([id, r]) => [id, { refs: r, freed: r === 0, resumable: r === 0 ? null : (1 as const) }]));

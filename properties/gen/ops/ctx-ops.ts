@@ -133,6 +133,10 @@ const QUERIES = [
   'SSL_CTX_sess_get_cache_size',
   'SSL_CTX_get_session_cache_mode',
   'SSL_CTX_get_timeout',
+  'SSL_CTX_sess_connect',
+  'SSL_CTX_sess_connect_renegotiate',
+  'SSL_CTX_sess_accept',
+  'SSL_CTX_sess_accept_renegotiate',
   'SSL_CTX_sess_connect_good',
   'SSL_CTX_sess_accept_good',
   'SSL_CTX_sess_hits',
@@ -142,7 +146,7 @@ const QUERIES = [
   'SSL_CTX_sess_cache_full',
 ] as const;
 
-/** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn about as often). */
+/** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn 4 or 5 times in 64). */
 export function ctxQueryOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (ctx) p.call(QUERIES[(op.b + 8 * op.c) % QUERIES.length]!, [p.handle(ctx.name)]);
