@@ -35,12 +35,14 @@ if [ -x conformance/fixtures.test.sh ]; then
   bash conformance/fixtures.test.sh
 fi
 
-echo "== conformance: example and docs traces, the model against real libssl step by step (sslsim conform-all)"
+echo "== conformance: example, docs and probe traces, the model against real libssl step by step (sslsim conform-all)"
 bash scripts/ensure-libssl.sh
 node dist/src/cli/main.js conform-all examples
 if [ -n "$(find docs -name '*.trace' -print -quit 2>/dev/null)" ]; then
   node dist/src/cli/main.js conform-all docs
 fi
+# The hand-written probes: no expect lines, only agreement with libssl at every step (conformance/probes/README.md).
+node dist/src/cli/main.js conform-all conformance/probes
 
 # The plain closing line CI reads: the vitest totals (the examples and fixtures above fail the run on any failure).
 node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$report"
