@@ -76,6 +76,11 @@ function call(
   return { name, args, returns, ownership, family, spec, summary, pseudo };
 }
 
+/** A session counter of SSL_CTX_ctrl: a read of the ctx, an int (spec §4 Statistics and sizes). */
+function counter(name: string, summary: string): CallSpec {
+  return call(name, ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', summary);
+}
+
 const CALLS: readonly CallSpec[] = [
   // SSL_SESSION (spec §2)
   call('SSL_SESSION_new', [], 'session', 'owned', 'session', '§2 SSL_SESSION_new', 'New session, refcount 1, owned by the caller; not resumable (no id).'),
@@ -120,17 +125,17 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_sess_set_cache_size', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Sets the size (0 = unlimited); returns the previous one. Holds at most N-1.'),
   call('SSL_CTX_sess_get_cache_size', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'The cache size.'),
   // The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes), each counted on the ctx its libssl code names.
-  call('SSL_CTX_sess_connect', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client handshakes started by SSLs whose session_ctx this is.'),
-  call('SSL_CTX_sess_connect_renegotiate', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client renegotiations started: always 0 here (the model has no renegotiation).'),
-  call('SSL_CTX_sess_accept', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server handshakes started, on session_ctx, moved to ctx when they differ (on a client too: it goes negative).'),
-  call('SSL_CTX_sess_accept_renegotiate', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server renegotiations started: always 0 here (the model has no renegotiation).'),
-  call('SSL_CTX_sess_connect_good', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Client handshakes finished by SSLs whose session_ctx this is.'),
-  call('SSL_CTX_sess_accept_good', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Server handshakes finished by SSLs whose ctx (s->ctx) this is.'),
-  call('SSL_CTX_sess_hits', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Resumed handshakes: a server\'s accepted offers, a client\'s resumptions at their end.'),
-  call('SSL_CTX_sess_cb_hits', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Sessions the get callback served (not NULL, resumable).'),
-  call('SSL_CTX_sess_misses', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'A server\'s internal lookups that found nothing; a client\'s offers the server did not resume.'),
-  call('SSL_CTX_sess_timeouts', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Offered sessions a server found expired (after its version and id context checks).'),
-  call('SSL_CTX_sess_cache_full', ['ctx'], 'int', 'none', 'ctx', '§4 Statistics and sizes', 'Sessions evicted because the cache was full.'),
+  counter('SSL_CTX_sess_connect', 'Client handshakes started by SSLs whose session_ctx this is.'),
+  counter('SSL_CTX_sess_connect_renegotiate', 'Client renegotiations started: always 0 here (the model has no renegotiation).'),
+  counter('SSL_CTX_sess_accept', 'Server handshakes started, on session_ctx, moved to ctx when they differ (on a client too: it goes negative).'),
+  counter('SSL_CTX_sess_accept_renegotiate', 'Server renegotiations started: always 0 here (the model has no renegotiation).'),
+  counter('SSL_CTX_sess_connect_good', 'Client handshakes finished by SSLs whose session_ctx this is.'),
+  counter('SSL_CTX_sess_accept_good', 'Server handshakes finished by SSLs whose ctx (s->ctx) this is.'),
+  counter('SSL_CTX_sess_hits', 'Resumed handshakes: a server\'s accepted offers, a client\'s resumptions at their end.'),
+  counter('SSL_CTX_sess_cb_hits', 'Sessions the get callback served (not NULL, resumable).'),
+  counter('SSL_CTX_sess_misses', 'A server\'s internal lookups that found nothing; a client\'s offers the server did not resume.'),
+  counter('SSL_CTX_sess_timeouts', 'Offered sessions a server found expired (after its version and id context checks).'),
+  counter('SSL_CTX_sess_cache_full', 'Sessions evicted because the cache was full.'),
   call('SSL_CTX_set_session_cache_mode', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 Cache mode flags', 'Sets the mode; returns the previous one.'),
   call('SSL_CTX_get_session_cache_mode', ['ctx'], 'int', 'none', 'ctx', '§4 Cache mode flags', 'The cache mode.'),
   call('SSL_CTX_set_timeout', ['ctx', 'int'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_timeout', 'Timeout for sessions made later; returns the previous one.'),
