@@ -187,24 +187,46 @@ function sameRet(fn: string, model: number | string | null, real: number | strin
 
 const SESSION_FIELDS = ['refs', 'freed', 'resumable'] as const;
 const SSL_FIELDS = ['refs', 'freed', 'session'] as const;
-const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number', 'stats'] as const;
+const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number'] as const;
 
 export function compareState(model: StateView, real: RealState): FieldDiff[] {
   return [
     ...compareTable('sessions', model.sessions, real.sessions, SESSION_FIELDS),
     ...compareTable('ssl', model.ssl, real.ssl, SSL_FIELDS),
     ...compareTable('ctx', model.ctx, real.ctx, CTX_FIELDS),
+    ...compareCounters(model.ctx, real.ctx),
   ];
+}
+
+/**
+ * Each ctx's session counters (observe.ts CtxCounters), one by one, so a difference names the counter
+ * (`state.ctx.sctx.stats.timeouts`) whatever order either side lists them in. A ctx on one side only is
+ * reported by compareTable already; a freed ctx has none (null) on both.
+ */
+function compareCounters(model: StateView['ctx'], real: RealState['ctx']): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  for (const id of Object.keys(model)) {
+    if (!Object.hasOwn(real, id)) continue;
+    const m = model[id]!.stats ?? null;
+    const r = real[id]!.stats ?? null;
+    if (m === null || r === null) {
+      if (m !== r) diffs.push({ path: `state.ctx.${id}.stats`, model: m, real: r });
+      continue;
+    }
+    const keys = [...Object.keys(m), ...Object.keys(r).filter((k) => !Object.hasOwn(m, k))] as (keyof typeof m)[];
+    for (const k of keys) if (m[k] !== r[k]) diffs.push({ path: `state.ctx.${id}.stats.${k}`, model: m[k] ?? '(none)', real: r[k] ?? '(none)' });
+  }
+  return diffs;
 }
 
 function compareTable<F extends string>(
   table: string,
-  model: Readonly<Record<string, { readonly [K in F]?: unknown }>>,
-  real: Readonly<Record<string, { readonly [K in F]?: unknown }>>,
+  model: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
+  real: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
   fields: readonly F[],
 ): FieldDiff[] {
   const diffs: FieldDiff[] = [];
-  const pick = (o: { readonly [K in F]?: unknown }) => Object.fromEntries(fields.map((f) => [f, o[f]]));
+  const pick = (o: Readonly<Record<F, unknown>>) => Object.fromEntries(fields.map((f) => [f, o[f]]));
   const ids = [...Object.keys(model), ...Object.keys(real).filter((id) => !Object.hasOwn(model, id))];
   for (const id of ids) {
     const m = Object.hasOwn(model, id) ? model[id] : undefined;

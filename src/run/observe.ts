@@ -38,7 +38,7 @@ export interface CtxCounters {
   readonly cache_full: number;
 }
 
-/** In the order the harness prints them (conformance/src/worker.c), so the two compare as text. */
+/** By the names of the harness's record (conformance/src/worker.c), compared one by one (compare.ts compareCounters). */
 function countersOf(s: CtxStats): CtxCounters {
   // no renegotiation in the model: its two counters stay 0, which conform checks against libssl's
   return { connect: s.connect, connect_renegotiate: 0, connect_good: s.connect_good, accept: s.accept, accept_renegotiate: 0, accept_good: s.accept_good, hits: s.hit, cb_hits: s.cb_hit, misses: s.miss, timeouts: s.timeout, cache_full: s.cache_full };
