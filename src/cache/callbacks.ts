@@ -42,7 +42,7 @@ export function callRemoveCb(world: World, ctx: string, sid: string, lockHeldBy:
  */
 function removeFromCallback(world: World, ctx: string, sid: string, lockHeldBy: string | null): void {
   world.sendSession(sid, ACCESS); // c->session_id_length
-  const name = `${world.describe(sid)}`;
+  const name = world.describe(sid);
   const diagnostic = lockHeldBy !== null
     ? makeDiagnostic(
         'callback-contract',

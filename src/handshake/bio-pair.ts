@@ -346,7 +346,8 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null)
 
 /**
  * The count of unreadable records once a peer whose method was reset writes one more (a close_notify, an
- * alert). A TLS 1.2 reader reads the whole record and fails on it, so what the writer sends once cleared is
+ * alert). Reading one is a fatal error that marks s->session (spec §8). A TLS 1.2 reader reads the whole
+ * record and fails on it, so what the writer sends once cleared is
  * read after it (FINDINGS F75, checked against 3.0.19). A TLS 1.3 reader is left out of step with the records
  * behind it (seen in the same probes; the model takes it as unreadable from there on).
  */

@@ -101,7 +101,7 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
   const sameId = version === TLS1_3 || (echoedId !== '' && echoedId === world.session(sid).sessionId);
-  // TLS 1.3: the echoed legacy id must be s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal); a random
+  // TLS 1.3 (spec §6.3): the echoed legacy id must be s->tmp_session_id, else SSL_R_INVALID_SESSION_ID (fatal); a random
   // id differs from every other ClientHello's (FINDINGS F73). The check comes before s->hit is reset: it stays.
   const legacyIdEchoed = version !== TLS1_3 || echoedId === world.ssl(client).tmpSessionId;
   world.sendSsl(client, { type: 'CONNECTION', fields: legacyIdEchoed ? { version, hit: hit && sameId } : { version } });

@@ -359,14 +359,15 @@ export function implicitHandshake(world: World, ssl: string): number {
   // even when SSL_set_ssl_method has since made its handshake function ssl_connect: state_machine skips its
   // set-up for a flow already running (checked against 3.0.19, FINDINGS F66).
   if (handshakeFunc === 'accept' || (handshakeFunc === 'connect' && accepting)) {
-    // tls_setup_handshake, before anything is read: a server whose own settings enable no version sends a
-    // fatal protocol_version alert, removing its session if it has one (FINDINGS F64); a ClientHello stays unread
+    // A flow starting now (not yet accepting, once any SSL_clear above is done) runs tls_setup_handshake before
+    // anything is read: a server whose own settings enable no version sends a fatal protocol_version alert,
+    // removing its session if it has one (FINDINGS F64); a ClientHello stays unread
     if (!world.ssl(ssl).accepting) {
       if (!hasVersions(world.ssl(ssl))) {
         world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'server' } });
         return failLeavingBuffer(world, ssl, 0);
       }
-      // the set-up then counts a first handshake on session_ctx (statem_lib.c tls_setup_handshake)
+      // the set-up then counts a first handshake on session_ctx (spec §4 Statistics and sizes; tls_setup_handshake, FINDINGS F76)
       world.sendCtx(world.ssl(ssl).sessionCtx, { type: 'COUNT', stat: 'accept' });
     }
     const hello = waitingClientHello(world, ssl);
@@ -377,6 +378,7 @@ export function implicitHandshake(world: World, ssl: string): number {
   if (handshakeFunc !== 'connect') return 0;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { role: 'client' } }); // state_machine sets s->server
   // the same set-up fails a client before its ClientHello (F7); nothing was read; else it counts a first handshake
+  // on session_ctx (spec §4 Statistics and sizes; tls_setup_handshake, FINDINGS F76)
   if (!hasVersions(world.ssl(ssl))) return failLeavingBuffer(world, ssl, 0);
   world.sendCtx(world.ssl(ssl).sessionCtx, { type: 'COUNT', stat: 'connect' });
   const offer = clientHello(world, ssl);

@@ -1,6 +1,6 @@
 /**
  * final_server_name (ssl/statem/extensions.c), the finaliser of the server_name extension, as far as the
- * session counters see it. It runs on both ends, whether or not a name was sent: on a server when it parses
+ * session counters see it (spec §4 Statistics and sizes, which does not say where they are counted). It runs on both ends, whether or not a name was sent: on a server when it parses
  * the ClientHello's extensions (after the session lookup), on a client when it parses the TLS 1.2
  * ServerHello's or the TLS 1.3 EncryptedExtensions' (checked against 3.0.19 with the counters, FINDINGS F76).
  */
