@@ -57,18 +57,24 @@ export interface CtxSettings {
   readonly getCb: string | null;
 }
 
-/** The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes). */
+/**
+ * The counters of SSL_CTX_ctrl (spec §4 Statistics and sizes), named after their macros (`sess_hits` is
+ * SSL_CTX_sess_hits).
+ */
 export interface CtxStats {
-  /** Handshakes started (tls_setup_handshake); the model has no renegotiation, so every one is a first handshake. */
+  /** Handshakes started (tls_setup_handshake). */
   readonly connect: number;
   readonly accept: number;
+  /** Renegotiations started: the model has none, so nothing counts them and they stay 0 (conform checks libssl's). */
+  readonly connect_renegotiate: number;
+  readonly accept_renegotiate: number;
   readonly accept_good: number;
   readonly connect_good: number;
-  readonly hit: number;
-  readonly miss: number;
-  readonly timeout: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly timeouts: number;
   readonly cache_full: number;
-  readonly cb_hit: number;
+  readonly cb_hits: number;
 }
 
 export interface CtxContext extends Counted, CtxSettings {
@@ -125,7 +131,7 @@ export function defaultSettings(method: MethodKind): CtxSettings {
   };
 }
 
-const ZERO_STATS: CtxStats = { connect: 0, accept: 0, accept_good: 0, connect_good: 0, hit: 0, miss: 0, timeout: 0, cache_full: 0, cb_hit: 0 };
+const ZERO_STATS: CtxStats = { connect: 0, accept: 0, connect_renegotiate: 0, accept_renegotiate: 0, accept_good: 0, connect_good: 0, hits: 0, misses: 0, timeouts: 0, cache_full: 0, cb_hits: 0 };
 
 /**
  * spec §1.5 SSL_SESSION_list_add: unlink first if linked, then insert at the

@@ -52,7 +52,10 @@ const ctxEvent = fc.oneof(
   ref,
   fc.constantFrom({ type: 'ACCESS' }, { type: 'DESTROY' }),
   fc.record({ type: fc.constant('CONFIGURE'), settings: fc.record({ mode: fc.integer({ min: 0, max: 0x7ff }), cacheSize: fc.nat(5) }) }),
-  fc.record({ type: fc.constant('COUNT'), stat: fc.constantFrom('accept_good', 'connect_good', 'hit', 'miss', 'timeout', 'cache_full', 'cb_hit') }),
+  fc.record(
+    { type: fc.constant('COUNT'), stat: fc.constantFrom('connect', 'accept', 'connect_renegotiate', 'accept_renegotiate', 'accept_good', 'connect_good', 'hits', 'misses', 'timeouts', 'cache_full', 'cb_hits'), by: fc.constant(-1) },
+    { requiredKeys: ['type', 'stat'] },
+  ),
   fc.record({ type: fc.constantFrom('LH_INSERT', 'LH_DELETE'), key: fc.constantFrom('k1', 'k2', '771:61626364', '771:69'), sid, flushing: fc.boolean() }),
   fc.record({ type: fc.constant('LH_REPLACE'), key: fc.constantFrom('k1', 'k2'), sid, by: sid }),
   fc.record({ type: fc.constant('LIST_ADD'), sid, expiry: fc.record({ calc: fc.integer({ min: 0, max: 10 }), ovf: fc.boolean() }) }),

@@ -43,12 +43,6 @@ function counter(key: keyof CtxStats): Handler {
   return (call) => int(call.world.ctx(ctxOf(call)).stats[key]);
 }
 
-/** A renegotiation counter: the model has no renegotiation, so 0 (conform checks libssl's 0 at every step); the ctx is read all the same. */
-function noRenegotiation(call: Call): ReturnType<Handler> {
-  ctxOf(call);
-  return int(0);
-}
-
 function freshCtxId(world: World, target: string | null): string {
   return world.freshHandleId(target);
 }
@@ -79,15 +73,15 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
   SSL_CTX_sess_connect: counter('connect'),
-  SSL_CTX_sess_connect_renegotiate: noRenegotiation,
+  SSL_CTX_sess_connect_renegotiate: counter('connect_renegotiate'),
   SSL_CTX_sess_accept: counter('accept'),
-  SSL_CTX_sess_accept_renegotiate: noRenegotiation,
+  SSL_CTX_sess_accept_renegotiate: counter('accept_renegotiate'),
   SSL_CTX_sess_connect_good: counter('connect_good'),
   SSL_CTX_sess_accept_good: counter('accept_good'),
-  SSL_CTX_sess_hits: counter('hit'),
-  SSL_CTX_sess_cb_hits: counter('cb_hit'),
-  SSL_CTX_sess_misses: counter('miss'),
-  SSL_CTX_sess_timeouts: counter('timeout'),
+  SSL_CTX_sess_hits: counter('hits'),
+  SSL_CTX_sess_cb_hits: counter('cb_hits'),
+  SSL_CTX_sess_misses: counter('misses'),
+  SSL_CTX_sess_timeouts: counter('timeouts'),
   SSL_CTX_sess_cache_full: counter('cache_full'),
   // ctx->session_cache_mode is a uint32_t (ssl_local.h): the long argument is taken modulo 2^32 (FINDINGS F32)
   SSL_CTX_set_session_cache_mode: (call) => swap('mode')(withInt(call, 1, toUint32(intArg(call, 1)))),

@@ -25,7 +25,7 @@ export function lookupSession(world: World, ssl: string, sessionId: string): str
       world.within(via, () => world.sendSession(hit.sid, { type: 'UP_REF', who: 'lookup', line: world.line }));
       return hit.sid;
     }
-    world.sendCtx(sessionCtx, { type: 'COUNT', stat: 'miss' });
+    world.sendCtx(sessionCtx, { type: 'COUNT', stat: 'misses' });
   }
   const got = callGetCb(world, ssl, sessionCtx, sessionId);
   if (!got || got.sid === null) return null;
@@ -35,7 +35,7 @@ export function lookupSession(world: World, ssl: string, sessionId: string): str
     if (got.copy === 0) world.sendSession(sid, { type: 'FREE', who: 'lookup', line: world.line });
     return null;
   }
-  world.sendCtx(sessionCtx, { type: 'COUNT', stat: 'cb_hit' });
+  world.sendCtx(sessionCtx, { type: 'COUNT', stat: 'cb_hits' });
   if (got.copy === 1) world.sendSession(sid, { type: 'UP_REF', who: 'lookup', line: world.line });
   if ((mode & NO_INTERNAL_STORE) === 0) addSession(world, sessionCtx, sid); // return value ignored (spec §5)
   return sid;

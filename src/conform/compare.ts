@@ -199,7 +199,7 @@ export function compareState(model: StateView, real: RealState): FieldDiff[] {
 }
 
 /**
- * Each ctx's session counters (observe.ts CtxCounters), one by one, so a difference names the counter
+ * Each ctx's session counters (machines/ssl-ctx.ts CtxStats), one by one, so a difference names the counter
  * (`state.ctx.sctx.stats.timeouts`) whatever order either side lists them in. A ctx on one side only is
  * reported by compareTable already; a freed ctx has none (null) on both.
  */

@@ -114,7 +114,7 @@ export function processServerHello(world: World, client: string, hit: boolean, e
     return true;
   }
   if (world.session(sid).sessionId !== '') {
-    world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'miss' });
+    world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'misses' });
     newHandshakeSession(world, client, { serverId: false });
   }
   const current = world.ssl(client).session ?? '';
@@ -168,6 +168,6 @@ export function finishClient(world: World, client: string): void {
   } else {
     updateCache(world, client, SESS_CACHE_CLIENT);
   }
-  if (c.hit) world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'hit' });
+  if (c.hit) world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'hits' });
   world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'connect_good' });
 }

@@ -129,12 +129,12 @@ function acceptCandidate(world: World, server: string, sid: string, fromCache: b
   const sess = world.session(sid);
   let ok = sess.version === s.version && sess.sidCtx === s.sidCtx;
   if (ok && sessTimedOut(world.now, expiryOf(sess))) {
-    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeout' });
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeouts' });
     if (fromCache) removeSession(world, s.sessionCtx, sid);
     ok = false;
   }
   if (ok) {
-    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hits' });
     return true;
   }
   world.sendSession(sid, { type: 'FREE', who: 'lookup', line: world.line });
@@ -171,10 +171,10 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
   const matches = sess.version === s.version && sess.sidCtx === s.sidCtx;
   const expired = matches && sessTimedOut(world.now, expiryOf(sess));
   if (matches && !expired) {
-    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hit' });
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'hits' });
     return true;
   }
-  if (expired) world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeout' });
+  if (expired) world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'timeouts' });
   // ssl_get_prev_session err: the candidate is freed and s->session set to NULL (not removed from a cache).
   world.sendSsl(server, { type: 'INSTALL_SESSION', session: null });
   return false;

@@ -19,29 +19,11 @@ export interface CtxView {
   readonly freed: boolean;
   readonly cache: readonly string[];
   readonly sess_number: number;
-  /** Only in the views `sslsim conform` compares (observeState's `counters`): not part of `sslsim run --json`. */
-  readonly stats?: CtxCounters | null;
-}
-
-/** The session counters of SSL_CTX_ctrl, by the names of their macros (SSL_CTX_sess_hits, ...); null once freed. */
-export interface CtxCounters {
-  readonly connect: number;
-  readonly connect_renegotiate: number;
-  readonly connect_good: number;
-  readonly accept: number;
-  readonly accept_renegotiate: number;
-  readonly accept_good: number;
-  readonly hits: number;
-  readonly cb_hits: number;
-  readonly misses: number;
-  readonly timeouts: number;
-  readonly cache_full: number;
-}
-
-/** By the names of the harness's record (conformance/src/worker.c), compared one by one (compare.ts compareCounters). */
-function countersOf(s: CtxStats): CtxCounters {
-  // no renegotiation in the model: its two counters stay 0, which conform checks against libssl's
-  return { connect: s.connect, connect_renegotiate: 0, connect_good: s.connect_good, accept: s.accept, accept_renegotiate: 0, accept_good: s.accept_good, hits: s.hit, cb_hits: s.cb_hit, misses: s.miss, timeouts: s.timeout, cache_full: s.cache_full };
+  /**
+   * The session counters (machines/ssl-ctx.ts CtxStats, named after their macros), null once freed. Only in the
+   * views `sslsim conform` compares (observeState's `counters`): not part of `sslsim run --json`.
+   */
+  readonly stats?: CtxStats | null;
 }
 
 /**
@@ -66,7 +48,7 @@ export function observeState(world: World, vars: ReadonlyMap<string, Variable>, 
     const freed = snap.value === 'freed';
     const c = snap.context;
     const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.map((e) => e.sid), sess_number: freed ? 0 : c.lhash.length };
-    ctx[id] = counters ? { ...view, stats: freed ? null : countersOf(c.stats) } : view;
+    ctx[id] = counters ? { ...view, stats: freed ? null : c.stats } : view;
   }
   const handles: Record<string, string | null> = {};
   for (const [name, v] of vars) if (v.kind === 'object' || v.kind === 'null') handles[name] = v.kind === 'object' ? v.id : null;
