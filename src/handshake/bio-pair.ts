@@ -281,7 +281,12 @@ export function flightFailed(world: World, ssl: string, ret: number): number {
  */
 export function failLeavingBuffer(world: World, ssl: string, ret: number): number {
   sendAlert(world, ssl);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } });
+  return errorStateLeavingBuffer(world, ssl, ret);
+}
+
+/** The error state, no alert sent, the read buffer as it is (what was read is already consumed). */
+export function errorStateLeavingBuffer(world: World, ssl: string, ret: number): number {
+  world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } }); // the error state never writes again
   return ret;
 }
 
@@ -307,7 +312,7 @@ export function receiveAlert(world: World, ssl: string, ret: number): number {
   // ClientHello once cleared) stays in the BIO, for the reads of an SSL_clear'ed SSL on the same pair
   // (checked against 3.0.19, FINDINGS F71).
   consumeFirstRecord(world, ssl);
-  world.sendSsl(ssl, { type: 'FATAL', fields: { helloUnsent: null } });
+  errorStateLeavingBuffer(world, ssl, ret);
   world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
   const { session, sessionCtx } = world.ssl(ssl);
   if (session !== null) removeSession(world, sessionCtx, session);

@@ -22,6 +22,7 @@ import type { World } from '../world/world.ts';
 import {
   attachPair,
   consumeFirstRecord,
+  errorStateLeavingBuffer,
   failLeavingBuffer,
   fatal,
   flightFailed,
@@ -94,15 +95,11 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
  * SSLfatal(SSL_AD_PROTOCOL_VERSION): alerts sent (bio-pair.ts fatal). A TLS
  * 1.2 server in a full handshake, with no write keys yet, takes it for the
  * peer's alert and ends with SSLfatal(SSL_AD_NO_ALERT): the error state only,
- * no alert, its session stays in the cache (bio-pair.ts errorState).
+ * no alert, its session stays in the cache. Either way the alert's body stays in the BIO (rejectHeader, F72).
  */
 function wrongVersionAlert(world: World, server: string): number {
   const { version, hit } = world.ssl(server);
-  if (version !== TLS1_3 && !hit) {
-    world.sendSsl(server, { type: 'FATAL', fields: { helloUnsent: null } }); // SSLfatal(SSL_AD_NO_ALERT): the error state only
-    return 0;
-  }
-  return failLeavingBuffer(world, server, 0);
+  return version !== TLS1_3 && !hit ? errorStateLeavingBuffer(world, server, 0) : failLeavingBuffer(world, server, 0);
 }
 
 /**
