@@ -5,6 +5,7 @@
  */
 import type { Expr, Pos } from '../trace/ast.ts';
 import { CONSTANTS } from '../trace/catalogue.ts';
+import { HEX_OF_BYTE } from '../world/hex.ts';
 
 /**
  * An integer expression whose value a double cannot hold exactly: a sum or
@@ -58,9 +59,6 @@ export function exactly(value: number, pos: Pos): number {
   if (!Number.isSafeInteger(value)) throw new IntRangeError(pos, value);
   return value;
 }
-
-/** Each byte's two lowercase hex digits. */
-const HEX_OF_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /**
  * A string literal's bytes, hex-encoded (the lexer keeps one char per byte,

@@ -24,6 +24,7 @@ import { diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
+import { hex32 } from './hex.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
@@ -43,6 +44,8 @@ export interface StoreEntry {
   readonly owned: boolean;
   readonly line: number;
 }
+
+const ZEROS_48 = '0'.repeat(48);
 
 /** The epoch of the simulated clock: time(NULL) at the first line of every trace. */
 export const CLOCK_START = 1_800_000_000;
@@ -166,7 +169,9 @@ export class World {
   generateSessionId(): string {
     const n = this.nextGenerated++;
     const mixed = (Math.imul(n, 0x9e3779b1) | 0x80000000) >>> 0;
-    return mixed.toString(16) + n.toString(16).padStart(56, '0');
+    // The counter as 56 zero-padded hex digits: 48 zeros and its 8 while it fits in 32 bits (always, in practice).
+    const counter = n <= 0xffffffff ? ZEROS_48 + hex32(n) : n.toString(16).padStart(56, '0');
+    return hex32(mixed) + counter;
   }
 
   /** A fresh client_random for a ClientHello (1, 2, …: only equality matters, FINDINGS F73). */
