@@ -28,6 +28,7 @@ typedef struct {
     int fd;
     Str pending;            /* bytes after the last newline */
     int eof;
+    int whole_lines;        /* a last line without its newline was cut off: drop it */
 } Stream;
 
 typedef struct {
@@ -63,9 +64,16 @@ static void on_result_line(Sup *s, const char *line)
         s->ended = 1;
         return;
     }
+    /*
+     * Forwarding blocks while our reader is busy (a campaign runs the model of
+     * a long trace between reads): that time is ours, not the worker's, so the
+     * current step's watchdog does not count it.
+     */
+    double started = now_seconds();
     fputs(line, stdout);
     fputc('\n', stdout);
     fflush(stdout);
+    s->step_started += now_seconds() - started;
     s->results++;
 }
 
@@ -115,7 +123,8 @@ static void pump(Sup *s, Stream *st, void (*handle)(Sup *, const char *))
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
-        if (st->pending.len > 0) {
+        /* A worker killed while writing a result leaves half a JSON line, which is no result. */
+        if (st->pending.len > 0 && !st->whole_lines) {
             handle(s, st->pending.buf);
             str_reset(&st->pending);
         }
@@ -418,6 +427,7 @@ int supervisor_main(double step_timeout, long max_rss_mb)
     close(err[1]);
     signal(SIGPIPE, SIG_IGN);
     so.fd = out[0];
+    so.whole_lines = 1;
     se.fd = err[0];
     s.step_timeout = step_timeout;
     s.verbose = getenv("HARNESS_VERBOSE") != NULL && *getenv("HARNESS_VERBOSE") == '1';

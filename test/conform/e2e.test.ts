@@ -3,7 +3,7 @@
  * real libssl 3.0.19 under ASan (the C harness, built on demand). Nothing is
  * skipped: gcc and libssl-dev are installed here and in CI (scripts/ensure-libssl.sh).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,40 @@ describe('conform against real libssl', () => {
     expect(report.agree).toBe(true);
     expect(report.outcome).toMatchObject({ diagnostic: { kind: 'use-after-free', line: 28 }, real: { outcome: 'double-free', line: 31 }, ok: true });
   });
+});
+
+describe('the harness watchdog', () => {
+  /**
+   * A campaign reads the harness's output only between model runs, which take
+   * seconds on long traces; meanwhile the harness blocks writing to us. That
+   * time is not the worker's: the 1 s watchdog must not fire, and no half line
+   * may come out (it did both before: a "hang" fault, or output that is not JSON).
+   */
+  it('does not count the time its reader stops reading against the step', async () => {
+    const lines = ['ctx = SSL_CTX_new(TLS_method())'];
+    for (let i = 0; i < 150; i++) lines.push('c = SSL_new(ctx)', 'SSL_free(c)');
+    lines.push('SSL_CTX_free(ctx)', '');
+    const protocol = compileTrace(checkTrace(parseTrace(lines.join('\n'), 'slow-reader.trace'))).text;
+    const child = spawn(ensureHarness(), ['--timeout', '1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    let pauses = 0;
+    child.stdout.on('data', (b: Buffer) => {
+      chunks.push(b);
+      // The first chunks each stop the reader for longer than the watchdog's second.
+      if (pauses++ < 3) {
+        child.stdout.pause();
+        setTimeout(() => child.stdout.resume(), 1500);
+      }
+    });
+    const closed = new Promise<number | null>((done) => child.on('close', done));
+    child.stdin.end(protocol);
+    const status = await closed;
+    const out = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.length > 0);
+    expect(status).toBe(0);
+    expect(out.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => 'fault' in r)).toEqual([]);
+    expect(out.at(-1)).toBe('{"end":true,"leaks":[]}');
+    expect(out.length).toBe(302 + 1); // a result per call, and the end line
+  }, 30_000);
 });
 
 describe('sslsim conform (CLI)', () => {
