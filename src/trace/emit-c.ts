@@ -275,7 +275,9 @@ function cText(text: string): string {
 
 /** A comment of one or more lines, wrapped at about 100 columns, at this indentation. */
 function comment(text: string, indent: string): string[] {
-  const words = commentText(text).split(/\s+/).filter((w) => w !== '');
+  const safe = commentText(text).trimEnd();
+  if (indent.length + 6 + safe.length <= 100 && !safe.includes('\n')) return [safe.trim() === '' ? `${indent}/* */` : `${indent}/* ${safe} */`];
+  const words = safe.split(/\s+/).filter((w) => w !== '');
   const lines: string[] = [];
   let line = '';
   for (const w of words) {
