@@ -29,10 +29,9 @@ void sim_cert_init(void)
         die("cannot make the server certificate");
 }
 
-void sim_use_certificate(SSL_CTX *ctx)
+SSL_CTX *sim_use_certificate(SSL_CTX *ctx)
 {
-    if (ctx == NULL)
-        return;
-    if (!SSL_CTX_use_certificate(ctx, g_cert) || !SSL_CTX_use_PrivateKey(ctx, g_key))
+    if (ctx != NULL && (!SSL_CTX_use_certificate(ctx, g_cert) || !SSL_CTX_use_PrivateKey(ctx, g_key)))
         die("cannot install the server certificate");
+    return ctx;
 }

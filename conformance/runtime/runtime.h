@@ -50,8 +50,8 @@ void sim_advance_time(long long n);
 
 /* Makes the key and certificate; before any sim_use_certificate. */
 void sim_cert_init(void);
-/* Gives a server-capable context the certificate and key (NULL: nothing). */
-void sim_use_certificate(SSL_CTX *ctx);
+/* Gives a server-capable context the certificate and key (NULL: nothing); returns ctx. */
+SSL_CTX *sim_use_certificate(SSL_CTX *ctx);
 
 /* ---- conn.c -------------------------------------------------------------- */
 

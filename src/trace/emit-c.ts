@@ -39,6 +39,9 @@ export const C_TYPES: Readonly<Record<ValueKind, string>> = {
 /** The suffix of a variable's C name for a kind other than its first (`x`, then `x_int`). */
 const KIND_SUFFIX: Readonly<Record<ValueKind, string>> = { ctx: 'ctx', ssl: 'ssl', session: 'sess', int: 'int', der: 'der' };
 
+/** A kind in a sentence. */
+const KIND_NOUN: Readonly<Record<ValueKind, string>> = { ctx: 'an SSL_CTX', ssl: 'an SSL', session: 'an SSL_SESSION', int: 'an integer', der: 'a DER encoding' };
+
 /** The pseudo-calls, as the runtime's functions (conformance/runtime/runtime.h). */
 const PSEUDO_C: Readonly<Record<string, string>> = {
   connect: 'sim_connect',
@@ -77,7 +80,7 @@ const RESERVED = new Set([...C_KEYWORDS, ...PROGRAM_NAMES]);
  * reserves (`__x`, `_X`); an all-capitals name may be a macro too.
  */
 const RESERVED_PATTERN =
-  /^(?:SSL|TLS|DTLS|OPENSSL|OSSL|ossl|X509|EVP|BIO|ERR|CRYPTO|ASN1|PEM|BN|RSA|EC|OBJ|RAND|sk|lh|sim|SIM|i2d|d2i)_|^(?:TLS|DTLS|SSL)\w*|^__|^_[A-Z]|^[A-Z0-9_]+$/;
+  /^(?:SSL|TLS|DTLS|OPENSSL|OSSL|ossl|X509|EVP|BIO|ERR|CRYPTO|ASN1|PEM|BN|RSA|EC|OBJ|RAND|sk|lh|sim|SIM|i2d|d2i)_|^(?:TLS|DTLS|SSL)\w*|^Sim[A-Z]|^__|^_[A-Z]|^[A-Z0-9_]+$/;
 
 /** A trace variable's name as a C identifier that clashes with nothing the program uses. */
 export function cIdentifier(name: string): string {
@@ -434,22 +437,36 @@ class Emitter {
         `${der} = NULL;`,
         `${len} = i2d_SSL_SESSION(${session}, &${der});`,
       ];
-      this.define(step);
+      const cleared = this.define(step);
       if (target !== null) out.push(`${this.names.of(target.name, 'int')} = ${this.use(len)};`);
-      return out;
+      return [...out, ...cleared];
     }
     const call = this.call(e, step.spec.args);
-    this.define(step);
+    const cleared = this.define(step);
     if (target === null) return [...call.pre, `${call.expr};`, ...call.post];
     const c = this.names.of(target.name, step.spec.returns as ValueKind);
     const lines = [...call.pre, `${c} = ${call.expr};`, ...call.post];
     if (e.name === 'SSL_CTX_new' && serverCapable(e)) lines.push(`sim_use_certificate(${this.use(c)});  /* it may act as a server */`);
-    return lines.length > 1 && call.pre.length > 0 ? ['{', ...lines.map((l) => `    ${l}`), '}'] : lines;
+    return [...(call.pre.length > 0 ? ['{', ...lines.map((l) => `    ${l}`), '}'] : lines), ...cleared];
   }
 
-  /** Binds the step's definitions: later lines read the variables with their new kinds. */
-  private define(step: Extract<Step, { kind: 'call' }>): void {
-    for (const d of step.defines) this.kinds.set(d.name, d.kind);
+  /**
+   * Binds the step's definitions: later lines read the variables with their
+   * new kinds. A handle variable that takes another kind is set to NULL: in
+   * the trace its pointer is gone, so LeakSanitizer must not find it in main's
+   * frame either. (A DER buffer stays, to be freed at exit.)
+   */
+  private define(step: Extract<Step, { kind: 'call' }>): string[] {
+    const out: string[] = [];
+    for (const d of step.defines) {
+      const old = this.kinds.get(d.name);
+      if (old !== undefined && old !== d.kind && old !== 'der') {
+        const c = this.names.of(d.name, old);
+        out.push(`${c} = NULL;  /* ${d.name} is ${KIND_NOUN[d.kind]} from here on: ${this.names.of(d.name, d.kind)} */`);
+      }
+      this.kinds.set(d.name, d.kind);
+    }
+    return out;
   }
 
   /** A call as C (its arguments read with the variables' current kinds); `sim_use_certificate` is the statement's business. */

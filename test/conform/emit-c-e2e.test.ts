@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitC } from '../../src/trace/emit-c.ts';
 import { runText } from '../../src/run/load.ts';
 
-const ROOTS = ['examples', 'docs'];
+/** The repository's traces, and this suite's own (test/conform/emit-c/: constructs no example has). */
+const ROOTS = ['examples', 'docs', 'test/conform/emit-c'];
 const JOBS = Math.max(1, Math.min(2, cpus().length));
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -106,9 +107,13 @@ beforeAll(async () => {
 
 describe('emit-c: every example and doc trace on real libssl', () => {
   it('covers every trace under examples/ and docs/', () => {
-    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter((f) => !f.startsWith('test/')).length).toBeGreaterThan(100);
     expect(outcomes.size).toBe(files.length);
     console.log(`emit-c end to end: ${files.length} traces emitted, compiled and (when the model expects a result) run in ${(elapsedMs / 1000).toFixed(1)} s, ${JOBS} at a time`);
+  });
+
+  it('runs the constructs trace clean', () => {
+    expect(outcomes.get('test/conform/emit-c/constructs.trace')?.expectation).toBe('clean');
   });
 
   for (const file of files) {
