@@ -28,11 +28,17 @@ static int new_seen(SSL *ssl, SSL_SESSION *sess, int ret)
     return ret;
 }
 
+/* Keeps sess in the store of ssl's session_ctx, owning a reference or not, and returns ret. */
+static int keep(SSL *ssl, SSL_SESSION *sess, int owns_ref, int ret)
+{
+    new_seen(ssl, sess, ret);
+    sim_store_put(store_of_ssl(ssl), sess, owns_ref);
+    return ret;
+}
+
 int new_cb_store(SSL *ssl, SSL_SESSION *sess)
 {
-    new_seen(ssl, sess, 1);
-    sim_store_put(store_of_ssl(ssl), sess, 1);
-    return 1;
+    return keep(ssl, sess, 1, 1);
 }
 
 int new_cb_ignore(SSL *ssl, SSL_SESSION *sess)
@@ -42,9 +48,7 @@ int new_cb_ignore(SSL *ssl, SSL_SESSION *sess)
 
 int new_cb_store_return0(SSL *ssl, SSL_SESSION *sess)
 {
-    new_seen(ssl, sess, 0);
-    sim_store_put(store_of_ssl(ssl), sess, 0);
-    return 0;
+    return keep(ssl, sess, 0, 0);
 }
 
 int new_cb_forget_return1(SSL *ssl, SSL_SESSION *sess)

@@ -14,8 +14,8 @@
  * emit-c: 0 the program was written, 2 bad input (nothing on stdout).
  * Output is written only once the whole trace has run, so bad input leaves none.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TraceError } from '../trace/errors.ts';
 import { exitCodeOf, runText } from '../run/load.ts';
@@ -26,6 +26,7 @@ import { formatReport, formatSummary } from '../conform/format.ts';
 import { HarnessError } from '../conform/harness.ts';
 import { type DiagnosticKind, KINDS } from '../world/diagnostics.ts';
 import { emitC } from '../trace/emit-c.ts';
+import { traceFiles } from './trace-files.ts';
 
 const USAGE = `usage: sslsim run [--json] FILE
        sslsim run-all DIR
@@ -183,15 +184,6 @@ function traceFilesOrProblem(dir: string): string[] | string {
   } catch (e) {
     return `${dir}: cannot read: ${(e as Error).message}`;
   }
-}
-
-function traceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? traceFiles(path) : name.endsWith('.trace') ? [path] : [];
-    });
 }
 
 function load(file: string): ReturnType<typeof runText> | string {

@@ -11,26 +11,18 @@
  * (scripts/test-all.sh installs them through scripts/ensure-libssl.sh).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitC } from '../../src/trace/emit-c.ts';
 import { runText } from '../../src/run/load.ts';
+import { traceFiles } from '../../src/cli/trace-files.ts';
 
 /** The repository's traces, and this suite's own (test/conform/emit-c/: constructs no example has). */
 const ROOTS = ['examples', 'docs', 'test/conform/emit-c'];
 const JOBS = Math.max(1, Math.min(2, cpus().length));
 const RUN_TIMEOUT_MS = 60_000;
-
-function traceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? traceFiles(path) : name.endsWith('.trace') ? [path] : [];
-    });
-}
 
 type Expectation = 'clean' | 'leak' | 'compile';
 

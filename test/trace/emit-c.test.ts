@@ -12,18 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { parseTrace } from '../../src/trace/parser.ts';
 import { checkTrace } from '../../src/trace/check.ts';
 import type { Expr } from '../../src/trace/ast.ts';
-import {
-  cBytes,
-  cIdentifier,
-  cIntArg,
-  cIntExpr,
-  CNames,
-  commentText,
-  cStringLiteral,
-  definitionsOf,
-  emitC,
-  runtimeSources,
-} from '../../src/trace/emit-c.ts';
+import { cIdentifier, CNames, definitionsOf } from '../../src/trace/c-names.ts';
+import { cBytes, cIntArg, cIntExpr, commentText, cStringLiteral } from '../../src/trace/c-text.ts';
+import { emitC, runtimeSources } from '../../src/trace/emit-c.ts';
 import { CLOCK_START } from '../../src/world/world.ts';
 import { CALLBACKS } from '../../src/trace/catalogue.ts';
 
