@@ -298,13 +298,15 @@ class Emitter {
     }
     const left = this.sideValue(step.left);
     const right = this.sideValue(step.right);
-    const both = left.call !== null && right.call !== null;
+    // A side whose value depends on when it is read: a call, or an observer of what a call may change.
+    const timed = (s: ExpectSide) => s.form !== 'value';
+    const unsequenced = timed(step.left) && timed(step.right) && (left.call !== null || right.call !== null);
     const statements = (left.call?.pre.length ?? 0) > 0 || (right.call?.pre.length ?? 0) > 0;
-    if (!both && !statements) return [this.check(step, left.expr, right.expr, left.unsigned, right.unsigned)];
-    // Two calls (C would not sequence them) or a d2i (it needs statements): each call into a variable first, left to right.
-    const l = left.call !== null ? this.sideStatements(step.left, 'sim_left') : [];
-    const r = right.call !== null ? this.sideStatements(step.right, 'sim_right') : [];
-    const check = this.check(step, left.call !== null ? 'sim_left' : left.expr, right.call !== null ? 'sim_right' : right.expr, left.unsigned, right.unsigned);
+    if (!unsequenced && !statements) return [this.check(step, left.expr, right.expr, left.unsigned, right.unsigned)];
+    // C would not sequence the two sides, or a d2i needs statements: each timed side into a variable first, left to right.
+    const l = timed(step.left) ? this.sideStatements(step.left, 'sim_left') : [];
+    const r = timed(step.right) ? this.sideStatements(step.right, 'sim_right') : [];
+    const check = this.check(step, timed(step.left) ? 'sim_left' : left.expr, timed(step.right) ? 'sim_right' : right.expr, left.unsigned, right.unsigned);
     return ['{', ...[...l, ...r, check].map((x) => `    ${x}`), '}'];
   }
 
@@ -349,10 +351,11 @@ class Emitter {
     return { expr: cIntExpr(e, (name) => this.use(this.names.of(name, 'int'))), call: null, unsigned: unsignedExpr(e) };
   }
 
-  /** A call side's statements, its value in `into` (declared here) or dropped. */
+  /** A call or observer side's statements, its value in `into` (declared here) or dropped. */
   private sideStatements(side: ExpectSide, into: string | null): string[] {
-    if (side.form !== 'call') return [];
+    if (side.form === 'value') return [];
     const v = this.sideValue(side);
+    if (side.form === 'observer') return into === null ? [] : [`long long ${into} = ${v.expr};`];
     const call = v.call!;
     const type = side.type === 'int' || side.type === 'null' ? 'long long ' : C_TYPES[side.type as HandleKind];
     const bind = into === null ? `(void)${call.expr};` : `${type}${into} = ${call.expr};`;
