@@ -21,7 +21,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 harness="$here/build/harness"
 # Rebuild when the binary is missing or older than a source file.
-if [ ! -x "$harness" ] || [ -n "$(find "$here/harness.c" "$here/src" "$here/build.sh" -newer "$harness" 2>/dev/null)" ]; then
+if [ ! -x "$harness" ] || [ -n "$(find "$here/harness.c" "$here/src" "$here/runtime" "$here/build.sh" -newer "$harness" 2>/dev/null)" ]; then
     "$here/build.sh" >/dev/null || exit 2
 fi
 

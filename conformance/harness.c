@@ -22,6 +22,7 @@ int main(int argc, char **argv)
     long max_rss_mb = 1536;
     const char *env = getenv("HARNESS_STEP_TIMEOUT");
 
+    sim_program = "harness";
     if (env != NULL)
         timeout = atof(env);
     for (int i = 1; i < argc; i++) {

@@ -17,12 +17,12 @@
 
 #include <openssl/ssl.h>
 
-/* ---- util.c: errors and growable buffers -------------------------------- */
+/* die, xmalloc, the clock, the certificate, connections, the store and the
+ * callback behaviours: the runtime the emitted C programs share. */
+#include "runtime.h"
 
-/* A broken invariant of the harness itself (not of libssl): exit status 2. */
-_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void *xmalloc(size_t n);
-void *xrealloc(void *p, size_t n);
+/* ---- util.c: strings and growable buffers ------------------------------ */
+
 char *xstrdup(const char *s);
 
 /* A growable string, used to build one JSON line at a time. */
@@ -44,16 +44,9 @@ size_t alloc_size(const void *p);
 /* Bytes the wrappers put in front of each OpenSSL block (ASan owns them). */
 enum { ALLOC_HEADER = 16 };
 
-/* ---- clock.c: the simulated time(2) ------------------------------------ */
-
-void clock_set(time_t t);
-time_t clock_now(void);
-
 /* ---- objects.c: identity and lifetime of SSL_SESSION / SSL / SSL_CTX ---- */
 
 typedef enum { OBJ_SESSION, OBJ_SSL, OBJ_CTX } ObjKind;
-
-typedef struct StoreEntry StoreEntry;
 
 typedef struct Obj {
     ObjKind kind;
@@ -62,20 +55,8 @@ typedef struct Obj {
     char *id;               /* "s3", "c1", NULL while an SSL/SSL_CTX is unnamed */
     int destroyed;          /* the ex_data free_func has run */
     long created_line, destroyed_line;
-    /* SSL only: the SSL_CTX that holds the cache (s->session_ctx). */
-    struct Obj *session_ctx;
-    /* SSL_CTX only: the application's external store. */
-    StoreEntry *store;
-    size_t store_len, store_cap;
     Str last_note;          /* the last list/lhash disagreement reported */
 } Obj;
-
-struct StoreEntry {
-    unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
-    unsigned int id_len;
-    SSL_SESSION *sess;      /* held in plain form: the "application" owns it */
-    int owns_ref;
-};
 
 void objects_init(void);
 /* Forgets every object (after the start-up calibration). */
@@ -104,22 +85,12 @@ int probe_refs(const Obj *o);
 /* The ids in ctx's cache list, head (latest expiry) to tail. */
 void probe_cache_list(Obj *ctx, Str *out_json_array);
 
-/* ---- callbacks.c: the named callback behaviours ------------------------- */
+/* ---- callbacks.c: the callbacks' events (runtime/callbacks.c acts) ------ */
 
-typedef enum { CB_NEW, CB_REMOVE, CB_GET } CbKind;
-/* Installs the named behaviour (or NULL for "NULL") on ctx; 0 if unknown. */
-int callbacks_install(Obj *ctx, CbKind kind, const char *name);
-void store_free_all(Obj *ctx);
+/* Starts watching the runtime's callbacks. */
+void callbacks_init(void);
 /* The events of the current step, as a JSON array body. */
 extern Str g_events;
-
-/* ---- conn.c: certificates, handshakes and reads ------------------------- */
-
-void conn_init(void);
-/* Gives a server-capable context the harness certificate and key. */
-void conn_setup_ctx(SSL_CTX *ctx);
-int conn_handshake(SSL *client, SSL *server, int read_tickets);
-int conn_read(SSL *ssl);
 
 /* ---- worker.c / supervisor.c ------------------------------------------- */
 

@@ -74,11 +74,6 @@ static void obj_created(ObjKind kind, void *p)
         snprintf(id, sizeof(id), "s%lu", ++g_next_session);
         o->id = xstrdup(id);
     }
-    if (kind == OBJ_SSL) {
-        /* SSL_new runs the ex_data callbacks after setting s->ctx and
-         * s->session_ctx to its argument: that ctx holds this SSL's cache. */
-        o->session_ctx = obj_find_live(OBJ_CTX, SSL_get_SSL_CTX(p));
-    }
     list_push(&g_lists[kind], o);
     trace("new", o);
 }
@@ -135,7 +130,6 @@ void objects_reset(void)
             if (!o->destroyed)
                 die("calibration left %s %p alive", kind_name(o->kind), obj_ptr(o));
             free(o->id);
-            free(o->store);
             free(o->last_note.buf);
             free(o);
         }

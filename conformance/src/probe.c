@@ -224,11 +224,11 @@ static void calibrate_cache_list(void)
 
 static void check_clock(void)
 {
-    time_t saved = clock_now();
+    time_t saved = sim_clock_now();
     SSL_CTX *ctx;
     SSL_SESSION *s;
 
-    clock_set(1234567890);
+    sim_clock_set(1234567890);
     s = SSL_SESSION_new();
     if (SSL_SESSION_get_time(s) != 1234567890)
         die("libssl does not read the harness's time(): SSL_SESSION_new time %ld",
@@ -237,13 +237,13 @@ static void check_clock(void)
     ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_UPDATE_TIME);
     SSL_SESSION_set1_id(s, (const unsigned char *)"clock", 5);
-    clock_set(1234567990);
+    sim_clock_set(1234567990);
     SSL_CTX_add_session(ctx, s);
     if (SSL_SESSION_get_time(s) != 1234567990)
         die("libssl does not read the harness's time() in SSL_CTX_add_session");
     SSL_CTX_free(ctx);
     SSL_SESSION_free(s);
-    clock_set(saved);
+    sim_clock_set(saved);
 }
 
 /* ---- entry points -------------------------------------------------------- */

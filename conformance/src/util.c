@@ -1,42 +1,8 @@
-/* Small helpers: fatal errors, checked allocation, a growable string. */
+/* Small helpers: a string copy and a growable string (die and xmalloc: runtime/util.c). */
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harness.h"
-
-void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    fflush(stdout);
-    fputs("harness: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fflush(stderr);
-    /* _exit: skip LeakSanitizer, the report would only hide the message. */
-    _exit(2);
-}
-
-void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
 
 char *xstrdup(const char *s)
 {

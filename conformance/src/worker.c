@@ -205,18 +205,13 @@ static void f_d2i_SSL_SESSION(Step *st)
     long long len = a_int(st, 2);
     unsigned char *copy;
     const unsigned char *p;
-    size_t have;
 
     arg(st, 0, 'n');
     v = var_get(arg(st, 1, 'd')->text, 0);
     if (v == NULL || !v->is_der)
         bad(st, "no such DER variable", 1);
     /* A length beyond the encoding reads zero bytes, not the harness's heap. */
-    have = len > (long long)v->der_len ? (size_t)len : v->der_len;
-    copy = calloc(1, have + 1);
-    if (copy == NULL)
-        die("out of memory");
-    memcpy(copy, v->der, v->der_len);
+    copy = sim_der_copy(v->der, (long long)v->der_len, len);
     p = copy;
     ret_ptr(st, OBJ_SESSION, d2i_SSL_SESSION(NULL, &p, (long)len));
     free(copy);
@@ -272,7 +267,7 @@ static void f_SSL_CTX_new(Step *st)
     ctx = SSL_CTX_new(meth);
     /* Contexts that can act as a server get the harness certificate. */
     if (ctx != NULL && meth != TLS_client_method())
-        conn_setup_ctx(ctx);
+        sim_use_certificate(ctx);
     ret_ptr(st, OBJ_CTX, ctx);
 }
 
@@ -363,19 +358,19 @@ static void f_SSL_CTX_set_max_proto_version(Step *st)
     ret_int(st, SSL_CTX_set_max_proto_version(a_ctx(st, 0), (int)a_int(st, 1)));
 }
 
-static void set_cb(Step *st, CbKind kind)
+static void set_cb(Step *st, SimCbKind kind)
 {
     Obj *o = obj_find_live(OBJ_CTX, a_ctx(st, 0));
 
     if (o == NULL)
         bad(st, "context already freed", 0);
-    if (!callbacks_install(o, kind, arg(st, 1, 'c')->text))
+    if (!sim_callbacks_install(obj_ptr(o), kind, arg(st, 1, 'c')->text))
         bad(st, "unknown callback behaviour", 1);
 }
 
-static void f_SSL_CTX_sess_set_new_cb(Step *st) { set_cb(st, CB_NEW); }
-static void f_SSL_CTX_sess_set_remove_cb(Step *st) { set_cb(st, CB_REMOVE); }
-static void f_SSL_CTX_sess_set_get_cb(Step *st) { set_cb(st, CB_GET); }
+static void f_SSL_CTX_sess_set_new_cb(Step *st) { set_cb(st, SIM_CB_NEW); }
+static void f_SSL_CTX_sess_set_remove_cb(Step *st) { set_cb(st, SIM_CB_REMOVE); }
+static void f_SSL_CTX_sess_set_get_cb(Step *st) { set_cb(st, SIM_CB_GET); }
 
 /* ---- pseudo-calls -------------------------------------------------------- */
 
@@ -383,7 +378,7 @@ static void handshake_step(Step *st, int read_tickets)
 {
     SSL *client = a_ssl(st, 0), *server = a_ssl(st, 1);
 
-    ret_int(st, conn_handshake(client, server, read_tickets));
+    ret_int(st, read_tickets ? sim_connect(client, server) : sim_handshake(client, server));
     st->has_reused = 1;
     st->reused_client = SSL_session_reused(client);
     st->reused_server = SSL_session_reused(server);
@@ -391,19 +386,19 @@ static void handshake_step(Step *st, int read_tickets)
 
 static void f_connect(Step *st) { handshake_step(st, 1); }
 static void f_handshake(Step *st) { handshake_step(st, 0); }
-static void f_read(Step *st) { ret_int(st, conn_read(a_ssl(st, 0))); }
-static void f_advance_time(Step *st) { clock_set(clock_now() + (time_t)a_int(st, 0)); }
+static void f_read(Step *st) { ret_int(st, sim_read(a_ssl(st, 0))); }
+static void f_advance_time(Step *st) { sim_advance_time(a_int(st, 0)); }
 
 static void f_time(Step *st)
 {
     arg(st, 0, 'n');
-    ret_int(st, (long long)clock_now());
+    ret_int(st, (long long)sim_clock_now());
 }
 
 /* The store is application memory: it outlives its SSL_CTX. */
 static void f_store_free_all(Step *st)
 {
-    store_free_all(obj_find(OBJ_CTX, a_ctx(st, 0)));
+    sim_store_free_all(a_ctx(st, 0));
 }
 
 typedef struct {
@@ -765,7 +760,9 @@ int worker_main(FILE *in, FILE *out)
 
     alloc_install();
     objects_init();
-    conn_init();
+    sim_registry_init();
+    callbacks_init();
+    sim_cert_init();
     probe_calibrate();
     fprintf(stderr, "@@ready\n");
     fflush(stderr);
@@ -780,7 +777,7 @@ int worker_main(FILE *in, FILE *out)
             long long t;
             if (sscanf(p, "clock %lld", &t) != 1)
                 die("the first line must be 'clock T0', got: %s", p);
-            clock_set((time_t)t);
+            sim_clock_set((time_t)t);
             have_clock = 1;
             continue;
         }

@@ -163,7 +163,7 @@ export function callGetCb(world: World, ssl: string, sessionCtx: string, session
   const entry = behaviour === 'get_cb_miss' ? undefined : world.stores.get(sessionCtx)?.get(sessionId);
   const sid = entry?.sid ?? null;
   // *copy as each behaviour leaves it: transfer sets 0 only when it hands a session over; nocopy sets 0
-  // before it looks, so a miss says 0 too (conformance/src/callbacks.c get_cb_store_nocopy, FINDINGS F54).
+  // before it looks, so a miss says 0 too (conformance/runtime/callbacks.c get_cb_store_nocopy, FINDINGS F54).
   const copy: 0 | 1 = behaviour === 'get_cb_store_nocopy' ? 0 : behaviour === 'get_cb_store_copy' || sid === null ? 1 : 0;
   const via = { kind: 'callback', cb: 'get', ctx: sessionCtx, describe: `get_session_cb of ${sessionCtx}` } as const;
   world.within(via, () => {

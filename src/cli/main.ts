@@ -7,13 +7,15 @@
  *   sslsim run-all DIR        every *.trace under DIR, one summary line each
  *   sslsim conform FILE       the trace on the model and on real libssl (the C harness), step by step
  *   sslsim conform-all DIR    every *.trace under DIR, one conform line each
+ *   sslsim emit-c FILE        the trace as a C11 program against real libssl, on stdout
  *
  * Exit status: 0 clean, 1 diagnostics or a failed expect, 2 bad input.
  * conform: 0 agree, 1 differ, 2 bad input or a harness that could not run it.
+ * emit-c: 0 the program was written, 2 bad input (nothing on stdout).
  * Output is written only once the whole trace has run, so bad input leaves none.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TraceError } from '../trace/errors.ts';
 import { exitCodeOf, runText } from '../run/load.ts';
@@ -23,13 +25,18 @@ import { conformText, type Timed } from '../conform/conform.ts';
 import { formatReport, formatSummary } from '../conform/format.ts';
 import { HarnessError } from '../conform/harness.ts';
 import { type DiagnosticKind, KINDS } from '../world/diagnostics.ts';
+import { emitC } from '../trace/emit-c.ts';
+import { traceFiles } from './trace-files.ts';
 
 const USAGE = `usage: sslsim run [--json] FILE
        sslsim run-all DIR
        sslsim conform FILE
        sslsim conform-all DIR
+       sslsim emit-c FILE
 exit status: 0 clean, 1 diagnostics or failed expect, 2 bad input
-conform: 0 model and libssl agree, 1 they differ, 2 bad input or the harness failed`;
+conform: 0 model and libssl agree, 1 they differ, 2 bad input or the harness failed
+emit-c: writes the trace as one C11 program against real libssl to stdout
+  (gcc -std=c11 -g -fsanitize=address t.c -lssl -lcrypto); 0, or 2 for bad input`;
 
 /** The commands, each with its one operand. */
 const COMMANDS: Readonly<Record<string, (target: string, json: boolean) => number>> = {
@@ -37,6 +44,7 @@ const COMMANDS: Readonly<Record<string, (target: string, json: boolean) => numbe
   'run-all': (dir) => runAll(dir),
   conform: (file) => conformOne(file),
   'conform-all': (dir) => conformAll(dir),
+  'emit-c': (file) => emitOne(file),
 };
 
 function main(argv: readonly string[]): number {
@@ -100,6 +108,25 @@ function conformOne(file: string): number {
   return outcome.report.agree ? 0 : 1;
 }
 
+/** The C program on stdout; bad input is one line on stderr and nothing on stdout. */
+function emitOne(file: string): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return problem(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  let program: string;
+  try {
+    program = emitC(text, file);
+  } catch (e) {
+    if (e instanceof TraceError) return problem(e.toString());
+    throw e;
+  }
+  process.stdout.write(program);
+  return 0;
+}
+
 function conformAll(dir: string): number {
   const files = traceFilesOrProblem(dir);
   if (typeof files === 'string') return problem(files);
@@ -157,15 +184,6 @@ function traceFilesOrProblem(dir: string): string[] | string {
   } catch (e) {
     return `${dir}: cannot read: ${(e as Error).message}`;
   }
-}
-
-function traceFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? traceFiles(path) : name.endsWith('.trace') ? [path] : [];
-    });
 }
 
 function load(file: string): ReturnType<typeof runText> | string {

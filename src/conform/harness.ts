@@ -75,7 +75,7 @@ export function conformanceDir(): string {
 export function ensureHarness(): string {
   const dir = conformanceDir();
   const binary = join(dir, 'build', 'harness');
-  const sources = [join(dir, 'harness.c'), join(dir, 'build.sh'), ...readdirSync(join(dir, 'src')).map((f) => join(dir, 'src', f))];
+  const sources = [join(dir, 'harness.c'), join(dir, 'build.sh'), ...['src', 'runtime'].flatMap((sub) => readdirSync(join(dir, sub)).map((f) => join(dir, sub, f)))];
   const built = existsSync(binary) ? statSync(binary).mtimeMs : -1;
   if (built < 0 || sources.some((f) => statSync(f).mtimeMs > built)) {
     const r = spawnSync('bash', [join(dir, 'build.sh')], { encoding: 'utf8', timeout: 300_000 });

@@ -1,6 +1,6 @@
 /**
  * The in-memory connection between two SSLs: one BIO pair, as the conformance
- * harness attaches it (conformance/src/conn.c), and what reading and writing
+ * harness attaches it (conformance/runtime/conn.c), and what reading and writing
  * records over it does after the handshake.
  *
  * Found against 3.0.19 (properties/gen/FINDINGS.md F2, F6, F9), none of it in

@@ -1,43 +1,10 @@
 /*
  * Connections for the pseudo-calls connect, handshake and read: an in-memory
- * handshake over a BIO pair, and a certificate for every server-capable ctx.
+ * handshake over a BIO pair (the certificate is cert.c's).
  */
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
-#include "harness.h"
-
-static EVP_PKEY *g_key;
-static X509 *g_cert;
-
-/* A P-256 key and a self-signed certificate, made once (clients do not verify). */
-void conn_init(void)
-{
-    X509_NAME *name;
-
-    g_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    g_cert = X509_new();
-    if (g_key == NULL || g_cert == NULL)
-        die("cannot generate the server key");
-    name = X509_get_subject_name(g_cert);
-    if (!X509_set_version(g_cert, X509_VERSION_3)
-        || !ASN1_INTEGER_set(X509_get_serialNumber(g_cert), 1)
-        || !X509_gmtime_adj(X509_getm_notBefore(g_cert), -10L * 365 * 86400)
-        || !X509_gmtime_adj(X509_getm_notAfter(g_cert), 30L * 365 * 86400)
-        || !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       (const unsigned char *)"ssl-session-sim", -1, -1, 0)
-        || !X509_set_issuer_name(g_cert, name)
-        || !X509_set_pubkey(g_cert, g_key)
-        || !X509_sign(g_cert, g_key, EVP_sha256()))
-        die("cannot make the server certificate");
-}
-
-void conn_setup_ctx(SSL_CTX *ctx)
-{
-    if (!SSL_CTX_use_certificate(ctx, g_cert) || !SSL_CTX_use_PrivateKey(ctx, g_key))
-        die("cannot install the server certificate");
-}
+#include "runtime.h"
 
 typedef enum { RUNNING, DONE, FAILED } Side;
 
@@ -94,7 +61,7 @@ static void attach(SSL *client, SSL *server)
         SSL_set_accept_state(server);
 }
 
-int conn_handshake(SSL *client, SSL *server, int read_tickets)
+static int handshake_pair(SSL *client, SSL *server, int read_tickets)
 {
     BIO *cbio, *sbio;
     Side cs = RUNNING, ss = RUNNING;
@@ -118,7 +85,7 @@ int conn_handshake(SSL *client, SSL *server, int read_tickets)
     ERR_clear_error();
     if (cs == DONE && ss == DONE) {
         if (read_tickets)
-            conn_read(client);
+            sim_read(client);
         return 1;
     }
     return 0;
@@ -135,7 +102,7 @@ static void count_tickets(int write_p, int version, int content_type, const void
 }
 
 /* SSL_read until it would block: processes tickets and close_notify. */
-int conn_read(SSL *ssl)
+int sim_read(SSL *ssl)
 {
     unsigned char buf[512];
     int tickets = 0;
@@ -148,4 +115,14 @@ int conn_read(SSL *ssl)
     SSL_set_msg_callback_arg(ssl, NULL);
     ERR_clear_error();
     return tickets;
+}
+
+int sim_connect(SSL *client, SSL *server)
+{
+    return handshake_pair(client, server, 1);
+}
+
+int sim_handshake(SSL *client, SSL *server)
+{
+    return handshake_pair(client, server, 0);
 }
