@@ -224,8 +224,21 @@ function badFree(world: World, f: Fault): Diagnostic {
     world.line,
     `${describeHolder(who)} releases a reference on ${world.describe(f.id)} that it does not own`,
     `${later} When that happens a cache that still links it crashes or hangs at its next flush, eviction or SSL_CTX_free; an SSL that still uses it frees it a second time (spec §10 M1).`,
-    line > 0 ? { line, what: 'the pointer was obtained here without a reference (borrowed)' } : null,
+    badFreeCause(world, f, who, line),
   );
+}
+
+/**
+ * The cause of a bad-free: `line` is where the handle freed was obtained. A borrowed handle (SSL_get0_session)
+ * never carried a reference; an owned one (SSL_SESSION_new, SSL_get1_session, SSL_new, SSL_CTX_new…) did, and the
+ * application has released every reference it held since: the cause is its latest release (FINDINGS F94).
+ */
+function badFreeCause(world: World, f: Fault, who: string, line: number): Diagnostic['cause'] {
+  if (line <= 0) return null;
+  const info = who === 'app' ? world.infoOf(f.kind, f.id) : undefined;
+  if (info === undefined || !info.appLines.includes(line)) return { line, what: 'the pointer was obtained here without a reference (borrowed)' };
+  if (info.appReleasedLine === null) return { line, what: 'the pointer was obtained here with a reference, which the application no longer holds' };
+  return { line: info.appReleasedLine, what: `the application released its last reference here (the pointer freed was obtained with one at line ${line})` };
 }
 
 function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
