@@ -276,7 +276,9 @@ export class Runner {
   private expectDiagnostic(step: Extract<Step, { kind: 'expect-diagnostic' }>, recordOfStep: readonly (StepRecord | null)[]): void {
     const atEnd = step.call < 0 || this.checked.steps.slice(step.call + 1).every((s) => s.kind !== 'call');
     const target = recordOfStep[step.call];
-    const pool = target ? [...target.diagnostics] : [];
+    // The nearest step that made a call first, then (when that was an expect) the nearest call statement (F95).
+    const before = step.fallback === null ? null : recordOfStep[step.fallback];
+    const pool = [...(target?.diagnostics ?? []), ...(before?.diagnostics ?? [])];
     const found = pool.find((d) => d.kind === step.diagnostic && !this.matched.has(d));
     if (found) {
       this.matched.add(found);
