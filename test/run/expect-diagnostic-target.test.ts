@@ -26,4 +26,13 @@ describe('expect diagnostic', () => {
   it('is not about an expect that only observes', () => {
     expect(run([...head, 'SSL_free(c)', 'expect refcount(g) == 0', 'expect diagnostic use-after-free', 'SSL_CTX_free(ctx)'])).toEqual({ failed: [9], unexpected: [] });
   });
+
+  it('leak: after the acquiring call, about that line; after the last call, about any (F96)', () => {
+    const base = ['ctx = SSL_CTX_new(TLS_server_method())', 'a = SSL_SESSION_new()', 'b = SSL_SESSION_new()'];
+    expect(run([base[0]!, base[1]!, 'expect diagnostic leak', base[2]!, 'SSL_SESSION_free(b)', 'SSL_CTX_free(ctx)'])).toEqual({ failed: [], unexpected: [] });
+    expect(run([...base, 'expect diagnostic leak', 'SSL_SESSION_free(a)', 'SSL_CTX_free(ctx)'])).toEqual({ failed: [], unexpected: [] });
+    // after b's line, but a leaks: the expectation fails and a's leak is unexpected
+    expect(run([...base, 'expect diagnostic leak', 'SSL_SESSION_free(b)', 'SSL_CTX_free(ctx)'])).toEqual({ failed: [4], unexpected: ['2:leak'] });
+    expect(run([...base, 'SSL_CTX_free(ctx)', 'expect diagnostic leak', 'expect diagnostic leak'])).toEqual({ failed: [], unexpected: [] });
+  });
 });
