@@ -94,7 +94,7 @@ export class Runner {
     private readonly checked: CheckedTrace,
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
-    this.world.namer = (id) => this.objectNames.describe(id);
+    this.world.namer = (id, kind) => this.objectNames.describe(id, kind);
   }
 
   run(): RunResult {

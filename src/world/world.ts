@@ -81,7 +81,7 @@ export class World {
   undefinedSince: number | null = null;
 
   /** How to name an object in messages; the trace runner adds the variable names. */
-  namer: (id: string) => string = (id) => id;
+  namer: (id: string, kind: ObjectKind) => string = (id) => id;
 
   private nextSession = 1;
   private nextGenerated = 1;
@@ -112,9 +112,9 @@ export class World {
   isFreed(kind: ObjectKind, id: string): boolean {
     return this.stateOf(kind, id) === 'freed';
   }
-  /** An object's name for messages: `s3 (sess)`. */
-  describe(id: string): string {
-    return this.namer(id);
+  /** An object's name for messages: `s3 (sess)`; `kind` tells an SSL from a session of the same id (SSL s1, session s1). */
+  describe(id: string, kind: ObjectKind = 'session'): string {
+    return this.namer(id, kind);
   }
   /** Where an object came from and went (objects of different kinds may share a name: session s1, SSL s1). */
   infoOf(kind: ObjectKind, id: string): ObjectInfo | undefined {
