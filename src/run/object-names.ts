@@ -8,9 +8,13 @@
  * with every assignment; a clean run, which names nothing, never pays for it.
  */
 import type { Variable } from './runner.ts';
+import type { ObjectKind } from '../world/world.ts';
 
 export class ObjectNames {
-  /** The variables that point at each object id, in the order of `vars`; null until a message needs it. */
+  /**
+   * The variables that point at each object, keyed `kind:id` (an SSL and a session may share an id: SSL s1, session
+   * s1), in the order of `vars`; null until a message needs it.
+   */
   private namesOfId: Map<string, string[]> | null = null;
   /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
   private readonly rankOf = new Map<string, number>();
@@ -23,16 +27,16 @@ export class ObjectNames {
     if (this.namesOfId === null) return;
     const old = this.vars.get(name);
     if (old?.kind === 'object') {
-      const names = this.namesOfId.get(old.id);
+      const names = this.namesOfId.get(`${old.objKind}:${old.id}`);
       names?.splice(names.indexOf(name), 1);
     }
     if (!this.rankOf.has(name)) this.rankOf.set(name, this.rankOf.size);
-    if (v.kind === 'object') this.insertName(this.namesOfId, v.id, name);
+    if (v.kind === 'object') this.insertName(this.namesOfId, `${v.objKind}:${v.id}`, name);
   }
 
-  /** `s3 (sess)`: an object's id with the variables that point at it. */
-  describe(id: string): string {
-    const names = this.index().get(id) ?? [];
+  /** `s3 (sess)`: an object's id with the variables that point at it (of that kind only). */
+  describe(id: string, kind: ObjectKind): string {
+    const names = this.index().get(`${kind}:${id}`) ?? [];
     return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
   }
 
@@ -41,7 +45,7 @@ export class ObjectNames {
     const namesOfId = new Map<string, string[]>();
     for (const [name, v] of this.vars) {
       this.rankOf.set(name, this.rankOf.size);
-      if (v.kind === 'object') this.insertName(namesOfId, v.id, name);
+      if (v.kind === 'object') this.insertName(namesOfId, `${v.objKind}:${v.id}`, name);
     }
     return (this.namesOfId = namesOfId);
   }

@@ -52,8 +52,12 @@ export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnos
 /** Every reference the application, or its store, still owns at the end of the trace. */
 export function leakDiagnostics(world: World): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const tables = [world.sessions, world.ssls, world.ctxs] as const;
-  for (const table of tables) {
+  const tables = [
+    ['session', world.sessions],
+    ['ssl', world.ssls],
+    ['ctx', world.ctxs],
+  ] as const;
+  for (const [kind, table] of tables) {
     for (const [id, snap] of table) {
       if (snap.value === 'freed') continue;
       for (const h of snap.context.holders.list()) {
@@ -64,8 +68,8 @@ export function leakDiagnostics(world: World): Diagnostic[] {
             'leak',
             h.line,
             byStore
-              ? `${world.describe(id)} is still owned by the application's store for ${h.who.slice(6)} at the end`
-              : `${world.describe(id)} is still owned by the application at the end (refcount ${snap.context.refs})`,
+              ? `${world.describe(id, kind)} is still owned by the application's store for ${h.who.slice(6)} at the end`
+              : `${world.describe(id, kind)} is still owned by the application at the end (refcount ${snap.context.refs})`,
             byStore ? `Free the store's references (store_free_all(${h.who.slice(6)})) before exit.` : 'Nothing releases it: the memory (and, for an SSL or SSL_CTX, everything it holds) is never freed. LeakSanitizer reports it at exit.',
             { line: h.line, what: 'the reference was acquired here' },
           ),

@@ -94,7 +94,7 @@ export class Runner {
     private readonly checked: CheckedTrace,
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
-    this.world.namer = (id) => this.objectNames.describe(id);
+    this.world.namer = (id, kind) => this.objectNames.describe(id, kind);
   }
 
   run(): RunResult {
@@ -274,15 +274,18 @@ export class Runner {
   }
 
   private expectDiagnostic(step: Extract<Step, { kind: 'expect-diagnostic' }>, recordOfStep: readonly (StepRecord | null)[]): void {
-    const atEnd = step.call < 0 || this.checked.steps.slice(step.call + 1).every((s) => s.kind !== 'call');
     const target = recordOfStep[step.call];
-    const pool = target ? [...target.diagnostics] : [];
+    // The nearest step that made a call first, then (when that was an expect) the nearest call statement (F95).
+    const before = step.fallback === null ? null : recordOfStep[step.fallback];
+    const pool = [...(target?.diagnostics ?? []), ...(before?.diagnostics ?? [])];
     const found = pool.find((d) => d.kind === step.diagnostic && !this.matched.has(d));
     if (found) {
       this.matched.add(found);
       return;
     }
-    if (atEnd && step.diagnostic === 'leak') {
+    // Leaks are found at the end of the trace, each at the line that acquired the reference: an expectation after
+    // the last call is about any of them, one after an acquiring call about that call's line (FINDINGS F96).
+    if (step.diagnostic === 'leak') {
       this.pendingLeakExpectations.push(step);
       return;
     }
@@ -303,8 +306,14 @@ export class Runner {
     for (const d of leakDiagnostics(this.world)) this.world.report(d);
     const record = this.record(lastLine, '(end of trace)', null, undefined, this.world.undefinedSince !== null);
     this.records.push(record);
-    for (const step of this.pendingLeakExpectations) {
-      const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d));
+    const steps = this.checked.steps;
+    const atEnd = (step: Extract<Step, { kind: 'expect-diagnostic' }>) => step.call < 0 || steps.slice(step.call + 1).every((s) => s.kind !== 'call');
+    const linesOf = (step: Extract<Step, { kind: 'expect-diagnostic' }>) => [steps[step.call]?.line, step.fallback === null ? undefined : steps[step.fallback]?.line];
+    // The ones about a line first, so that an expectation at the end does not take their leak.
+    const pending = [...this.pendingLeakExpectations.filter((s) => !atEnd(s)), ...this.pendingLeakExpectations.filter(atEnd)];
+    for (const step of pending) {
+      const lines = atEnd(step) ? null : linesOf(step);
+      const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d) && (lines === null || lines.includes(d.line)));
       if (leak) this.matched.add(leak);
       else this.records.push({ ...record, line: step.line, call: step.text, diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
     }

@@ -104,8 +104,13 @@ export type Step =
       readonly text: string;
       readonly statement: DiagnosticStatement;
       readonly diagnostic: DiagnosticKind;
-      /** Index in `steps` of the call step this expectation is about (the nearest call before it). */
+      /**
+       * Index in `steps` of the step this expectation is about: the nearest one before it that makes a call, a call
+       * statement or an `expect` with a real call on a side (FINDINGS F95).
+       */
       readonly call: number;
+      /** When `call` is an `expect`: the nearest call statement before it, also searched (the rule before F95), else null. */
+      readonly fallback: number | null;
     };
 
 /** A trace that passed {@link checkTrace}: its steps, ready for the world to run. */
@@ -201,8 +206,10 @@ function arity(name: string, want: number, got: number): string {
 class Checker {
   private readonly vars = new Map<string, VariableInfo>();
   private readonly steps: Step[] = [];
-  /** Index in `steps` of the most recent call step, for `expect diagnostic`. */
+  /** Index in `steps` of the most recent step that makes a call (a call statement, or an expect with a real call), for `expect diagnostic`. */
   private lastCall: number | null = null;
+  /** Index in `steps` of the most recent call statement. */
+  private lastCallStatement: number | null = null;
   /** The first line assigning each name, to say "line 12 does, later" when a name is used too early. */
   private readonly firstAssigned: Map<string, number>;
 
@@ -244,6 +251,7 @@ class Checker {
     // Bound only after the whole call is checked: `c = SSL_new(c)` uses the old `c`.
     for (const d of defines) this.vars.set(d.name, { kind: d.kind, line: s.pos.line });
     this.lastCall = this.steps.length;
+    this.lastCallStatement = this.steps.length;
     this.steps.push({ kind: 'call', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, spec, defines });
   }
 
@@ -252,6 +260,8 @@ class Checker {
     const right = this.side(s.right, 'right');
     const comparable = left.type === right.type || (left.type === 'null' && isHandleKind(right.type)) || (right.type === 'null' && isHandleKind(left.type));
     if (!comparable) throw this.error(s.right.pos, `cannot compare ${NOUN[left.type]} with ${NOUN[right.type]}`);
+    // A real call on a side has its usual effects, diagnostics included: `expect diagnostic` can be about it (F95).
+    if (left.form === 'call' || right.form === 'call') this.lastCall = this.steps.length;
     this.steps.push({ kind: 'expect', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, left, right });
   }
 
@@ -259,7 +269,8 @@ class Checker {
     if (this.lastCall === null) throw this.error(s.pos, 'expect diagnostic must follow a call: no earlier line makes one');
     // The parser admits only DIAGNOSTIC_KINDS here.
     const diagnostic = s.diagnostic as DiagnosticKind;
-    this.steps.push({ kind: 'expect-diagnostic', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, diagnostic, call: this.lastCall });
+    const fallback = this.lastCallStatement !== null && this.lastCallStatement !== this.lastCall ? this.lastCallStatement : null;
+    this.steps.push({ kind: 'expect-diagnostic', line: s.pos.line, col: s.pos.col, text: printStatement(s), statement: s, diagnostic, call: this.lastCall, fallback });
   }
 
   /** One side of an `expect`: an observer, a real call, or a plain value. */

@@ -130,7 +130,7 @@ function classify(world: World, fault: Fault): Diagnostic | null {
 function destroyedCause(world: World, kind: ObjectKind, id: string): Diagnostic['cause'] {
   const info = world.infoOf(kind, id);
   if (!info || info.destroyedLine === null) return null;
-  return { line: info.destroyedLine, what: `${world.describe(id)} was destroyed here${info.destroyedBy ? ` (last reference released by ${info.destroyedBy})` : ''}` };
+  return { line: info.destroyedLine, what: `${world.describe(id, kind)} was destroyed here${info.destroyedBy ? ` (last reference released by ${info.destroyedBy})` : ''}` };
 }
 
 function useAfterFree(world: World, f: Fault): Diagnostic {
@@ -138,7 +138,7 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
     return makeDiagnostic(
       'dangling-cache-entry',
       world.line,
-      `the cache of ${f.via.ctx} reaches ${world.describe(f.id)}, which was destroyed while still linked (${f.via.describe})`,
+      `the cache of ${f.via.ctx} reaches ${world.describe(f.id, f.kind)}, which was destroyed while still linked (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
       walkOutcomes(world, f.via),
@@ -149,7 +149,7 @@ function useAfterFree(world: World, f: Fault): Diagnostic {
   return makeDiagnostic(
     'use-after-free',
     world.line,
-    `${world.describe(f.id)} is used${where} after it was destroyed`,
+    `${world.describe(f.id, f.kind)} is used${where} after it was destroyed`,
     inCallback
       ? 'ASan reports heap-use-after-free when the callback reads it, or the next free of the block is a double free; an uninstrumented build reads or writes freed memory silently and may crash much later (spec §10 M3).'
       : 'libssl reads or writes freed memory here, which ASan cannot see (libssl is not instrumented): it reports the next free of the block as a double free, and nothing if there is none; an uninstrumented build may crash much later (spec §10 M3, NOTES.md N4).',
@@ -175,7 +175,7 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
     return makeDiagnostic(
       'double-free',
       world.line,
-      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was destroyed after it was unlinked (${f.via.describe})`,
+      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id, f.kind)}, which was destroyed after it was unlinked (${f.via.describe})`,
       'ASan reports attempting double-free at the end of this call; without ASan the destructor runs on zeroed memory and frees the block again, corrupting the heap silently (spec §10 M7).',
       destroyedCause(world, f.kind, f.id),
     );
@@ -184,7 +184,7 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
     return makeDiagnostic(
       'dangling-cache-entry',
       world.line,
-      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id)}, which was already destroyed (${f.via.describe})`,
+      `the cache of ${f.via.ctx} releases its reference on ${world.describe(f.id, f.kind)}, which was already destroyed (${f.via.describe})`,
       WALK_CONSEQUENCE[f.via.op],
       destroyedCause(world, f.kind, f.id),
       walkOutcomes(world, f.via),
@@ -194,7 +194,7 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
   return makeDiagnostic(
     'double-free',
     world.line,
-    `${describeHolder(who)} releases ${world.describe(f.id)}, which was already destroyed`,
+    `${describeHolder(who)} releases ${world.describe(f.id, f.kind)}, which was already destroyed`,
     'ASan reports attempting double-free; without ASan glibc does not notice (OPENSSL_clear_free zeroed the tcache key), the count goes to -1, the destructor runs again and the heap is corrupted silently (spec §10 M2).',
     destroyedCause(world, f.kind, f.id),
   );
@@ -211,7 +211,7 @@ function badFree(world: World, f: Fault): Diagnostic {
     return makeDiagnostic(
       'callback-contract',
       world.line,
-      `remove_session_cb freed ${world.describe(f.id)}, a session it was only lent`,
+      `remove_session_cb freed ${world.describe(f.id, f.kind)}, a session it was only lent`,
       `${later} The cache frees its own reference right after the callback: a use-after-free or double free (spec §10 M7; Cyrus IMAP #4785).`,
       null,
       // m7-remove-cb-free, examples/misuse/m07-remove-cb-free.trace: ASan reports the cache's free after the callback.
@@ -222,10 +222,23 @@ function badFree(world: World, f: Fault): Diagnostic {
   return makeDiagnostic(
     'bad-free',
     world.line,
-    `${describeHolder(who)} releases a reference on ${world.describe(f.id)} that it does not own`,
+    `${describeHolder(who)} releases a reference on ${world.describe(f.id, f.kind)} that it does not own`,
     `${later} When that happens a cache that still links it crashes or hangs at its next flush, eviction or SSL_CTX_free; an SSL that still uses it frees it a second time (spec §10 M1).`,
-    line > 0 ? { line, what: 'the pointer was obtained here without a reference (borrowed)' } : null,
+    badFreeCause(world, f, who, line),
   );
+}
+
+/**
+ * The cause of a bad-free: `line` is where the handle freed was obtained. A borrowed handle (SSL_get0_session)
+ * never carried a reference; an owned one (SSL_SESSION_new, SSL_get1_session, SSL_new, SSL_CTX_new…) did, and the
+ * application has released every reference it held since: the cause is its latest release (FINDINGS F94).
+ */
+function badFreeCause(world: World, f: Fault, who: string, line: number): Diagnostic['cause'] {
+  if (line <= 0) return null;
+  const info = who === 'app' ? world.infoOf(f.kind, f.id) : undefined;
+  if (info === undefined || !info.appLines.includes(line)) return { line, what: 'the pointer was obtained here without a reference (borrowed)' };
+  if (info.appReleasedLine === null) return { line, what: 'the pointer was obtained here with a reference, which the application no longer holds' };
+  return { line: info.appReleasedLine, what: `the application released its last reference here (the pointer freed was obtained with one at line ${line})` };
 }
 
 function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
@@ -238,7 +251,7 @@ function freedWhileHeld(world: World, f: Fault): Diagnostic | null {
   return makeDiagnostic(
     'dangling-cache-entry',
     world.line,
-    `${world.describe(f.id)} is destroyed while the cache of ${ctx} still links it`,
+    `${world.describe(f.id, f.kind)} is destroyed while the cache of ${ctx} still links it`,
     'Nothing fails yet. The next SSL_CTX_flush_sessions, eviction, lookup of its id or SSL_CTX_free on that context walks freed memory: 3.0.19 aborts, crashes or loops forever, depending on heap layout (spec §10 M1).',
     null,
     // What the next flush or SSL_CTX_free does with it (an eviction, lookup or remove before it is silent under

@@ -25,6 +25,7 @@ import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
 import { hex32 } from './hex.ts';
+import type { Counted } from '../../machines/refcount.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
@@ -35,6 +36,10 @@ export interface ObjectInfo {
   destroyedLine: number | null;
   /** What released the last reference (`SSL_free(c1)`, `the cache of sctx`). */
   destroyedBy: string | null;
+  /** The lines where the application took a reference (created it, SSL_get1_session, an up_ref, SSL_dup): which handles were owned. */
+  readonly appLines: number[];
+  /** The line of the application's latest release of a reference it held: the cause of a later bad-free through an owned handle. */
+  appReleasedLine: number | null;
 }
 
 /** An entry of the application's external session store (filled by new_cb_store, spec §5). */
@@ -76,7 +81,7 @@ export class World {
   undefinedSince: number | null = null;
 
   /** How to name an object in messages; the trace runner adds the variable names. */
-  namer: (id: string) => string = (id) => id;
+  namer: (id: string, kind: ObjectKind) => string = (id) => id;
 
   private nextSession = 1;
   private nextGenerated = 1;
@@ -107,9 +112,9 @@ export class World {
   isFreed(kind: ObjectKind, id: string): boolean {
     return this.stateOf(kind, id) === 'freed';
   }
-  /** An object's name for messages: `s3 (sess)`. */
-  describe(id: string): string {
-    return this.namer(id);
+  /** An object's name for messages: `s3 (sess)`; `kind` tells an SSL from a session of the same id (SSL s1, session s1). */
+  describe(id: string, kind: ObjectKind = 'session'): string {
+    return this.namer(id, kind);
   }
   /** Where an object came from and went (objects of different kinds may share a name: session s1, SSL s1). */
   infoOf(kind: ObjectKind, id: string): ObjectInfo | undefined {
@@ -123,19 +128,19 @@ export class World {
     const id = `s${this.nextSession++}`;
     const { who, line, fields, notResumable } = input;
     this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable }));
-    this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
     this.ssls.set(input.id, this.engines.ssl.initial(input));
-    this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
-    this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null });
+    this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     this.stores.set(input.id, new Map());
     return input.id;
   }
@@ -219,7 +224,15 @@ export class World {
     event: E,
   ): void {
     const before = snapshot.value;
+    // The application's own references, for the cause of a bad-free (faults.ts badFree): which lines took one, and
+    // the latest release of one it held (the ledger forgets a dropped entry).
+    const appRelease = event.type === 'FREE' && event.who === 'app' && (snapshot.context as Counted).holders.holds('app');
+    if (event.type === 'UP_REF' && event.who === 'app') this.infoOf(kind, id)?.appLines.push(event.line);
     const signals = engine.step(snapshot, event as E & Ev);
+    if (appRelease) {
+      const info = this.infoOf(kind, id);
+      if (info) info.appReleasedLine = this.line;
+    }
     const after = snapshot.value;
     if (after !== before && ((after === 'destroying' && before === 'live') || (after === 'freed' && before !== 'destroying'))) {
       this.noteDestroyed(kind, id, event);
