@@ -48,8 +48,11 @@ export function clientHello(world: World, client: string): ClientOffer {
   const random = world.nextClientRandom();
   const sessionId = created || tls13Session ? legacyIdOfNewOrTls13(c, random) : sess.sessionId;
   // s->s3.client_random, and s->tmp_session_id: set for the random id, and for a TLS <= 1.2 session's id under
-  // a TLS 1.3 hello; an empty id (no middlebox compatibility) leaves whatever an earlier handshake put there (FINDINGS F12).
-  const setsTmpId = sessionId !== '' && clientMaxVersion(c) === TLS1_3;
+  // a TLS 1.3 hello, even an empty one (tls_construct_client_hello copies session_id_length, 0 for a ticket
+  // session whose id SSL_SESSION_set1_id emptied: FINDINGS F82); the empty id of a new or TLS 1.3 session
+  // without middlebox compatibility leaves whatever an earlier handshake put there (FINDINGS F12).
+  const keptOlderSession = !created && !tls13Session;
+  const setsTmpId = (sessionId !== '' || keptOlderSession) && clientMaxVersion(c) === TLS1_3;
   world.sendSsl(client, { type: 'CONNECTION', fields: setsTmpId ? { clientRandom: random, tmpSessionId: sessionId } : { clientRandom: random } });
   // tls_construct_ctos_early_data, in every ClientHello that may offer TLS 1.3: a client not writing early
   // data sets s->max_early_data to 0, so as a server later this SSL issues stateless tickets (checked

@@ -136,9 +136,38 @@ export function stepHandshake(world: World, ssl: string): number {
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
 function waitForPeer(world: World, ssl: string): number {
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  if (clientHelloFirst(world, ssl)) return refuseClientHello(world, ssl);
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
+}
+
+/**
+ * A server mid-handshake whose next record is a ClientHello (a fresh client's, on the new pair the harness
+ * attached when that client was in before): ssl3_get_record refuses it on its header, with nothing of its body
+ * read. A TLS 1.2 server is past its first packet, and the ClientHello's record version, TLS1_VERSION, is not
+ * s->version (SSLfatal(SSL_AD_PROTOCOL_VERSION, SSL_R_WRONG_VERSION_NUMBER)); a TLS 1.3 server reads with
+ * the client's handshake keys, under which no plaintext handshake record is allowed (SSL_R_BAD_RECORD_TYPE).
+ * The body stays in the BIO, out of step: the server's next read once SSL_clear'ed fails on it with an alert,
+ * and removes its kept session again (checked against 3.0.19, FINDINGS F83; the rule of F72).
+ */
+function clientHelloFirst(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  return (
+    s.role === 'server' &&
+    world.stateOf('ssl', ssl) === 'handshaking' &&
+    s.clientHelloPending !== null &&
+    s.pendingTickets.length === 0 &&
+    !s.closeNotifyPending &&
+    s.undecryptablePending === 0 &&
+    s.peerFlight === null &&
+    s.alertPending === null
+  );
+}
+
+function refuseClientHello(world: World, server: string): number {
+  rejectHeader(world, server);
+  return failLeavingBuffer(world, server, 0);
 }
 
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
