@@ -265,10 +265,11 @@ export function readFailed(world: World, ssl: string, ret: number): number {
  * A handshake message that fails (a ServerHello the client refuses, the
  * ChangeCipherSpec of a resumption it did not expect): the fatal error with its
  * alert, and the rest of the flight it was reading stays in the BIO, out of
- * step with any later handshake: unreadable (checked against 3.0.19, FINDINGS F68).
+ * step with any later handshake (checked against 3.0.19, FINDINGS F68): `left`
+ * records, each read and failed on alone (flightRecords, FINDINGS F88).
  */
-export function flightFailed(world: World, ssl: string, ret: number): number {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: Infinity } });
+export function flightFailed(world: World, ssl: string, ret: number, left: number): number {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: left } });
   return failLeavingBuffer(world, ssl, ret);
 }
 
@@ -390,7 +391,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     fields.undecryptablePending = s.undecryptablePending - 1;
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
-    fields.undecryptablePending = leavesNothing(s.peerFlight) ? 0 : Infinity;
+    fields.undecryptablePending = leavesNothing(s.peerFlight) ? 0 : flightRecords(s.peerFlight) - 1;
   } else if (s.alertPending !== null) {
     fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
     // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
@@ -432,6 +433,25 @@ export function rejectHeader(world: World, ssl: string): void {
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */
 function leavesNothing(flight: PeerFlight): boolean {
   return flight.kind === 'clientFinished' && flight.version === TLS1_3;
+}
+
+/**
+ * The records of a handshake flight, as its reader meets them (FINDINGS F88, checked against 3.0.19 with a
+ * msg_callback). A TLS 1.2 writer puts each handshake message, and the ChangeCipherSpec, in a record of its
+ * own (statem_do_write, one ssl3_write_bytes a message): a full handshake's ServerHello, Certificate,
+ * ServerKeyExchange, ServerHelloDone; a resumption's ServerHello, NewSessionTicket (if any),
+ * ChangeCipherSpec, Finished; the server's last flight NewSessionTicket (if any), ChangeCipherSpec,
+ * Finished; the client's ClientKeyExchange (full handshake only), ChangeCipherSpec, Finished. A reader out
+ * of step with them reads and fails on one record at a time, and what its peer writes after them is
+ * readable again. A TLS 1.3 flight leaves its reader out of step with what follows (FINDINGS F75):
+ * `Infinity`, a count the model does not know.
+ */
+export function flightRecords(flight: PeerFlight): number {
+  if (flight.kind === 'serverFinished') return flight.ticket === null ? 2 : 3;
+  if (flight.version === TLS1_3) return Infinity;
+  if (flight.kind === 'clientFinished') return flight.hit ? 2 : 3;
+  if (!flight.hit) return 4;
+  return flight.ticket === null ? 3 : 4;
 }
 
 /** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */

@@ -26,6 +26,7 @@ import {
   failLeavingBuffer,
   fatal,
   flightFailed,
+  flightRecords,
   hasIncoming,
   inBefore,
   pairAlive,
@@ -147,11 +148,12 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   // A flight that answers an earlier ClientHello (FINDINGS F73) is processed as any (spec §6.2, §6.3) and fails
   // where it depends on that ClientHello; each failure's alert removes and marks s->session (spec §8). At
   // TLS 1.3 a random legacy id echoed is not the client's s->tmp_session_id: processServerHello refuses it.
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
   // Past the ServerHello, a TLS 1.3 client derives other handshake keys and cannot open the EncryptedExtensions
   // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
   // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).
-  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0);
+  // TLS 1.2: ServerHello, Certificate and ServerKeyExchange were read; the ServerHelloDone stays (FINDINGS F88)
+  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0, flightRecords(f) - 3);
   if (f.version === TLS1_3) moveAcceptCount(world, client); // the EncryptedExtensions are finalised
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
@@ -162,8 +164,21 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
     done(world, client, 'connect');
     finishClient(world, client);
   }
+  // a TLS 1.2 full handshake: the ChangeCipherSpec written gives the new session its cipher (FINDINGS F89)
+  if (f.version !== TLS1_3 && !f.hit) world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
   sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
   return tickets;
+}
+
+/**
+ * The records of a ServerHello flight left when processServerHello refused it (FINDINGS F88): a resumed
+ * session in another id context is refused at the ServerHello; a resumption the client takes for a full
+ * handshake (F19) at the next record, where it expects a Certificate (the server's NewSessionTicket or
+ * ChangeCipherSpec); a TLS 1.3 flight leaves an unknown count.
+ */
+function refusedFlightLeft(world: World, client: string, f: Flight<'serverHello'>): number {
+  const takenForFull = f.version !== TLS1_3 && f.hit && !world.ssl(client).hit;
+  return flightRecords(f) - (takenForFull ? 2 : 1);
 }
 
 /**
@@ -196,6 +211,8 @@ function serverReadsClientFinished(world: World, server: string, client: string,
     deliver(world, client, finishTls13(world, server));
     return 0;
   }
+  // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
+  if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
   done(world, server, 'accept');
   finishTls12(world, server);
