@@ -143,6 +143,15 @@ export function readRecords(world: World, ssl: string): number {
   // implicit ClientHello), and SSL_read stops at it.
   // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
   const after = world.ssl(ssl);
+  if (!after.closeNotifyPending && waitingClientHello(world, ssl) !== null) {
+    // A ClientHello's record version is TLS1_VERSION (do_ssl3_write), and ssl3_get_record rejects it on its
+    // header on a connection (TLS 1.2: not s->version, with write keys: SSLfatal(SSL_AD_PROTOCOL_VERSION);
+    // TLS 1.3: a handshake record in plaintext, SSL_R_BAD_RECORD_TYPE): the alert is sent, and the body stays
+    // behind, garbage for the SSL's next reads once cleared (rejectHeader, F72; checked against 3.0.19,
+    // FINDINGS F90)
+    rejectHeader(world, ssl);
+    return failLeavingBuffer(world, ssl, tickets.length);
+  }
   if (!after.closeNotifyPending && (after.undecryptablePending > 0 || after.alertPending !== null || after.clientHelloPending !== null)) {
     return readGarbage(world, ssl, tickets.length);
   }
