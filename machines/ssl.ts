@@ -62,8 +62,12 @@ export type PeerFlight =
  */
 export type AlertSeal = 'plain' | 'sealed';
 
-/** A record behind a waiting ClientHello: another ClientHello, or a fatal alert (a client's in init: plaintext). */
-export type RecordAfterHello = ClientOffer | 'alert';
+/**
+ * A record behind a waiting ClientHello: another ClientHello, or a fatal alert (a client's in init: plaintext).
+ * The alert's record version is TLS1_VERSION while the client still waits for a ServerHello ('alert'), the
+ * version it read from one once it did ('versionedAlert'): do_ssl3_write (FINDINGS F91).
+ */
+export type RecordAfterHello = ClientOffer | 'alert' | 'versionedAlert';
 
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
 export interface ClientOffer {

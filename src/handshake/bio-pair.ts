@@ -219,12 +219,12 @@ export function fatal(world: World, ssl: string, ret: number): number {
  * (FINDINGS F18), unless the SSL cannot write (canWrite). True when the alert
  * was written.
  */
-export function sendAlert(world: World, ssl: string): boolean {
+export function sendAlert(world: World, ssl: string, afterServerHello = false): boolean {
   const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
   if ((shutdown & SENT) !== 0) return false;
   if (session !== null) removeSession(world, sessionCtx, session);
   if (!pairAlive(world, ssl) || !canWrite(world, ssl)) return false;
-  writeAlert(world, peer ?? '', alertSeal(world, ssl));
+  writeAlert(world, peer ?? '', alertSeal(world, ssl), afterServerHello);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: false } }); // bio_write clears the retry flags (F6)
   return true;
 }
@@ -279,7 +279,7 @@ export function readFailed(world: World, ssl: string, ret: number): number {
  */
 export function flightFailed(world: World, ssl: string, ret: number, left: number): number {
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: left } });
-  return failLeavingBuffer(world, ssl, ret);
+  return failLeavingBuffer(world, ssl, ret, true); // a client that read a ServerHello (FINDINGS F91)
 }
 
 /**
@@ -289,8 +289,8 @@ export function flightFailed(world: World, ssl: string, ret: number, left: numbe
  * read. What waits stays there, for the reads of an SSL_clear'ed SSL on the
  * same pair (checked against 3.0.19, FINDINGS F65).
  */
-export function failLeavingBuffer(world: World, ssl: string, ret: number): number {
-  sendAlert(world, ssl);
+export function failLeavingBuffer(world: World, ssl: string, ret: number, afterServerHello = false): number {
+  sendAlert(world, ssl, afterServerHello);
   return errorStateLeavingBuffer(world, ssl, ret);
 }
 
@@ -348,10 +348,13 @@ export function readGarbage(world: World, ssl: string, ret: number): number {
  * writes it in plaintext), else as the last record its sender wrote. An
  * unreadable seal (null) is a record the reader cannot use.
  */
-export function writeAlert(world: World, reader: string, seal: AlertSeal | null): void {
+export function writeAlert(world: World, reader: string, seal: AlertSeal | null, afterServerHello = false): void {
   const r = world.ssl(reader);
   if (r.clientHelloPending !== null) {
-    world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, 'alert'] } });
+    // a client that read a ServerHello (of a flight for an earlier ClientHello, F73) is past
+    // TLS_ST_CW_CLNT_HELLO: its alert has the version it read, no longer TLS1_VERSION (FINDINGS F91)
+    const alert = afterServerHello ? 'versionedAlert' : 'alert';
+    world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, alert] } });
     return;
   }
   // behind something the reader already cannot use, it is never read
@@ -409,12 +412,13 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
     // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
     const [next, ...rest] = s.recordsAfterHello;
-    if (next === 'alert') {
+    if (next === 'alert' || next === 'versionedAlert') {
       // the client's plaintext alert, now first; a ClientHello it wrote once cleared waits behind it (FINDINGS F71)
       fields.alertPending = 'plain';
       const [after, ...others] = rest;
-      fields.clientHelloPending = after === undefined || after === 'alert' ? null : after;
-      fields.recordsAfterHello = after === undefined || after === 'alert' ? NO_RECORDS : others;
+      const hello = after === undefined || after === 'alert' || after === 'versionedAlert' ? null : after;
+      fields.clientHelloPending = hello;
+      fields.recordsAfterHello = hello === null ? NO_RECORDS : others;
     } else {
       fields.clientHelloPending = next ?? null;
       fields.recordsAfterHello = next === undefined ? NO_RECORDS : rest;

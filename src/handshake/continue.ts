@@ -34,6 +34,7 @@ import {
   readGarbage,
   readFailed,
   readRecordsInInit,
+  receiveAlert,
   receivedShutdown,
   rejectHeader,
   waitingClientHello,
@@ -80,6 +81,10 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   // unexpected message, or its alert, which is never read as one (F25). Both records' versions say
   // TLS1_VERSION, and ssl3_get_record rejects either on its header: its body stays behind (FINDINGS F72).
   if (next === undefined) return 0;
+  // a client that had read a ServerHello wrote its alert with that version: a record the server reads, a
+  // fatal alert received (TLS 1.3: a plaintext alert is still allowed, ENC_READ_STATE_ALLOW_PLAIN_ALERTS;
+  // checked against 3.0.19, FINDINGS F91)
+  if (next === 'versionedAlert') return receiveAlert(world, server, 0);
   rejectHeader(world, server);
   if (next === 'alert') return wrongVersionAlert(world, server);
   return failLeavingBuffer(world, server, 0);
@@ -160,7 +165,7 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     // the ticket was read (and counted) before the Finished that fails (FINDINGS F40)
     // the Finished is the flight's last record: nothing of it is left behind
-    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets);
+    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets, true);
     done(world, client, 'connect');
     finishClient(world, client);
   }
