@@ -51,8 +51,20 @@ export type PeerFlight =
       /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F73). */
       readonly clientRandom: number;
     }
-  | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
-  | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
+  | {
+      readonly kind: 'clientFinished';
+      readonly version: number;
+      readonly hit: boolean;
+      readonly ticketExpected: boolean;
+      /** The client_random of the handshake it belongs to (FINDINGS F92). */
+      readonly clientRandom: number;
+    }
+  | {
+      readonly kind: 'serverFinished';
+      readonly ticket: Ticket | null;
+      /** The client_random of the handshake it belongs to: a client that wrote another ClientHello since expects a ServerHello (FINDINGS F92). */
+      readonly clientRandom: number;
+    };
 
 /**
  * How a fatal alert was written (FINDINGS F25): in plaintext (an SSL in init

@@ -133,6 +133,10 @@ export function stepHandshake(world: World, ssl: string): number {
   // its s3 state was thrown away mid-handshake (F18): the flight's first record fails, the rest stays (F68)
   if (world.ssl(ssl).methodReset) return readFailed(world, ssl, 0);
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
+  // A client cleared since (it wrote another ClientHello) waits for a ServerHello: the server's last flight
+  // of the handshake before is garbage to it, its first record (NewSessionTicket or ChangeCipherSpec) an
+  // unexpected message, the rest left behind (checked against 3.0.19, FINDINGS F92)
+  if (peerFlight.kind === 'serverFinished' && peerFlight.clientRandom !== world.ssl(ssl).clientRandom) return readFailed(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: null, readBlocked: true } });
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
   if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
@@ -171,7 +175,7 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   }
   // a TLS 1.2 full handshake: the ChangeCipherSpec written gives the new session its cipher (FINDINGS F89)
   if (f.version !== TLS1_3 && !f.hit) world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
-  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
+  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom });
   return tickets;
 }
 
@@ -221,7 +225,7 @@ function serverReadsClientFinished(world: World, server: string, client: string,
   const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
   done(world, server, 'accept');
   finishTls12(world, server);
-  if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket });
+  if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket, clientRandom: f.clientRandom });
   return 0;
 }
 
