@@ -146,6 +146,14 @@ export function stepHandshake(world: World, ssl: string): number {
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
 function waitForPeer(world: World, ssl: string): number {
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  // A server past the ClientHello it served (no longer at its first packet) rejects another ClientHello on
+  // its header, as F72's does right after it: TLS 1.2 for its TLS1_VERSION record version, TLS 1.3 for a
+  // handshake record in plaintext; the alert is sent and the body stays behind (checked against 3.0.19,
+  // FINDINGS F93). A client waiting for its first ServerHello reads the whole record (first_packet).
+  if (world.ssl(ssl).role === 'server' && waitingClientHello(world, ssl) !== null) {
+    rejectHeader(world, ssl);
+    return failLeavingBuffer(world, ssl, 0);
+  }
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
   return 0;
