@@ -403,7 +403,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     fields.undecryptablePending = s.undecryptablePending - 1;
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
-    fields.undecryptablePending = leavesNothing(s.peerFlight) ? 0 : flightRecords(s.peerFlight) - 1;
+    fields.undecryptablePending = recordsLeft(world, ssl, s.peerFlight);
   } else if (s.alertPending !== null) {
     fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
     // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
@@ -446,6 +446,23 @@ export function rejectHeader(world: World, ssl: string): void {
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */
 function leavesNothing(flight: PeerFlight): boolean {
   return flight.kind === 'clientFinished' && flight.version === TLS1_3;
+}
+
+const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
+
+/**
+ * What is left of a flight once its first record is read. A TLS 1.3 reader skips a TLS 1.3 client's
+ * ChangeCipherSpec as an empty record (ssl3_get_record, SSL_IS_TLS13), so the record read is its Finished and
+ * nothing is left; an SSL cleared since, back to TLS_ANY_VERSION, reads the ChangeCipherSpec as a record of
+ * its own and leaves the Finished, one record, behind (checked against 3.0.19, FINDINGS F88). Without
+ * middlebox compatibility the client sent no ChangeCipherSpec.
+ */
+function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
+  if (!leavesNothing(flight)) return flightRecords(flight) - 1;
+  if (world.stateOf('ssl', reader) !== 'before') return 0;
+  const writer = world.ssl(reader).peer;
+  const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
+  return middlebox ? 1 : 0;
 }
 
 /**
