@@ -51,8 +51,20 @@ export type PeerFlight =
       /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F73). */
       readonly clientRandom: number;
     }
-  | { readonly kind: 'clientFinished'; readonly version: number; readonly hit: boolean; readonly ticketExpected: boolean }
-  | { readonly kind: 'serverFinished'; readonly ticket: Ticket | null };
+  | {
+      readonly kind: 'clientFinished';
+      readonly version: number;
+      readonly hit: boolean;
+      readonly ticketExpected: boolean;
+      /** The client_random of the handshake it belongs to (FINDINGS F92). */
+      readonly clientRandom: number;
+    }
+  | {
+      readonly kind: 'serverFinished';
+      readonly ticket: Ticket | null;
+      /** The client_random of the handshake it belongs to: a client that wrote another ClientHello since expects a ServerHello (FINDINGS F92). */
+      readonly clientRandom: number;
+    };
 
 /**
  * How a fatal alert was written (FINDINGS F25): in plaintext (an SSL in init
@@ -62,8 +74,12 @@ export type PeerFlight =
  */
 export type AlertSeal = 'plain' | 'sealed';
 
-/** A record behind a waiting ClientHello: another ClientHello, or a fatal alert (a client's in init: plaintext). */
-export type RecordAfterHello = ClientOffer | 'alert';
+/**
+ * A record behind a waiting ClientHello: another ClientHello, or a fatal alert (a client's in init: plaintext).
+ * The alert's record version is TLS1_VERSION while the client still waits for a ServerHello ('alert'), the
+ * version it read from one once it did ('versionedAlert'): do_ssl3_write (FINDINGS F91).
+ */
+export type RecordAfterHello = ClientOffer | 'alert' | 'versionedAlert';
 
 /** What a ClientHello offers for resumption (src/handshake/client.ts clientHello). */
 export interface ClientOffer {

@@ -143,6 +143,15 @@ export function readRecords(world: World, ssl: string): number {
   // implicit ClientHello), and SSL_read stops at it.
   // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
   const after = world.ssl(ssl);
+  if (!after.closeNotifyPending && waitingClientHello(world, ssl) !== null) {
+    // A ClientHello's record version is TLS1_VERSION (do_ssl3_write), and ssl3_get_record rejects it on its
+    // header on a connection (TLS 1.2: not s->version, with write keys: SSLfatal(SSL_AD_PROTOCOL_VERSION);
+    // TLS 1.3: a handshake record in plaintext, SSL_R_BAD_RECORD_TYPE): the alert is sent, and the body stays
+    // behind, garbage for the SSL's next reads once cleared (rejectHeader, F72; checked against 3.0.19,
+    // FINDINGS F90)
+    rejectHeader(world, ssl);
+    return failLeavingBuffer(world, ssl, tickets.length);
+  }
   if (!after.closeNotifyPending && (after.undecryptablePending > 0 || after.alertPending !== null || after.clientHelloPending !== null)) {
     return readGarbage(world, ssl, tickets.length);
   }
@@ -210,12 +219,12 @@ export function fatal(world: World, ssl: string, ret: number): number {
  * (FINDINGS F18), unless the SSL cannot write (canWrite). True when the alert
  * was written.
  */
-export function sendAlert(world: World, ssl: string): boolean {
+export function sendAlert(world: World, ssl: string, afterServerHello = false): boolean {
   const { session, sessionCtx, shutdown, peer } = world.ssl(ssl);
   if ((shutdown & SENT) !== 0) return false;
   if (session !== null) removeSession(world, sessionCtx, session);
   if (!pairAlive(world, ssl) || !canWrite(world, ssl)) return false;
-  writeAlert(world, peer ?? '', alertSeal(world, ssl));
+  writeAlert(world, peer ?? '', alertSeal(world, ssl), afterServerHello);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: false } }); // bio_write clears the retry flags (F6)
   return true;
 }
@@ -265,11 +274,12 @@ export function readFailed(world: World, ssl: string, ret: number): number {
  * A handshake message that fails (a ServerHello the client refuses, the
  * ChangeCipherSpec of a resumption it did not expect): the fatal error with its
  * alert, and the rest of the flight it was reading stays in the BIO, out of
- * step with any later handshake: unreadable (checked against 3.0.19, FINDINGS F68).
+ * step with any later handshake (checked against 3.0.19, FINDINGS F68): `left`
+ * records, each read and failed on alone (flightRecords, FINDINGS F88).
  */
-export function flightFailed(world: World, ssl: string, ret: number): number {
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: Infinity } });
-  return failLeavingBuffer(world, ssl, ret);
+export function flightFailed(world: World, ssl: string, ret: number, left: number): number {
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { undecryptablePending: left } });
+  return failLeavingBuffer(world, ssl, ret, true); // a client that read a ServerHello (FINDINGS F91)
 }
 
 /**
@@ -279,8 +289,8 @@ export function flightFailed(world: World, ssl: string, ret: number): number {
  * read. What waits stays there, for the reads of an SSL_clear'ed SSL on the
  * same pair (checked against 3.0.19, FINDINGS F65).
  */
-export function failLeavingBuffer(world: World, ssl: string, ret: number): number {
-  sendAlert(world, ssl);
+export function failLeavingBuffer(world: World, ssl: string, ret: number, afterServerHello = false): number {
+  sendAlert(world, ssl, afterServerHello);
   return errorStateLeavingBuffer(world, ssl, ret);
 }
 
@@ -338,10 +348,13 @@ export function readGarbage(world: World, ssl: string, ret: number): number {
  * writes it in plaintext), else as the last record its sender wrote. An
  * unreadable seal (null) is a record the reader cannot use.
  */
-export function writeAlert(world: World, reader: string, seal: AlertSeal | null): void {
+export function writeAlert(world: World, reader: string, seal: AlertSeal | null, afterServerHello = false): void {
   const r = world.ssl(reader);
   if (r.clientHelloPending !== null) {
-    world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, 'alert'] } });
+    // a client that read a ServerHello (of a flight for an earlier ClientHello, F73) is past
+    // TLS_ST_CW_CLNT_HELLO: its alert has the version it read, no longer TLS1_VERSION (FINDINGS F91)
+    const alert = afterServerHello ? 'versionedAlert' : 'alert';
+    world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, alert] } });
     return;
   }
   // behind something the reader already cannot use, it is never read
@@ -390,7 +403,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     fields.undecryptablePending = s.undecryptablePending - 1;
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
-    fields.undecryptablePending = leavesNothing(s.peerFlight) ? 0 : Infinity;
+    fields.undecryptablePending = recordsLeft(world, ssl, s.peerFlight);
   } else if (s.alertPending !== null) {
     fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
     // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
@@ -399,12 +412,13 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
     // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
     const [next, ...rest] = s.recordsAfterHello;
-    if (next === 'alert') {
+    if (next === 'alert' || next === 'versionedAlert') {
       // the client's plaintext alert, now first; a ClientHello it wrote once cleared waits behind it (FINDINGS F71)
       fields.alertPending = 'plain';
       const [after, ...others] = rest;
-      fields.clientHelloPending = after === undefined || after === 'alert' ? null : after;
-      fields.recordsAfterHello = after === undefined || after === 'alert' ? NO_RECORDS : others;
+      const hello = after === undefined || after === 'alert' || after === 'versionedAlert' ? null : after;
+      fields.clientHelloPending = hello;
+      fields.recordsAfterHello = hello === null ? NO_RECORDS : others;
     } else {
       fields.clientHelloPending = next ?? null;
       fields.recordsAfterHello = next === undefined ? NO_RECORDS : rest;
@@ -432,6 +446,42 @@ export function rejectHeader(world: World, ssl: string): void {
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */
 function leavesNothing(flight: PeerFlight): boolean {
   return flight.kind === 'clientFinished' && flight.version === TLS1_3;
+}
+
+const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
+
+/**
+ * What is left of a flight once its first record is read. A TLS 1.3 reader skips a TLS 1.3 client's
+ * ChangeCipherSpec as an empty record (ssl3_get_record, SSL_IS_TLS13), so the record read is its Finished and
+ * nothing is left; an SSL cleared since, back to TLS_ANY_VERSION, reads the ChangeCipherSpec as a record of
+ * its own and leaves the Finished, one record, behind (checked against 3.0.19, FINDINGS F88). Without
+ * middlebox compatibility the client sent no ChangeCipherSpec.
+ */
+function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
+  if (!leavesNothing(flight)) return flightRecords(flight) - 1;
+  if (world.stateOf('ssl', reader) !== 'before') return 0;
+  const writer = world.ssl(reader).peer;
+  const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
+  return middlebox ? 1 : 0;
+}
+
+/**
+ * The records of a handshake flight, as its reader meets them (FINDINGS F88, checked against 3.0.19 with a
+ * msg_callback). A TLS 1.2 writer puts each handshake message, and the ChangeCipherSpec, in a record of its
+ * own (statem_do_write, one ssl3_write_bytes a message): a full handshake's ServerHello, Certificate,
+ * ServerKeyExchange, ServerHelloDone; a resumption's ServerHello, NewSessionTicket (if any),
+ * ChangeCipherSpec, Finished; the server's last flight NewSessionTicket (if any), ChangeCipherSpec,
+ * Finished; the client's ClientKeyExchange (full handshake only), ChangeCipherSpec, Finished. A reader out
+ * of step with them reads and fails on one record at a time, and what its peer writes after them is
+ * readable again. A TLS 1.3 flight leaves its reader out of step with what follows (FINDINGS F75):
+ * `Infinity`, a count the model does not know.
+ */
+export function flightRecords(flight: PeerFlight): number {
+  if (flight.kind === 'serverFinished') return flight.ticket === null ? 2 : 3;
+  if (flight.version === TLS1_3) return Infinity;
+  if (flight.kind === 'clientFinished') return flight.hit ? 2 : 3;
+  if (!flight.hit) return 4;
+  return flight.ticket === null ? 3 : 4;
 }
 
 /** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */

@@ -26,6 +26,7 @@ import {
   failLeavingBuffer,
   fatal,
   flightFailed,
+  flightRecords,
   hasIncoming,
   inBefore,
   pairAlive,
@@ -33,6 +34,7 @@ import {
   readGarbage,
   readFailed,
   readRecordsInInit,
+  receiveAlert,
   receivedShutdown,
   rejectHeader,
   waitingClientHello,
@@ -79,6 +81,10 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   // unexpected message, or its alert, which is never read as one (F25). Both records' versions say
   // TLS1_VERSION, and ssl3_get_record rejects either on its header: its body stays behind (FINDINGS F72).
   if (next === undefined) return 0;
+  // a client that had read a ServerHello wrote its alert with that version: a record the server reads, a
+  // fatal alert received (TLS 1.3: a plaintext alert is still allowed, ENC_READ_STATE_ALLOW_PLAIN_ALERTS;
+  // checked against 3.0.19, FINDINGS F91)
+  if (next === 'versionedAlert') return receiveAlert(world, server, 0);
   rejectHeader(world, server);
   if (next === 'alert') return wrongVersionAlert(world, server);
   return failLeavingBuffer(world, server, 0);
@@ -127,6 +133,10 @@ export function stepHandshake(world: World, ssl: string): number {
   // its s3 state was thrown away mid-handshake (F18): the flight's first record fails, the rest stays (F68)
   if (world.ssl(ssl).methodReset) return readFailed(world, ssl, 0);
   if (world.ssl(ssl).session === null) return sessionGone(world, ssl);
+  // A client cleared since (it wrote another ClientHello) waits for a ServerHello: the server's last flight
+  // of the handshake before is garbage to it, its first record (NewSessionTicket or ChangeCipherSpec) an
+  // unexpected message, the rest left behind (checked against 3.0.19, FINDINGS F92)
+  if (peerFlight.kind === 'serverFinished' && peerFlight.clientRandom !== world.ssl(ssl).clientRandom) return readFailed(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { peerFlight: null, readBlocked: true } });
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
   if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
@@ -152,17 +162,9 @@ function waitForPeer(world: World, ssl: string): number {
  * and removes its kept session again (checked against 3.0.19, FINDINGS F83; the rule of F72).
  */
 function clientHelloFirst(world: World, ssl: string): boolean {
-  const s = world.ssl(ssl);
-  return (
-    s.role === 'server' &&
-    world.stateOf('ssl', ssl) === 'handshaking' &&
-    s.clientHelloPending !== null &&
-    s.pendingTickets.length === 0 &&
-    !s.closeNotifyPending &&
-    s.undecryptablePending === 0 &&
-    s.peerFlight === null &&
-    s.alertPending === null
-  );
+  // Found twice, by the pool probes (F83) and the generated read-driven handshakes (F93). A client waiting for
+  // its first ServerHello reads the whole record instead (first_packet).
+  return world.ssl(ssl).role === 'server' && world.stateOf('ssl', ssl) === 'handshaking' && waitingClientHello(world, ssl) !== null;
 }
 
 function refuseClientHello(world: World, server: string): number {
@@ -176,23 +178,37 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   // A flight that answers an earlier ClientHello (FINDINGS F73) is processed as any (spec §6.2, §6.3) and fails
   // where it depends on that ClientHello; each failure's alert removes and marks s->session (spec §8). At
   // TLS 1.3 a random legacy id echoed is not the client's s->tmp_session_id: processServerHello refuses it.
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0);
+  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
   // Past the ServerHello, a TLS 1.3 client derives other handshake keys and cannot open the EncryptedExtensions
   // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
   // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).
-  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0);
+  // TLS 1.2: ServerHello, Certificate and ServerKeyExchange were read; the ServerHelloDone stays (FINDINGS F88)
+  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0, flightRecords(f) - 3);
   if (f.version === TLS1_3) moveAcceptCount(world, client); // the EncryptedExtensions are finalised
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
     if (f.ticket !== null) processTls12Ticket(world, client, f.ticket);
     // the ticket was read (and counted) before the Finished that fails (FINDINGS F40)
     // the Finished is the flight's last record: nothing of it is left behind
-    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets);
+    if (!serverFinishedReadable(world, client, f)) return failLeavingBuffer(world, client, tickets, true);
     done(world, client, 'connect');
     finishClient(world, client);
   }
-  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected });
+  // a TLS 1.2 full handshake: the ChangeCipherSpec written gives the new session its cipher (FINDINGS F89)
+  if (f.version !== TLS1_3 && !f.hit) world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom });
   return tickets;
+}
+
+/**
+ * The records of a ServerHello flight left when processServerHello refused it (FINDINGS F88): a resumed
+ * session in another id context is refused at the ServerHello; a resumption the client takes for a full
+ * handshake (F19) at the next record, where it expects a Certificate (the server's NewSessionTicket or
+ * ChangeCipherSpec); a TLS 1.3 flight leaves an unknown count.
+ */
+function refusedFlightLeft(world: World, client: string, f: Flight<'serverHello'>): number {
+  const takenForFull = f.version !== TLS1_3 && f.hit && !world.ssl(client).hit;
+  return flightRecords(f) - (takenForFull ? 2 : 1);
 }
 
 /**
@@ -225,10 +241,12 @@ function serverReadsClientFinished(world: World, server: string, client: string,
     deliver(world, client, finishTls13(world, server));
     return 0;
   }
+  // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
+  if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
   done(world, server, 'accept');
   finishTls12(world, server);
-  if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket });
+  if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket, clientRandom: f.clientRandom });
   return 0;
 }
 

@@ -288,10 +288,14 @@ export function serveClientHello(world: World, server: string, client: string, o
   // TLS 1.3 capable (negotiate), and a full handshake ends in its fatal alert; a TLS 1.2 resumption needs
   // none (checked against 3.0.19).
   if (!decision.hit && !world.ssl(server).cert) return null;
-  // the cipher is chosen: s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2); a full
-  // handshake makes a new master secret, named after the session it belongs to (FINDINGS F40)
+  // the cipher is chosen; a full handshake makes a new master secret, named after the session it belongs to
+  // (FINDINGS F40). s->session->cipher (i2d_SSL_SESSION encodes nothing without one, spec §2) is set by
+  // tls13_setup_key_block when a TLS 1.3 server writes its ServerHello, but a TLS 1.2 one's new session gets it
+  // only with the key block, when the server reads the client's ChangeCipherSpec (ssl3_do_change_cipher_spec;
+  // checked against 3.0.19, FINDINGS F89): serverReadsClientFinished. A resumed session has its own.
   const sid = world.ssl(server).session ?? '';
-  world.sendSession(sid, { type: 'FILL', fields: decision.hit ? { cipher: true } : { cipher: true, masterKey: sid } });
+  const full = version === TLS1_3 ? { cipher: true, masterKey: sid } : { masterKey: sid };
+  world.sendSession(sid, { type: 'FILL', fields: decision.hit ? { cipher: true } : full });
   world.sendSsl(server, { type: 'CONNECTION', fields: { hit: decision.hit } });
   return { version, decision: version === TLS1_3 ? decision : serverHelloSessionId(world, server, decision) };
 }

@@ -29,7 +29,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
     version: opts.version ?? s.version, // ss->ssl_version = s->version
     time: world.now,
     timeout: timeout === 0 ? DEFAULT_TIMEOUT : timeout,
-    cipher: false, // set when the cipher is chosen: the ServerHello (client), cipher selection (server)
+    cipher: false, // set with the key block: TLS 1.3 at the ServerHello, TLS 1.2 at the ChangeCipherSpec (FINDINGS F89)
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,
