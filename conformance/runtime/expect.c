@@ -21,7 +21,24 @@ void sim_expect(int ok, int line, const char *text)
     g_failed = 1;
 }
 
+/*
+ * Zeros the dead stack below the caller: the frames of the calls main made
+ * (sim_connect, SSL_free, ...) keep copies of the trace's pointers, and
+ * LeakSanitizer, which scans the stack from its top at exit, would take a
+ * leaked object those copies point to as reachable (a missed leak report).
+ * Not instrumented, so no redzone is left unwritten.
+ */
+__attribute__((noinline, no_sanitize_address)) static void scrub_stack(void)
+{
+    volatile unsigned char zeros[1 << 16];
+
+    for (size_t i = 0; i < sizeof zeros; i++)
+        zeros[i] = 0;
+}
+
+/* The exit status; main's handles are cleared before (see emit-c.ts). */
 int sim_finish(void)
 {
+    scrub_stack();
     return g_failed ? 1 : 0;
 }

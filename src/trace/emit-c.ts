@@ -167,6 +167,24 @@ class Emitter {
       out.push(...comment('end of the trace: the DER buffers i2d_SSL_SESSION allocated (the trace cannot free them)', '    '));
       for (const d of ders) out.push(`    OPENSSL_free(${d.name});`);
     }
+    const handles = this.names.declarations.filter((d) => d.kind !== 'int' && d.kind !== 'der');
+    if (handles.length > 0) {
+      out.push(
+        ...comment(
+          'end of the trace: its handles go out of scope. Cleared, so that LeakSanitizer, which scans the stack at exit, does not find a leaked object through a dead copy of its pointer (sim_finish scrubs the dead frames below)',
+          '    ',
+        ),
+      );
+      let row: string[] = [];
+      for (const d of handles) {
+        if (row.length > 0 && [...row, `${d.name} = NULL;`].join(' ').length > 92) {
+          out.push(`    ${row.join(' ')}`);
+          row = [];
+        }
+        row.push(`${d.name} = NULL;`);
+      }
+      out.push(`    ${row.join(' ')}`);
+    }
     out.push('    return sim_finish();');
     return out;
   }
@@ -213,13 +231,14 @@ class Emitter {
    * Binds the step's definitions: later lines read the variables with their
    * new kinds. A handle variable that takes another kind is set to NULL: in
    * the trace its pointer is gone, so LeakSanitizer must not find it in main's
-   * frame either. (A DER buffer stays, to be freed at exit.)
+   * frame either. (A DER buffer stays, to be freed at exit; an integer holds
+   * no pointer, and `NULL` is no integer for -Werror=int-conversion.)
    */
   private define(step: Extract<Step, { kind: 'call' }>): string[] {
     const out: string[] = [];
     for (const d of step.defines) {
       const old = this.kinds.get(d.name);
-      if (old !== undefined && old !== d.kind && old !== 'der') {
+      if (old !== undefined && old !== d.kind && old !== 'der' && old !== 'int') {
         const c = this.names.of(d.name, old);
         out.push(`${c} = NULL;  /* ${d.name} is ${KIND_NOUN[d.kind]} from here on: ${this.names.of(d.name, d.kind)} */`);
       }

@@ -182,6 +182,21 @@ describe('the program', () => {
     expect(mainOf('s = SSL_SESSION_new()\ni2d_SSL_SESSION(s, &der)\nSSL_SESSION_free(s)\n')).toContain('(void)der_len;');
   });
 
+  it('clears every handle at the end of main, and sim_finish scrubs the dead stack, so LeakSanitizer sees the leaks', () => {
+    // scripts/emit-oracle.ts: a stale copy of a leaked pointer in main's frame (or a dead callee frame) hid the leak
+    // (test/conform/emit-c/leak-behind-dead-stack.trace).
+    const main = mainOf('cctx = SSL_CTX_new(TLS_client_method())\nc = SSL_new(cctx)\nn = i2d_SSL_SESSION(NULL, &der)\nx = SSL_CTX_get_timeout(cctx)\nx = SSL_get1_session(c)\n');
+    expect(main).toMatch(/OPENSSL_free\(der\);\n {4}\/\* end of the trace: its handles go out of scope\. [^\n]*\*\/\n {4}cctx = NULL; c = NULL; x_sess = NULL;\n {4}return sim_finish\(\);\n\}\n$/);
+    expect(mainOf('advance_time(10)\n')).not.toContain('end of the trace: its handles');
+    // An integer that becomes a handle is not set to NULL (-Werror=int-conversion); a handle that becomes an integer is.
+    const reused = mainOf('cctx = SSL_CTX_new(TLS_client_method())\nc = SSL_new(cctx)\nx = SSL_CTX_get_timeout(cctx)\nx = SSL_get1_session(c)\nc = SSL_CTX_get_timeout(cctx)\n');
+    expect(reused).toContain('x_sess = SSL_get1_session(c);\n    /* t.trace:5');
+    expect(reused).toContain('c_int = SSL_CTX_get_timeout(cctx);\n    c = NULL;');
+    const expectC = runtimeSources().sources.find((s) => s.name === 'expect.c')!.text;
+    expect(expectC).toMatch(/no_sanitize_address\)\) static void scrub_stack\(void\)/);
+    expect(expectC).toMatch(/int sim_finish\(void\)\n\{\n {4}scrub_stack\(\);/);
+  });
+
   it('puts each line under a comment with the statement as written, and the calls as themselves', () => {
     const main = mainOf('cctx = SSL_CTX_new(TLS_client_method())  # the client\nSSL_CTX_sess_set_new_cb(cctx, new_cb_store)\nSSL_CTX_free(cctx);\n');
     expect(main).toContain('    /* t.trace:1: cctx = SSL_CTX_new(TLS_client_method())  # the client */\n    cctx = SSL_CTX_new(TLS_client_method());\n');
@@ -204,7 +219,7 @@ describe('the program', () => {
     expect(main).toContain('OPENSSL_free(der);  /* a fresh buffer for each encoding */\n    der = NULL;\n    der_len = i2d_SSL_SESSION(s, &der);\n    n = der_len;');
     expect(main).toContain('unsigned char *sim_der = sim_der_copy(der, der_len, n + 8);');
     expect(main).toContain('const unsigned char *sim_cursor = sim_der;\n        copy = d2i_SSL_SESSION(NULL, &sim_cursor, n + 8);\n        free(sim_der);');
-    expect(main).toMatch(/OPENSSL_free\(der\);\n {4}return sim_finish\(\);\n\}/);
+    expect(main).toMatch(/OPENSSL_free\(der\);\n {4}\/\* end of the trace: its handles [^\n]*\*\/\n {4}[^\n]*\n {4}return sim_finish\(\);\n\}/);
   });
 
   it('checks real calls, values and `stored`; observers libssl cannot answer become comments', () => {
@@ -241,7 +256,7 @@ describe('the program', () => {
 
   it('puts the leaks found at the end of the trace before the exit', () => {
     const main = mainOf('s = SSL_SESSION_new()\n');
-    expect(main).toMatch(/\/\* sslsim: leak: [^]*\*\/\n {4}return sim_finish\(\);/);
+    expect(main).toMatch(/\/\* sslsim: leak: [^\n]*\*\/\n {4}\/\* end of the trace: its handles [^\n]*\*\/\n {4}s = NULL;\n {4}return sim_finish\(\);/);
   });
 
   it('inlines the runtime: the header before main, each file after it, without its own include', () => {
