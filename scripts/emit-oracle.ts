@@ -19,47 +19,15 @@
  *   emit-throws          emitC threw
  * Mismatching traces and their stderr are written to --out (default .prof/oracle/).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { misuseTrace, sampleLegalTraces } from '../properties/gen/index.ts';
 import type { DiagnosticKind } from '../src/world/diagnostics.ts';
 import { emitC } from '../src/trace/emit-c.ts';
-import { runText } from '../src/run/load.ts';
-
-type Expectation = 'clean' | 'leak' | 'compile';
-
-export function expectationOf(text: string): Expectation {
-  const r = runText(text, 'oracle.trace');
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length === 0 && r.failedExpects.length === 0) return 'clean';
-  if (r.failedExpects.length === 0 && errors.every((d) => d.kind === 'leak')) return 'leak';
-  return 'compile';
-}
-
-interface Exec { status: number | null; signal: string | null; stderr: string; timedOut: boolean }
-
-function exec(cmd: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<Exec> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stderr: Buffer.concat(err).toString('utf8'), timedOut });
-    });
-  });
-}
-
-const SANITIZER = /ERROR: (AddressSanitizer|LeakSanitizer)/;
-const LEAK = /ERROR: LeakSanitizer: detected memory leaks/;
+import { compileProgram, exec, type Expectation, expectationOf, LEAK_REPORT, pool, SANITIZER_REPORT } from './emit-c-program.ts';
 
 export interface Verdict { cls: string; expectation: Expectation; stderr: string }
 
@@ -67,12 +35,12 @@ export async function judge(text: string, dir: string, tag: string): Promise<Ver
   const base = join(dir, tag);
   let expectation: Expectation;
   try {
-    expectation = expectationOf(text);
+    expectation = expectationOf(text, 'oracle.trace');
     writeFileSync(`${base}.c`, emitC(text, 'oracle.trace'));
   } catch (e) {
     return { cls: 'emit-throws', expectation: 'compile', stderr: String((e as Error).stack ?? e) };
   }
-  const cc = await exec('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsanitize=address', '-o', base, `${base}.c`, '-lssl', '-lcrypto'], 120_000);
+  const cc = await compileProgram(`${base}.c`, base, 120_000);
   if (cc.status !== 0 || cc.stderr !== '') return { cls: 'gcc', expectation, stderr: cc.stderr };
   if (expectation === 'compile') return { cls: 'ok', expectation, stderr: '' };
   const run = await exec(base, [], 60_000, { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=1' });
@@ -80,25 +48,12 @@ export async function judge(text: string, dir: string, tag: string): Promise<Ver
   rmSync(`${base}.c`, { force: true });
   if (run.timedOut) return { cls: 'timeout', expectation, stderr: run.stderr };
   if (expectation === 'clean') {
-    const bad = SANITIZER.test(run.stderr) || /expect failed/.test(run.stderr) || run.status !== 0;
+    const bad = SANITIZER_REPORT.test(run.stderr) || /expect failed/.test(run.stderr) || run.status !== 0;
     return { cls: bad ? 'clean-but-report' : 'ok', expectation, stderr: run.stderr };
   }
-  if (!LEAK.test(run.stderr)) return { cls: 'leak-but-no-leak', expectation, stderr: run.stderr };
+  if (!LEAK_REPORT.test(run.stderr)) return { cls: 'leak-but-no-leak', expectation, stderr: run.stderr };
   if (/ERROR: AddressSanitizer/.test(run.stderr) || /expect failed/.test(run.stderr)) return { cls: 'leak-but-other', expectation, stderr: run.stderr };
   return { cls: 'ok', expectation, stderr: run.stderr };
-}
-
-async function pool<T>(items: readonly T[], jobs: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-}
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
 }
 
 function traceOfSeed(kind: string, seed: number, maxCalls: number): string {
@@ -109,22 +64,34 @@ function traceOfSeed(kind: string, seed: number, maxCalls: number): string {
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'oracle-'));
-  const out = arg('out', '.prof/oracle');
+  const { values } = parseArgs({
+    options: {
+      file: { type: 'string', default: '' },
+      stderr: { type: 'boolean', default: false },
+      kind: { type: 'string', default: 'legal' },
+      seed: { type: 'string', default: '1' },
+      count: { type: 'string', default: '100' },
+      'max-calls': { type: 'string', default: '60' },
+      jobs: { type: 'string', default: '2' },
+      out: { type: 'string', default: '.prof/oracle' },
+    },
+  });
+  const out = values.out;
   mkdirSync(out, { recursive: true });
-  const file = arg('file', '');
+  const file = values.file;
   if (file !== '') {
     const v = await judge(readFileSync(file, 'utf8'), tmp, 'one');
     console.log(`${v.cls} (model: ${v.expectation})`);
-    if (process.argv.includes('--stderr')) console.log(v.stderr);
+    if (values.stderr) console.log(v.stderr);
     rmSync(tmp, { recursive: true, force: true });
     process.exitCode = v.cls === 'ok' ? 0 : 1;
     return;
   }
-  const kind = arg('kind', 'legal');
-  const seed0 = Number(arg('seed', '1'));
-  const count = Number(arg('count', '100'));
-  const maxCalls = Number(arg('max-calls', '60'));
-  const jobs = Number(arg('jobs', '2'));
+  const kind = values.kind;
+  const seed0 = Number(values.seed);
+  const count = Number(values.count);
+  const maxCalls = Number(values['max-calls']);
+  const jobs = Number(values.jobs);
   const counts = new Map<string, number>();
   const seeds = Array.from({ length: count }, (_, i) => seed0 + i);
   const start = Date.now();

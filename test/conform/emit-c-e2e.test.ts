@@ -10,13 +10,13 @@
  * Nothing is skipped: without gcc or libssl-dev the suite fails and says so
  * (scripts/test-all.sh installs them through scripts/ensure-libssl.sh).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitC } from '../../src/trace/emit-c.ts';
-import { runText } from '../../src/run/load.ts';
+import { compileProgram, type Exec, exec, type Expectation, expectationOf, LEAK_REPORT, pool, SANITIZER_REPORT } from '../../scripts/emit-c-program.ts';
 import { traceFiles } from '../../src/cli/trace-files.ts';
 
 /** The repository's traces, and this suite's own (test/conform/emit-c/: constructs no example has). */
@@ -24,55 +24,11 @@ const ROOTS = ['examples', 'docs', 'test/conform/emit-c'];
 const JOBS = Math.max(1, Math.min(2, cpus().length));
 const RUN_TIMEOUT_MS = 60_000;
 
-type Expectation = 'clean' | 'leak' | 'compile';
-
-/** What the model says the program must do on real libssl. */
-function expectationOf(file: string): Expectation {
-  const r = runText(readFileSync(file, 'utf8'), file);
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length === 0 && r.failedExpects.length === 0) return 'clean';
-  if (r.failedExpects.length === 0 && errors.every((d) => d.kind === 'leak')) return 'leak';
-  return 'compile';
-}
-
 interface Outcome {
   readonly expectation: Expectation;
-  readonly compile: { status: number | null; stderr: string };
-  readonly run: { status: number | null; signal: string | null; stderr: string; timedOut: boolean } | null;
+  readonly compile: Exec;
+  readonly run: Exec | null;
 }
-
-function exec(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number | null; signal: string | null; stderr: string; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stderr: Buffer.concat(err).toString('utf8'), timedOut });
-    });
-  });
-}
-
-/** Runs `work` over `items`, `jobs` at a time. */
-async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-  return results;
-}
-
-const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)/;
 
 const files = ROOTS.flatMap(traceFiles);
 const tmp = mkdtempSync(join(tmpdir(), 'emit-c-'));
@@ -102,8 +58,8 @@ beforeAll(async () => {
   const items = files.map((file, i) => ({ file, base: join(tmp, `t${i}`) }));
   const results = await pool(items, JOBS, async ({ file, base }) => {
     writeFileSync(`${base}.c`, emitC(readFileSync(file, 'utf8'), file));
-    const expectation = expectationOf(file);
-    const compile = await exec('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-fsanitize=address', '-o', base, `${base}.c`, '-lssl', '-lcrypto'], RUN_TIMEOUT_MS);
+    const expectation = expectationOf(readFileSync(file, 'utf8'), file);
+    const compile = await compileProgram(`${base}.c`, base, RUN_TIMEOUT_MS);
     const run = compile.status === 0 && expectation !== 'compile' ? await exec(base, [], RUN_TIMEOUT_MS) : null;
     return { expectation, compile, run } satisfies Outcome;
   });
@@ -143,7 +99,7 @@ describe('emit-c: every example and doc trace on real libssl', () => {
         expect(run.stderr).not.toMatch(/expect failed/);
         expect(run.status).toBe(0);
       } else {
-        expect(run.stderr).toMatch(/ERROR: LeakSanitizer: detected memory leaks/);
+        expect(run.stderr).toMatch(LEAK_REPORT);
         expect(run.stderr).not.toMatch(/ERROR: AddressSanitizer/);
       }
     });
