@@ -21,6 +21,7 @@ import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
 import { type Expiry, timeoutCmp } from './session-timeout.ts';
 import { afterDelete, beforeInsert, DOWN_LOAD, keyHash, type LhShape, NEW_LHASH } from './lhash.ts';
+import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_COMPRESSION } from './ssl-options.ts';
 
 /**
  * A node of the lhash. `key` is the key the session had when inserted (a later set1_id leaves it stale, §2);
@@ -119,7 +120,7 @@ export function defaultSettings(method: MethodKind): CtxSettings {
     timeout: 7200, // tls1_default_timeout; the man page's 300 s is wrong (spec §11.1)
     // SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT: SSL_CTX_new_ex sets both;
     // the spec's §4 list omits them, the harness returns them from set_options (FINDINGS F4)
-    options: 0x20000 | 0x100000,
+    options: SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT,
     numTickets: 2,
     maxEarlyData: 0,
     minProto: 0,

@@ -12,13 +12,12 @@ import type { World } from '../world/world.ts';
 import { addSession } from './add-session.ts';
 import { callNewCb } from './callbacks.ts';
 import { flushSessions } from './flush.ts';
+import { SSL_OP_NO_ANTI_REPLAY, SSL_OP_NO_TICKET } from '../../machines/ssl-options.ts';
 
 export const SESS_CACHE_CLIENT = 0x1;
 export const SESS_CACHE_SERVER = 0x2;
 const NO_AUTO_CLEAR = 0x80;
 const NO_INTERNAL_STORE = 0x200;
-const OP_NO_TICKET = 1 << 14;
-const OP_NO_ANTI_REPLAY = 1 << 24;
 const TLS1_3 = 0x304;
 
 export function updateCache(world: World, ssl: string, mode: typeof SESS_CACHE_CLIENT | typeof SESS_CACHE_SERVER): void {
@@ -40,8 +39,8 @@ export function updateCache(world: World, ssl: string, mode: typeof SESS_CACHE_C
 function storesInternally(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   if (s.version !== TLS1_3 || s.role !== 'server') return true;
-  const antiReplay = s.config.maxEarlyData > 0 && (s.config.options & OP_NO_ANTI_REPLAY) === 0;
-  return antiReplay || world.ctx(s.sessionCtx).removeCb !== null || (s.config.options & OP_NO_TICKET) !== 0;
+  const antiReplay = s.config.maxEarlyData > 0 && (s.config.options & SSL_OP_NO_ANTI_REPLAY) === 0;
+  return antiReplay || world.ctx(s.sessionCtx).removeCb !== null || (s.config.options & SSL_OP_NO_TICKET) !== 0;
 }
 
 /** spec §4 auto flush: reads session_ctx's counter for this side; fires on 0xff in its low byte. */

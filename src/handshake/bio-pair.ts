@@ -16,6 +16,7 @@ import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
+import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 
 const SENT = 1;
 const RECEIVED = 2;
@@ -448,7 +449,6 @@ function leavesNothing(flight: PeerFlight): boolean {
   return flight.kind === 'clientFinished' && flight.version === TLS1_3;
 }
 
-const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
 
 /**
  * What is left of a flight once its first record is read. A TLS 1.3 reader skips a TLS 1.3 client's
@@ -461,7 +461,7 @@ function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
   if (!leavesNothing(flight)) return flightRecords(flight) - 1;
   if (world.stateOf('ssl', reader) !== 'before') return 0;
   const writer = world.ssl(reader).peer;
-  const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
+  const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
   return middlebox ? 1 : 0;
 }
 

@@ -10,11 +10,10 @@ import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
 import { moveAcceptCount } from './server-name.ts';
 import { clientMaxVersion, clientSupports } from './versions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
+import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_TICKET } from '../../machines/ssl-options.ts';
 
 export type { ClientOffer };
 
-const OP_NO_TICKET = 1 << 14;
-const OP_ENABLE_MIDDLEBOX_COMPAT = 1 << 20;
 /**
  * The 32 random bytes of a middlebox-compatible legacy session id, fresh in
  * every ClientHello (named after its client_random: both are new each time).
@@ -42,7 +41,7 @@ export function clientHello(world: World, client: string): ClientOffer {
     created = true;
   }
   const sess = world.session(sid);
-  const sendsTicket = (c.config.options & OP_NO_TICKET) === 0;
+  const sendsTicket = (c.config.options & SSL_OP_NO_TICKET) === 0;
   const tls13Session = sess.version === TLS1_3;
   const fresh = ticketOfferable(world.now, sess.time, sess.tickLifetimeHint);
   const random = world.nextClientRandom();
@@ -78,7 +77,7 @@ export function clientHello(world: World, client: string): ClientOffer {
  */
 function legacyIdOfNewOrTls13(c: SslContext, random: number): string {
   const helloVersion = clientMaxVersion(c);
-  return helloVersion === TLS1_3 && (c.config.options & OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? randomLegacyId(random) : '';
+  return helloVersion === TLS1_3 && (c.config.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) !== 0 ? randomLegacyId(random) : '';
 }
 
 /**

@@ -13,9 +13,8 @@ import { moveAcceptCount } from './server-name.ts';
 import type { ClientOffer } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, negotiate } from './versions.ts';
+import { SSL_OP_NO_ANTI_REPLAY, SSL_OP_NO_TICKET } from '../../machines/ssl-options.ts';
 
-const OP_NO_TICKET = 1 << 14;
-const OP_NO_ANTI_REPLAY = 1 << 24;
 
 /** What processing the ClientHello decided. */
 export interface ServerDecision {
@@ -28,13 +27,13 @@ export interface ServerDecision {
 
 /** tls_use_ticket: the server issues and accepts TLS 1.2 tickets unless SSL_OP_NO_TICKET. */
 function usesTickets(world: World, server: string): boolean {
-  return (world.ssl(server).config.options & OP_NO_TICKET) === 0;
+  return (world.ssl(server).config.options & SSL_OP_NO_TICKET) === 0;
 }
 
 /** TLS 1.3 stateful tickets: SSL_OP_NO_TICKET, or early data with anti-replay (spec §6.6). */
 export function statefulTickets(world: World, server: string): boolean {
   const { options, maxEarlyData } = world.ssl(server).config;
-  return (options & OP_NO_TICKET) !== 0 || (maxEarlyData > 0 && (options & OP_NO_ANTI_REPLAY) === 0);
+  return (options & SSL_OP_NO_TICKET) !== 0 || (maxEarlyData > 0 && (options & SSL_OP_NO_ANTI_REPLAY) === 0);
 }
 
 /** ssl_get_prev_session, then ssl_get_new_session(s, 1) on a miss (spec §6.5, §6.6, §7). */
@@ -155,7 +154,7 @@ function resumeTls13(world: World, server: string, offer: ClientOffer): boolean 
     if (sid === null) return false;
     const { config, sessionCtx } = world.ssl(server);
     // Anti-replay: the ticket must be removed from the internal cache, else it is ignored (spec §6.6).
-    if (config.maxEarlyData > 0 && (config.options & OP_NO_ANTI_REPLAY) === 0 && !removeSession(world, sessionCtx, sid)) {
+    if (config.maxEarlyData > 0 && (config.options & SSL_OP_NO_ANTI_REPLAY) === 0 && !removeSession(world, sessionCtx, sid)) {
       world.sendSession(sid, { type: 'FREE', who: 'lookup', line: world.line });
       return false;
     }

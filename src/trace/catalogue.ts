@@ -8,6 +8,8 @@
  * call; the docs generator prints the ownership table from it.
  */
 
+import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_ANTI_REPLAY, SSL_OP_NO_COMPRESSION, SSL_OP_NO_TICKET } from '../../machines/ssl-options.ts';
+
 /** What an argument position accepts. */
 export type ArgKind =
   | 'ctx'
@@ -178,10 +180,10 @@ export const CONSTANTS: ReadonlyMap<string, number> = new Map([
   ['SSL_SESS_CACHE_NO_INTERNAL_STORE', 0x200],
   ['SSL_SESS_CACHE_NO_INTERNAL', 0x300],
   ['SSL_SESS_CACHE_UPDATE_TIME', 0x400],
-  ['SSL_OP_NO_TICKET', 1 << 14],
-  ['SSL_OP_NO_ANTI_REPLAY', 1 << 24],
-  ['SSL_OP_NO_COMPRESSION', 1 << 17],
-  ['SSL_OP_ENABLE_MIDDLEBOX_COMPAT', 1 << 20],
+  ['SSL_OP_NO_TICKET', SSL_OP_NO_TICKET],
+  ['SSL_OP_NO_ANTI_REPLAY', SSL_OP_NO_ANTI_REPLAY],
+  ['SSL_OP_NO_COMPRESSION', SSL_OP_NO_COMPRESSION],
+  ['SSL_OP_ENABLE_MIDDLEBOX_COMPAT', SSL_OP_ENABLE_MIDDLEBOX_COMPAT],
   ['SSL_OP_NO_SSLv3', 1 << 25],
   ['SSL_OP_NO_TLSv1', 1 << 26],
   ['SSL_OP_NO_TLSv1_2', 1 << 27],
