@@ -13,6 +13,11 @@
  *   and evictions (§4) and cleared only on internal copies (§2 ssl_session_dup).
  * - `owner` is the raw pointer to the ctx whose cache list links the session;
  *   it is no reference and no guard (§9).
+ * - `peer_chain`, the server's certificates a client session keeps from its
+ *   full handshake, is copied by `ssl_session_dup` and not encoded by i2d
+ *   (§2). A second full handshake on the same object overwrites it without
+ *   freeing it (statem_clnt.c tls_process_server_certificate): libssl's own
+ *   leak, a `peer-chain-overwritten` fault (FINDINGS F105).
  *
  * States: `live` until the count reaches 0, then `freed`, where every event is
  * a fault (`use-after-free`, or `double-free` for a second free).
@@ -58,6 +63,12 @@ export interface SessionContext extends Counted, EncodedSession {
   readonly notResumable: boolean;
   /** The ctx whose cache list links this session (OpenSSL's `owner`), or null. */
   readonly owner: string | null;
+  /**
+   * `peer_chain`: the line of the full handshake whose server Certificate gave this client session its chain
+   * (a dup keeps its source's), or 0 for none (SSL_SESSION_new, d2i, every server session: the model's
+   * clients send no certificate).
+   */
+  readonly peerChain: number;
 }
 
 export type SessionEvent =
@@ -72,6 +83,7 @@ export type SessionEvent =
   | { readonly type: 'SET_TIMEOUT'; readonly timeout: number }
   | { readonly type: 'SET_ID'; readonly sessionId: string }
   | { readonly type: 'SET_SID_CTX'; readonly sidCtx: string }
+  | { readonly type: 'SET_PEER_CHAIN'; readonly line: number }
   | { readonly type: 'FILL'; readonly fields: Partial<EncodedSession> };
 
 export interface SessionInput {
@@ -81,6 +93,8 @@ export interface SessionInput {
   readonly line: number;
   readonly fields: EncodedSession;
   readonly notResumable?: boolean;
+  /** ssl_session_dup copies the source's chain (spec §2: "Up-refs peer and peer_chain"). */
+  readonly peerChain?: number;
 }
 
 /** SSL_SESSION_new's defaults (spec §2): no id, no ticket, version 0, timeout 304 s. */
@@ -101,11 +115,17 @@ export function freshSessionFields(now: number): EncodedSession {
 
 type Ev = SessionEvent & MachineEvent;
 
+/** The fault of an overwritten peer chain, with the line of the handshake that gave the old one (its cause). */
+const peerChainOverwritten = {
+  type: 'fault',
+  params: ({ context }: { context: SessionContext }) => ({ kind: 'peer-chain-overwritten', chainLine: context.peerChain }),
+} as const;
+
 export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>({
   id: 'SslSession',
   // Every field written out, in one fixed order (the encoded ones in EncodedSession's): a spread of
   // `fields` built the context key by key, and sessions are the objects a run creates most.
-  initialContext: ({ id, who, line, fields, notResumable }) => ({
+  initialContext: ({ id, who, line, fields, notResumable, peerChain }) => ({
     id,
     refs: 1,
     holders: Ledger.of(who, line),
@@ -121,11 +141,13 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     tickLifetimeHint: fields.tickLifetimeHint,
     maxEarlyData: fields.maxEarlyData,
     masterKey: fields.masterKey,
+    peerChain: peerChain ?? 0,
   }),
   guards: {
     ...refGuards,
     // TRANSFER relabels a reference; only a real holder can hand one over.
     transferrerHolds: ({ context, event }) => event.type === 'TRANSFER' && context.holders.holds(event.from),
+    holdsPeerChain: ({ context }) => context.peerChain !== 0,
   },
   updates: {
     ...refUpdates,
@@ -146,6 +168,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     setTimeout: (_c, e) => (e.type === 'SET_TIMEOUT' ? { timeout: e.timeout } : {}),
     setId: (_c, e) => (e.type === 'SET_ID' ? { sessionId: e.sessionId } : {}),
     setSidCtx: (_c, e) => (e.type === 'SET_SID_CTX' ? { sidCtx: e.sidCtx } : {}),
+    setPeerChain: (_c, e) => (e.type === 'SET_PEER_CHAIN' ? { peerChain: e.line } : {}),
     // Handshake data only: the lifecycle fields (refs, holders, owner, not_resumable) never change through FILL.
     fill: (_c, e) => (e.type === 'FILL' ? pickEncoded(e.fields) : {}),
   },
@@ -170,6 +193,9 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
           SET_ID: { actions: ['setId'] },
           SET_SID_CTX: { actions: ['setSidCtx'] },
           FILL: { actions: ['fill'] },
+          // tls_process_server_certificate: `s->session->peer_chain = sk_X509_new_null()`, the old chain
+          // (and the certificates it holds) never freed (FINDINGS F105).
+          SET_PEER_CHAIN: [{ guard: 'holdsPeerChain', actions: [peerChainOverwritten, 'setPeerChain'] }, { actions: ['setPeerChain'] }],
         },
       },
       freed: {

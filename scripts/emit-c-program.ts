@@ -10,17 +10,41 @@ import { runText } from '../src/run/load.ts';
 /**
  * What the model says the program must do: run clean (no error diagnostic,
  * every expect holds), make LeakSanitizer report a leak (its only errors are
- * leaks), or only compile (any other misuse: what it does on libssl is
- * `sslsim conform`'s business; a dangling cache entry may hang).
+ * leaks), make LeakSanitizer report libssl's own leak of a peer chain (no
+ * error, a `libssl-leak` warning: FINDINGS F105), or only compile (any other
+ * misuse: what it does on libssl is `sslsim conform`'s business; a dangling
+ * cache entry may hang).
  */
-export type Expectation = 'clean' | 'leak' | 'compile';
+export type Expectation = 'clean' | 'leak' | 'libssl-leak' | 'compile';
 
 export function expectationOf(text: string, file: string): Expectation {
   const r = runText(text, file);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length === 0 && r.failedExpects.length === 0) return 'clean';
+  if (errors.length === 0 && r.failedExpects.length === 0) return r.diagnostics.some((d) => d.kind === 'libssl-leak') ? 'libssl-leak' : 'clean';
   if (r.failedExpects.length === 0 && errors.every((d) => d.kind === 'leak')) return 'leak';
   return 'compile';
+}
+
+/**
+ * The environment a program of `expectation` runs in. LeakSanitizer's fast
+ * unwinder stops in libcrypto (built without frame pointers); the slow one
+ * reaches the allocating call, which `reportsPeerChainLeak` needs.
+ */
+export function runEnv(expectation: Expectation): NodeJS.ProcessEnv {
+  const slowUnwind = expectation === 'libssl-leak' ? ':fast_unwind_on_malloc=0' : '';
+  return { ...process.env, ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ?? 'detect_leaks=1'}${slowUnwind}` };
+}
+
+/**
+ * Does LeakSanitizer report libssl's leaked peer chain: a direct leak of a
+ * STACK allocated inside libssl? The chain was made by the handshake that read
+ * the Certificate (sk_X509_new_null, OPENSSL_sk_new_reserve) or by the
+ * ssl_session_dup that copied it (X509_chain_up_ref, OPENSSL_sk_dup). An
+ * application's leaked session shows its chain as an indirect leak only.
+ */
+export function reportsPeerChainLeak(stderr: string): boolean {
+  const stackFromLibssl = /OPENSSL_sk_(new_reserve|dup) [^\n]*\n(?:[^\n]*X509_chain_up_ref[^\n]*\n)?[^\n]*libssl\.so/;
+  return stderr.split(/\n\s*\n/).some((block) => block.includes('Direct leak') && stackFromLibssl.test(block));
 }
 
 export interface Exec {

@@ -14,6 +14,8 @@
  *   clean-but-report     model clean; the program reports ASan/LSan, a failed expect, or a bad exit
  *   leak-but-no-leak     model reports only leaks; LSan reports none
  *   leak-but-other       model reports only leaks; the program also reports something else
+ *   libssl-leak-not-seen model clean but for a libssl-leak warning; LSan does not report libssl's
+ *                        direct leak of a peer chain, or the program reports something else
  *   gcc                  gcc -Wall -Wextra -Werror complains (an emitter bug)
  *   timeout              the program did not finish
  *   emit-throws          emitC threw
@@ -27,7 +29,7 @@ import fc from 'fast-check';
 import { misuseTrace, sampleLegalTraces } from '../properties/gen/index.ts';
 import type { DiagnosticKind } from '../src/world/diagnostics.ts';
 import { emitC } from '../src/trace/emit-c.ts';
-import { compileProgram, exec, type Expectation, expectationOf, LEAK_REPORT, pool, SANITIZER_REPORT } from './emit-c-program.ts';
+import { compileProgram, exec, type Expectation, expectationOf, LEAK_REPORT, pool, reportsPeerChainLeak, runEnv, SANITIZER_REPORT } from './emit-c-program.ts';
 
 export interface Verdict { cls: string; expectation: Expectation; stderr: string }
 
@@ -43,13 +45,17 @@ export async function judge(text: string, dir: string, tag: string): Promise<Ver
   const cc = await compileProgram(`${base}.c`, base, 120_000);
   if (cc.status !== 0 || cc.stderr !== '') return { cls: 'gcc', expectation, stderr: cc.stderr };
   if (expectation === 'compile') return { cls: 'ok', expectation, stderr: '' };
-  const run = await exec(base, [], 60_000, { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=1' });
+  const run = await exec(base, [], 60_000, runEnv(expectation));
   rmSync(base, { force: true });
   rmSync(`${base}.c`, { force: true });
   if (run.timedOut) return { cls: 'timeout', expectation, stderr: run.stderr };
   if (expectation === 'clean') {
     const bad = SANITIZER_REPORT.test(run.stderr) || /expect failed/.test(run.stderr) || run.status !== 0;
     return { cls: bad ? 'clean-but-report' : 'ok', expectation, stderr: run.stderr };
+  }
+  if (expectation === 'libssl-leak') {
+    const bad = !reportsPeerChainLeak(run.stderr) || /ERROR: AddressSanitizer/.test(run.stderr) || /expect failed/.test(run.stderr);
+    return { cls: bad ? 'libssl-leak-not-seen' : 'ok', expectation, stderr: run.stderr };
   }
   if (!LEAK_REPORT.test(run.stderr)) return { cls: 'leak-but-no-leak', expectation, stderr: run.stderr };
   if (/ERROR: AddressSanitizer/.test(run.stderr) || /expect failed/.test(run.stderr)) return { cls: 'leak-but-other', expectation, stderr: run.stderr };

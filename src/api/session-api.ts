@@ -35,9 +35,9 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
   SSL_SESSION_dup: (call) => {
     const src = objectArg(call, 0) ?? '';
     use(call.world, src);
-    // spec §2 SSL_SESSION_dup: memcpy, not_resumable copied, owner/links cleared, ticket copied.
+    // spec §2 SSL_SESSION_dup: memcpy, not_resumable copied, owner/links cleared, ticket and peer_chain copied.
     const s = call.world.session(src);
-    const id = call.world.createSession({ who: APP, line: call.world.line, fields: encode(s), notResumable: s.notResumable });
+    const id = call.world.createSession({ who: APP, line: call.world.line, fields: encode(s), notResumable: s.notResumable, peerChain: s.peerChain });
     return { kind: 'object', id, owned: true };
   },
   SSL_SESSION_up_ref: (call) => {

@@ -134,6 +134,18 @@ export function processServerHello(world: World, client: string, hit: boolean, e
 }
 
 /**
+ * tls_process_server_certificate: the client's session takes the server's
+ * chain. It assigns `s->session->peer_chain` without freeing a chain the
+ * session already holds, which it can only when a session object meets a
+ * second full handshake: one offered with an empty id is kept on a miss
+ * (processServerHello above, FINDINGS F82). The old chain leaks (checked
+ * with LeakSanitizer against 3.0.19, FINDINGS F105).
+ */
+export function processServerCertificate(world: World, client: string): void {
+  world.sendSession(world.ssl(client).session ?? '', { type: 'SET_PEER_CHAIN', line: world.line });
+}
+
+/**
  * A TLS 1.2 NewSessionTicket on the client (spec §6.2): a session with an id
  * is replaced by a copy (the old one removed from the client cache first in
  * CLIENT mode); then the ticket is stored and the id becomes its hash.

@@ -41,7 +41,7 @@ import {
   writeClientHello,
 } from './bio-pair.ts';
 import { clearAtStart } from './clear.ts';
-import { clientHello, finishClient, processServerHello, processTls12Ticket } from './client.ts';
+import { clientHello, finishClient, processServerCertificate, processServerHello, processTls12Ticket } from './client.ts';
 import { deliver, done, stall } from './outcome.ts';
 import { moveAcceptCount } from './server-name.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
@@ -179,6 +179,9 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   // where it depends on that ClientHello; each failure's alert removes and marks s->session (spec §8). At
   // TLS 1.3 a random legacy id echoed is not the client's s->tmp_session_id: processServerHello refuses it.
   if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
+  // A full handshake's Certificate follows the ServerHello: read by a TLS 1.2 client even when the next record
+  // fails (F88 below), by a TLS 1.3 one only if it can open the encrypted flight.
+  if (!world.ssl(client).hit && (f.version !== TLS1_3 || answersOwnHello(world, client, f))) processServerCertificate(world, client);
   // Past the ServerHello, a TLS 1.3 client derives other handshake keys and cannot open the EncryptedExtensions
   // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
   // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).

@@ -42,14 +42,14 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
 
 /**
  * ssl_session_dup(src, 0) installed as the SSL's session (spec §2, §6.3, §6.6):
- * a copy in no cache, not_resumable forced to 0, no ticket.
+ * a copy in no cache, not_resumable forced to 0, no ticket, the peer chain kept.
  */
 export function replaceWithDup(world: World, ssl: string): string {
   const old = world.ssl(ssl).session;
   if (old === null) throw new Error(`replaceWithDup: ${ssl} has no session`);
   world.sendSession(old, ACCESS);
   const fields: EncodedSession = { ...encode(world.session(old)), ticket: null, tickLifetimeHint: 0 };
-  const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields, notResumable: false });
+  const sid = world.createSession({ who: world.ssl(ssl).holderNames.session, line: world.line, fields, notResumable: false, peerChain: world.session(old).peerChain });
   world.sendSsl(ssl, { type: 'INSTALL_SESSION', session: sid });
   return sid;
 }

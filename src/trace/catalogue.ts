@@ -261,6 +261,7 @@ export const DIAGNOSTIC_KINDS = [
   'not-resumable',
   'early-session',
   'capacity',
+  'libssl-leak',
 ] as const;
 export type DiagnosticKind = (typeof DIAGNOSTIC_KINDS)[number];
 

@@ -20,7 +20,8 @@ export type DiagnosticKind =
   | 'null-dereference'
   | 'not-resumable'
   | 'early-session'
-  | 'capacity';
+  | 'capacity'
+  | 'libssl-leak';
 
 export type Severity = 'error' | 'warning';
 
@@ -200,6 +201,19 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
     explanation:
       'Legal, but usually a surprise: 3.0.19 evicts before it links the new session and counts the new one already, so a cache of size N holds at ' +
       'most N-1 sessions (1 for N = 1) (spec §4 SSL_CTX_add_session, "Important consequence").',
+    outcomes: [],
+  },
+  'libssl-leak': {
+    severity: 'warning',
+    undefinedBehaviour: false,
+    pattern: 'none (a libssl bug)',
+    explanation:
+      'Legal, but libssl 3.0.19 itself leaks: a client session object that completed a full handshake keeps the server\'s certificate chain ' +
+      '(peer_chain). Offered again with an empty session id and not resumed, the same object is reused for the new full handshake (spec §6.2) and ' +
+      'tls_process_server_certificate overwrites peer_chain without freeing the old one (FINDINGS F105). Only SSL_SESSION_dup and the ' +
+      'library\'s internal copies carry the chain; d2i_SSL_SESSION and SSL_SESSION_new do not (spec §2).',
+    // The harness's end line names leaked sessions, not libssl's allocations: test/conform/emit-c-e2e.test.ts
+    // confirms it, LeakSanitizer's report on the trace's emit-c program.
     outcomes: [],
   },
 };

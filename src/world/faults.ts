@@ -122,9 +122,25 @@ function classify(world: World, fault: Fault): Diagnostic | null {
         // m5-get-cb-nocopy, examples/misuse/m05-get-cb-nocopy.trace: the store's release is the double free.
         ['double-free', 'heap-corruption', 'crash'],
       );
+    case 'peer-chain-overwritten':
+      return peerChainOverwritten(world, fault);
     default:
       throw new Error(`unknown fault ${String(fault.params['kind'])} on ${fault.id}`);
   }
+}
+
+/** libssl's own leak (FINDINGS F105): a second full handshake on a client session overwrote its peer chain. */
+function peerChainOverwritten(world: World, fault: Fault): Diagnostic {
+  const chainLine = Number(fault.params['chainLine'] ?? 0);
+  return makeDiagnostic(
+    'libssl-leak',
+    world.line,
+    `libssl leaks the certificate chain ${world.describe(fault.id)} already held: this full handshake reuses the session object (it was offered with an empty id) and overwrites its peer_chain without freeing it`,
+    'Nothing fails, but the old STACK_OF(X509) and the server certificate it holds are never freed: at exit LeakSanitizer reports a direct leak of a stack allocated in libssl ' +
+      '(by the handshake that read the chain, or by the SSL_SESSION_dup or ticket copy that carried it here). ' +
+      'The application cannot free it. Offer a copy from d2i_SSL_SESSION (it carries no chain), or do not empty the id of a session that has completed a handshake.',
+    chainLine > 0 ? { line: chainLine, what: 'the full handshake that gave it its chain' } : null,
+  );
 }
 
 function destroyedCause(world: World, kind: ObjectKind, id: string): Diagnostic['cause'] {

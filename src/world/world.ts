@@ -126,8 +126,8 @@ export class World {
   /** A new SSL_SESSION, with the next id in creation order (`s1`, `s2`, …). */
   createSession(input: Omit<SessionInput, 'id'>): string {
     const id = `s${this.nextSession++}`;
-    const { who, line, fields, notResumable } = input;
-    this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable }));
+    const { who, line, fields, notResumable, peerChain } = input;
+    this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable, peerChain }));
     this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
     return id;
   }

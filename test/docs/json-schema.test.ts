@@ -48,7 +48,7 @@ const sessionId: Schema = { t: 'string', pattern: SESSION_ID };
 const namedId: Schema = { t: 'string', pattern: NAMED_ID };
 
 const ERRORS = ['use-after-free', 'bad-free', 'double-free', 'stale-borrow', 'dangling-cache-entry', 'cross-context', 'callback-contract', 'leak', 'null-dereference'];
-const WARNINGS = ['not-resumable', 'early-session', 'capacity'];
+const WARNINGS = ['not-resumable', 'early-session', 'capacity', 'libssl-leak'];
 
 const value = or(int(), str, nul);
 

@@ -21,7 +21,7 @@ import { teardown } from '../teardown.ts';
 import { badFree, callbackContract, crossContext, danglingCacheEntry, doubleFree, nullDereference, staleBorrow, useAfterFree } from './errors.ts';
 import type { Injection } from './helpers.ts';
 import { leak } from './leak.ts';
-import { capacity, earlySession, notResumable } from './warnings.ts';
+import { capacity, earlySession, libsslLeak, notResumable } from './warnings.ts';
 
 export const MISUSE_KINDS = Object.keys(KINDS) as DiagnosticKind[];
 
@@ -49,6 +49,7 @@ const RECIPES: Readonly<Record<DiagnosticKind, Recipe>> = {
   'not-resumable': notResumable,
   'early-session': earlySession,
   capacity,
+  'libssl-leak': libsslLeak,
 };
 
 /** Calls kept free for the injection: a recipe that finds nothing suitable builds it (at most ~12 calls). */

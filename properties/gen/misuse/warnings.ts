@@ -4,7 +4,7 @@
  */
 import { isResumable } from '../../../machines/ssl-session.ts';
 import { pick, type SslRecord } from '../app-model.ts';
-import { intArg } from '../args.ts';
+import { bytesArg, constants, intArg } from '../args.ts';
 import { clear, get0, get1, newCtx, newSsl, setSession, sslFree } from '../calls.ts';
 import type { Program } from '../program.ts';
 import { usableCtxs, usableSsls } from '../queries.ts';
@@ -99,5 +99,30 @@ export function capacity(p: Program, q: number): Injection {
   const x = sessionWithId(p);
   const line = p.nextLine;
   p.call('SSL_CTX_add_session', [p.handle(ctx.name), p.handle(x.name)]);
+  return { from: line, line };
+}
+
+/**
+ * libssl-leak (FINDINGS F105): a TLS 1.2 client session that holds the
+ * server's chain and a ticket, its id emptied by SSL_SESSION_set1_id, is
+ * offered to a server of another context, which cannot decrypt the ticket.
+ * The full handshake keeps the session object (its id is empty, spec §6.2)
+ * and overwrites its chain. Built fresh: a generated sequence almost never
+ * empties the id of a session with a chain.
+ */
+export function libsslLeak(p: Program): Injection {
+  const cctx = newCtx(p, 'client');
+  p.call('SSL_CTX_set_max_proto_version', [p.handle(cctx.name), constants('TLS1_2_VERSION')]);
+  const first = newSsl(p, cctx);
+  const firstServer = newSsl(p, newCtx(p, 'server'));
+  p.call('connect', [p.handle(first.names[0]!), p.handle(firstServer.names[0]!)]);
+  const x = get1(p, first);
+  if (x === null) throw new Error('generator bug: a TLS 1.2 client has no session after connect');
+  p.call('SSL_SESSION_set1_id', [p.handle(x.name), bytesArg(''), intArg(0)]);
+  const again = newSsl(p, cctx);
+  const otherServer = newSsl(p, newCtx(p, 'server'));
+  setSession(p, again, x);
+  const line = p.nextLine;
+  p.call('connect', [p.handle(again.names[0]!), p.handle(otherServer.names[0]!)]);
   return { from: line, line };
 }
