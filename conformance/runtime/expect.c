@@ -36,9 +36,10 @@ __attribute__((noinline, no_sanitize_address)) static void scrub_stack(void)
         zeros[i] = 0;
 }
 
-/* The exit status; main's handles are cleared before (see emit-c.ts). */
+/* The exit status; main's handles are cleared before (see emit-c.ts), the stores forget theirs here. */
 int sim_finish(void)
 {
+    sim_registry_forget_stores();
     scrub_stack();
     return g_failed ? 1 : 0;
 }

@@ -1,12 +1,14 @@
 /**
- * `sslsim emit-c` end to end: every trace under examples/ and docs/ becomes a
- * C program that gcc compiles with -Wall -Wextra -Werror and AddressSanitizer
- * against the system libssl. The programs of the traces the model finds clean
- * (no error diagnostic, every expect holds) run to exit status 0 without an
- * ASan or LSan report; those whose only errors are leaks make LeakSanitizer
- * report one; those with no error but a `libssl-leak` warning make it report
- * libssl's own leak of a peer chain (FINDINGS F105), and nothing else. The other misuse traces only compile: what they do on real
- * libssl is `sslsim conform`'s business (a dangling cache entry may hang).
+ * `sslsim emit-c` end to end: every trace under examples/, docs/ and
+ * conformance/probes/ becomes a C program that gcc compiles with -Wall
+ * -Wextra -Werror and AddressSanitizer against the system libssl. The
+ * programs of the traces the model finds clean (no error diagnostic, every
+ * expect holds) run to exit status 0 without an ASan or LSan report; those
+ * whose only errors are leaks make LeakSanitizer report one; those with no
+ * error but a `libssl-leak` warning make it report libssl's own leak of a
+ * peer chain (FINDINGS F105), and nothing else. The other misuse traces only
+ * compile: what they do on real libssl is `sslsim conform`'s business (a
+ * dangling cache entry may hang). About 4 CPU-minutes for 576 traces.
  *
  * Nothing is skipped: without gcc or libssl-dev the suite fails and says so
  * (scripts/test-all.sh installs them through scripts/ensure-libssl.sh).
@@ -20,8 +22,11 @@ import { emitC } from '../../src/trace/emit-c.ts';
 import { compileProgram, type Exec, exec, type Expectation, expectationOf, LEAK_REPORT, pool, reportsPeerChainLeak, runEnv, SANITIZER_REPORT } from '../../scripts/emit-c-program.ts';
 import { traceFiles } from '../../src/cli/trace-files.ts';
 
-/** The repository's traces, and this suite's own (test/conform/emit-c/: constructs no example has). */
-const ROOTS = ['examples', 'docs', 'test/conform/emit-c'];
+/**
+ * The repository's traces, the kept probes (which found F105's leak inside libssl and a store that hid
+ * leaks from LeakSanitizer), and this suite's own (test/conform/emit-c/: constructs no example has).
+ */
+const ROOTS = ['examples', 'docs', 'conformance/probes', 'test/conform/emit-c'];
 const JOBS = Math.max(1, Math.min(2, cpus().length));
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -66,14 +71,14 @@ beforeAll(async () => {
   });
   results.forEach((r, i) => outcomes.set(files[i]!, r));
   elapsedMs = Date.now() - start;
-}, 600_000);
+}, 1_200_000);
 
-describe('emit-c: every example and doc trace on real libssl', () => {
+describe('emit-c: every example, doc and probe trace on real libssl', () => {
   it('has gcc and libssl-dev', () => {
     expect(missing).toBeNull();
   });
 
-  it('covers every trace under examples/ and docs/', () => {
+  it('covers every trace under examples/, docs/ and conformance/probes/', () => {
     requireToolchain();
     expect(files.filter((f) => !f.startsWith('test/')).length).toBeGreaterThan(100);
     expect(outcomes.size).toBe(files.length);
