@@ -166,10 +166,15 @@ export class Runner {
   private reusedByCall: Reused | undefined;
 
   private reused(args: readonly Arg[]): Reused | undefined {
-    const [c, s] = args;
+    const c = args[0];
+    const s = args[1];
     if (c?.kind !== 'object' || s?.kind !== 'object') return undefined;
-    const hit = (id: string) => (this.world.isFreed('ssl', id) ? 0 : this.world.ssl(id).hit ? 1 : 0);
-    return REUSED[hit(c.id)]![hit(s.id)];
+    return REUSED[this.hit(c.id)]![this.hit(s.id)];
+  }
+
+  /** SSL_session_reused of an SSL after a connection: 0 once it is freed. A method, not a closure made per call. */
+  private hit(ssl: string): number {
+    return this.world.isFreed('ssl', ssl) ? 0 : this.world.ssl(ssl).hit ? 1 : 0;
   }
 
   /** An argument's value now: a fixed one as planned, the others read from the variables and the clock. */
