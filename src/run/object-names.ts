@@ -26,11 +26,10 @@ export class ObjectNames {
   /** @param vars the running program's variables, which this object reads and never changes */
   constructor(private readonly vars: ReadonlyMap<string, Variable>) {}
 
-  /** Call before `vars` takes `v` as `name`'s value. */
-  assign(name: string, v: Variable): void {
+  /** Call before `vars` takes `v` as `name`'s value; `old` is its value until now (`vars.get(name)`, which the runner has at hand). */
+  assign(name: string, old: Variable | undefined, v: Variable): void {
     const namesOfId = this.namesOfId;
     if (namesOfId === null) return;
-    const old = this.vars.get(name);
     // A name `vars` lacks is new (variables are never deleted); every name it has was ranked when the index was built or assigned.
     if (old === undefined) this.rankOf.set(name, this.rankOf.size);
     else if (old.kind === 'object') {

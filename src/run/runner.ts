@@ -388,11 +388,11 @@ export class Runner {
 
   /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` and `slots` in step. */
   private setVar(written: Written, v: Variable): void {
-    this.objectNames.assign(written.name, v);
-    this.vars.set(written.name, v);
     // Filled up to the slot first: the array stays a packed one, never a sparse one however slots are first written.
     const slots = this.slots;
-    while (slots.length < written.slot) slots.push(undefined);
+    while (slots.length <= written.slot) slots.push(undefined);
+    this.objectNames.assign(written.name, slots[written.slot], v);
+    this.vars.set(written.name, v);
     slots[written.slot] = v;
   }
 }
