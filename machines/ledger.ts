@@ -81,10 +81,15 @@ export class Ledger {
 
   /** Removes `who`'s entry acquired at `line` if there is one, else its latest; nothing if `who` holds none. */
   drop(who: string, line: number): void {
-    const holder = this.entryOf(who, line);
+    const byWho = this.byWho;
+    const indexed = byWho?.get(who);
+    const holder = this.entryOf(who, line, indexed);
     if (holder === undefined) return;
     removeAt(this.entries, this.entries.indexOf(holder));
-    if (this.byWho !== null) this.unindex(this.byWho, holder);
+    if (byWho === null) return;
+    // `indexed` is `who`'s index entry, read once for both the search and the removal.
+    if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(who);
+    else removeAt(indexed, indexed.indexOf(holder));
   }
 
   /** `from`'s latest entry becomes `to`'s, taken at `line`, in the same place (a reference handed over). */
@@ -104,12 +109,11 @@ export class Ledger {
     }
   }
 
-  /** `who`'s entry acquired at `line` if there is one, else its latest. */
-  private entryOf(who: string, line: number): Holder | undefined {
+  /** `who`'s entry acquired at `line` if there is one, else its latest; `indexed` is `who`'s index entry when the ledger has an index. */
+  private entryOf(who: string, line: number, indexed: Holder | Holder[] | undefined): Holder | undefined {
     let candidates: readonly Holder[] = this.entries;
     if (this.byWho !== null) {
-      const indexed = this.byWho.get(who);
-      if (indexed === undefined || !Array.isArray(indexed)) return indexed as Holder | undefined;
+      if (indexed === undefined || !Array.isArray(indexed)) return indexed;
       candidates = indexed;
     }
     // One pass: it ends at the first entry of `who` at `line`, else it has seen the latest entry of `who`.

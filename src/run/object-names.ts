@@ -10,47 +10,52 @@
 import type { Variable } from './runner.ts';
 import type { ObjectKind } from '../world/world.ts';
 
+/** Per kind (an SSL and a session may share an id: SSL s1, session s1), the variables that point at each id. */
+type NamesOfId = Readonly<Record<ObjectKind, Map<string, string[]>>>;
+
 export class ObjectNames {
   /**
-   * The variables that point at each object, keyed `kind:id` (an SSL and a session may share an id: SSL s1, session
-   * s1), in the order of `vars`; null until a message needs it.
+   * The variables that point at each object, in the order of `vars`; null until a message needs it. One Map per
+   * kind rather than one keyed `kind:id`: a long trace assigns thousands of variables once the index exists, and
+   * each concatenated key cost an allocation and a hash of the whole string.
    */
-  private namesOfId: Map<string, string[]> | null = null;
+  private namesOfId: NamesOfId | null = null;
   /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
   private readonly rankOf = new Map<string, number>();
 
   /** @param vars the running program's variables, which this object reads and never changes */
   constructor(private readonly vars: ReadonlyMap<string, Variable>) {}
 
-  /** Call before `vars` takes `v` as `name`'s value. */
-  assign(name: string, v: Variable): void {
-    if (this.namesOfId === null) return;
-    const old = this.vars.get(name);
-    if (old?.kind === 'object') {
-      const names = this.namesOfId.get(`${old.objKind}:${old.id}`);
+  /** Call before `vars` takes `v` as `name`'s value; `old` is its value until now (`vars.get(name)`, which the runner has at hand). */
+  assign(name: string, old: Variable | undefined, v: Variable): void {
+    const namesOfId = this.namesOfId;
+    if (namesOfId === null) return;
+    // A name `vars` lacks is new (variables are never deleted); every name it has was ranked when the index was built or assigned.
+    if (old === undefined) this.rankOf.set(name, this.rankOf.size);
+    else if (old.kind === 'object') {
+      const names = namesOfId[old.objKind].get(old.id);
       names?.splice(names.indexOf(name), 1);
     }
-    if (!this.rankOf.has(name)) this.rankOf.set(name, this.rankOf.size);
-    if (v.kind === 'object') this.insertName(this.namesOfId, `${v.objKind}:${v.id}`, name);
+    if (v.kind === 'object') this.insertName(namesOfId[v.objKind], v.id, name);
   }
 
   /** `s3 (sess)`: an object's id with the variables that point at it (of that kind only). */
   describe(id: string, kind: ObjectKind): string {
-    const names = this.index().get(`${kind}:${id}`) ?? [];
+    const names = this.index()[kind].get(id) ?? [];
     return names.length === 0 || (names.length === 1 && names[0] === id) ? id : `${id} (${names.filter((n) => n !== id).join(', ')})`;
   }
 
-  private index(): Map<string, string[]> {
+  private index(): NamesOfId {
     if (this.namesOfId !== null) return this.namesOfId;
-    const namesOfId = new Map<string, string[]>();
+    const namesOfId: NamesOfId = { session: new Map(), ssl: new Map(), ctx: new Map() };
     for (const [name, v] of this.vars) {
       this.rankOf.set(name, this.rankOf.size);
-      if (v.kind === 'object') this.insertName(namesOfId, `${v.objKind}:${v.id}`, name);
+      if (v.kind === 'object') this.insertName(namesOfId[v.objKind], v.id, name);
     }
     return (this.namesOfId = namesOfId);
   }
 
-  /** Adds `name` to the names of `id`, keeping them in the order of `vars`. */
+  /** Adds `name` to the names of `id` (in the map of its kind), keeping them in the order of `vars`. */
   private insertName(namesOfId: Map<string, string[]>, id: string, name: string): void {
     const names = namesOfId.get(id);
     if (!names) {

@@ -19,7 +19,7 @@ import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
 import { observeState, type StateView } from './observe.ts';
 import { evalInt, IntRangeError, type IntEnv } from './values.ts';
-import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf } from './call-plan.ts';
+import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf, type TracePlans, type Written } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 import { ObjectNames } from './object-names.ts';
 
@@ -102,6 +102,7 @@ export class Runner {
     // Sized once: the list has one entry per step, and growing it step by step copied it over and over.
     const recordOfStep: (StepRecord | null)[] = new Array<StepRecord | null>(steps.length).fill(null);
     const plans = plansOf(this.checked);
+    this.plans = plans;
     for (let i = 0; i < steps.length; i++) recordOfStep[i] = this.runStep(steps[i]!, i, plans, recordOfStep);
     this.finish();
     const diagnostics = [...this.records.flatMap((r) => r.diagnostics)];
@@ -115,15 +116,15 @@ export class Runner {
     };
   }
 
-  private runStep(step: Step, index: number, plans: (CallPlan | undefined)[], recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
+  private runStep(step: Step, index: number, plans: TracePlans, recordOfStep: readonly (StepRecord | null)[]): StepRecord | null {
     this.world.line = step.line;
     this.freshStepBuffers();
     const undefinedBefore = this.world.undefinedSince !== null;
     const text = step.text;
     try {
       if (step.kind === 'call') {
-        const plan = (plans[index] ??= planCall(step.statement.call));
-        const ret = this.call(plan, step.statement.assign?.name ?? null);
+        const plan = (plans.calls[index] ??= planCall(step.statement.call, step.statement.assign?.name ?? null, plans.slots));
+        const ret = this.call(plan);
         return this.push(step.line, text, ret, this.reusedByCall, undefinedBefore);
       }
       if (step.kind === 'expect') return this.expect(step, text, undefinedBefore);
@@ -141,19 +142,19 @@ export class Runner {
   }
 
   /**
-   * Runs one call (its plan, call-plan.ts); binds the result to `target`.
+   * Runs one call (its plan, call-plan.ts); binds the result to the plan's target.
    * Returns the C return value; a connection's `reused` is left in `reusedByCall`
    * (two results in fields, not in an object made for each call).
    */
-  private call(plan: CallPlan, target: string | null): number | string | null {
-    const { expr, handler } = plan;
+  private call(plan: CallPlan): number | string | null {
+    const { expr, handler, target } = plan;
     if (!handler) throw new TraceError(this.checked.file, expr.pos.line, expr.pos.col, `no model for ${expr.name}`);
     const argPlans = plan.args;
     const args = new Array<Arg>(argPlans.length);
     for (let i = 0; i < argPlans.length; i++) args[i] = this.arg(argPlans[i]!, expr.name, i);
-    const ret = handler({ world: this.world, args, target });
+    const ret = handler({ world: this.world, args, target: target === null ? null : target.name });
     if (ret.kind === 'der' && plan.output !== null) this.setVar(plan.output, { kind: 'der', der: ret.der, length: ret.length });
-    if (target) this.setVar(target, this.variableOf(ret, plan.returns));
+    if (target !== null) this.setVar(target, this.variableOf(ret, plan.returns));
     if (plan.readsSession) {
       const warning = earlySessionWarning(this.world, args[0]);
       if (warning) this.world.report(warning);
@@ -166,22 +167,27 @@ export class Runner {
   private reusedByCall: Reused | undefined;
 
   private reused(args: readonly Arg[]): Reused | undefined {
-    const [c, s] = args;
+    const c = args[0];
+    const s = args[1];
     if (c?.kind !== 'object' || s?.kind !== 'object') return undefined;
-    const hit = (id: string) => (this.world.isFreed('ssl', id) ? 0 : this.world.ssl(id).hit ? 1 : 0);
-    return REUSED[hit(c.id)]![hit(s.id)];
+    return REUSED[this.hit(c.id)]![this.hit(s.id)];
+  }
+
+  /** SSL_session_reused of an SSL after a connection: 0 once it is freed. A method, not a closure made per call. */
+  private hit(ssl: string): number {
+    return this.world.isFreed('ssl', ssl) ? 0 : this.world.ssl(ssl).hit ? 1 : 0;
   }
 
   /** An argument's value now: a fixed one as planned, the others read from the variables and the clock. */
   private arg(plan: ArgPlan, fn: string, index: number): Arg {
     if (plan.kind === 'fixed') return plan.arg;
     if (plan.kind === 'addr') {
-      const v = this.vars.get(plan.name);
+      const v = this.slots[plan.slot];
       return { kind: 'der', name: plan.name, der: v?.kind === 'der' ? v.der : null, length: v?.kind === 'der' ? v.length : 0 };
     }
     if (plan.kind === 'var') {
       const name = plan.name;
-      const v = this.vars.get(name);
+      const v = this.slots[plan.slot];
       if (v === undefined) return { kind: 'name', name }; // a callback name
       if (v.kind === 'object') {
         const stale = checkBorrow(this.world, name, v, fn, index);
@@ -228,7 +234,7 @@ export class Runner {
 
   private side(side: ExpectSide): number | string | null {
     if (side.form === 'call') {
-      const ret = this.call(sidePlanOf(side.expr), null);
+      const ret = this.call(sidePlanOf(side.expr, this.plans!.slots));
       if (this.reusedByCall) this.sideReused = this.reusedByCall;
       return ret;
     }
@@ -374,10 +380,20 @@ export class Runner {
   /** How messages name objects (`s3 (sess)`). */
   private readonly objectNames = new ObjectNames(this.vars);
 
-  /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` in step. */
-  private setVar(name: string, v: Variable): void {
-    this.objectNames.assign(name, v);
-    this.vars.set(name, v);
+  /** The checked trace's plans, while it runs. */
+  private plans: TracePlans | undefined;
+
+  /** Each variable's value by its slot (call-plan.ts VarSlots): `vars` by number, what arguments read. */
+  private readonly slots: (Variable | undefined)[] = [];
+
+  /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` and `slots` in step. */
+  private setVar(written: Written, v: Variable): void {
+    // Filled up to the slot first: the array stays a packed one, never a sparse one however slots are first written.
+    const slots = this.slots;
+    while (slots.length <= written.slot) slots.push(undefined);
+    this.objectNames.assign(written.name, slots[written.slot], v);
+    this.vars.set(written.name, v);
+    slots[written.slot] = v;
   }
 }
 
