@@ -104,11 +104,34 @@ export function isVersionMethod(method: string): boolean {
  * peer. Observed with 3.0.19 (each combination). The failure is tls13_enc's:
  * ssl3_new left no s3.tmp.new_cipher, so it calls SSLfatal (an internal
  * error), and the SSL is in the error state after the write (FINDINGS F62).
+ * Only a record sealed with write keys gets that far: without them (an SSL
+ * still in init that has not switched its write state, such as a client
+ * waiting for its ServerHello when SSL_copy_session_id gave it a connected TLS
+ * 1.3 SSL's method) tls13_enc and tls1_enc copy the record as plaintext
+ * (`ctx == NULL`, ssl3_record_tls13.c tls13_enc), so its fatal alert is
+ * written and reaches the peer (checked against 3.0.19, FINDINGS F98).
  */
 export function canWrite(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   const tls13Method = s.method.startsWith(`${TLS1_3}:`);
-  return !(s.methodReset && (tls13Method || (s.version === TLS1_3 && s.session !== null)));
+  return !(s.methodReset && hasWriteKeys(world, ssl) && (tls13Method || (s.version === TLS1_3 && s.session !== null)));
+}
+
+/**
+ * s->enc_write_ctx is set: the SSL switched its write state. Connected, yes; in
+ * init, a server that wrote a TLS 1.3 first flight or a TLS 1.2 resumption's
+ * (ossl_statem_server_post_work, as alertSeal), and a TLS 1.2 client that wrote
+ * its ChangeCipherSpec and Finished and waits for the server's last flight
+ * (ossl_statem_client_post_work, TLS_ST_CW_CHANGE). A client waiting for its
+ * ServerHello, and a server waiting for a ClientHello or in a TLS 1.2 full
+ * handshake, still write plaintext (FINDINGS F98).
+ */
+function hasWriteKeys(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'connected' || state === 'closed') return true;
+  if (state !== 'handshaking') return false;
+  const s = world.ssl(ssl);
+  return s.role === 'server' ? s.version === TLS1_3 || s.hit : s.clientWriteKeys;
 }
 
 /** Records `ssl` writes after the handshake reach its peer: readable, unless `ssl`'s method was reset. */

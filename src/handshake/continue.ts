@@ -195,7 +195,11 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
     finishClient(world, client);
   }
   // a TLS 1.2 full handshake: the ChangeCipherSpec written gives the new session its cipher (FINDINGS F89)
-  if (f.version !== TLS1_3 && !f.hit) world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  if (f.version !== TLS1_3 && !f.hit) {
+    world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
+    // and switches its write state: what it writes from here on is sealed (FINDINGS F98)
+    world.sendSsl(client, { type: 'CONNECTION', fields: { clientWriteKeys: true } });
+  }
   sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom });
   return tickets;
 }
