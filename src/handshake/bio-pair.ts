@@ -15,7 +15,7 @@ import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterH
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
-import { TLS1_3 } from './sessions.ts';
+import { TLS1_2, TLS1_3 } from './sessions.ts';
 import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 
 const SENT = 1;
@@ -362,8 +362,39 @@ export function receiveAlert(world: World, ssl: string, ret: number): number {
 export function readGarbage(world: World, ssl: string, ret: number): number {
   const s = world.ssl(ssl);
   const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && !s.closeNotifyPending && s.undecryptablePending === 0 && s.peerFlight === null;
+  if (alertFirst && s.alertPending === 'plain' && checksRecordVersion(world, ssl)) return alertAfterMethodReset(world, ssl, ret);
   if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
   return readFailed(world, ssl, ret);
+}
+
+/**
+ * An SSL whose method was reset in the middle of a handshake (methodReset: SSL_set_session on a server past
+ * version negotiation, SSL_copy_session_id) and that is past its first packet (a server, or a TLS 1.2 client
+ * past its ChangeCipherSpec; a client waiting for its ServerHello reads the whole record) checks the record
+ * version against s->version in ssl3_get_record, unless its method is TLS 1.3's own (SSL_IS_TLS13).
+ */
+function checksRecordVersion(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  if (!s.methodReset || world.stateOf('ssl', ssl) !== 'handshaking' || s.method.startsWith(`${TLS1_3}:`)) return false;
+  return s.role === 'server' || s.clientWriteKeys;
+}
+
+/**
+ * The peer's plaintext alert read by such an SSL (FINDINGS F100). ssl3_new ran tls1_clear, which set
+ * s->version to the new method's version, TLS_MAX_VERSION_INTERNAL (TLS1_3_VERSION) for a generic one; every
+ * alert after a ClientHello is written with record version TLS1_2_VERSION (do_ssl3_write maps TLS1_3_VERSION
+ * to it). Equal (a TLS 1.2 method), the alert is received. Otherwise ssl3_get_record rejects the record on its
+ * header: an alert record of the same major version on an SSL without write keys is SSLfatal(SSL_AD_NO_ALERT)
+ * (the error state only, no alert, s->session left alone), else SSLfatal(SSL_AD_PROTOCOL_VERSION), whose alert
+ * removes and marks s->session (spec §8). Either way the alert's body stays in the BIO (F72). Checked against
+ * 3.0.19: "ssl3_get_record: wrong version number", the server's session still resumable.
+ */
+function alertAfterMethodReset(world: World, ssl: string, ret: number): number {
+  const { method } = world.ssl(ssl);
+  const readerVersion = isVersionMethod(method) ? Number(method.split(':')[0]) : TLS1_3;
+  if (readerVersion === TLS1_2) return receiveAlert(world, ssl, ret);
+  rejectHeader(world, ssl);
+  return hasWriteKeys(world, ssl) ? failLeavingBuffer(world, ssl, ret) : errorStateLeavingBuffer(world, ssl, ret);
 }
 
 /**
