@@ -40,6 +40,11 @@ export interface EncodedSession {
   readonly time: number;
   readonly timeout: number;
   readonly cipher: boolean;
+  /**
+   * s->session->peer is set: the server certificate a client stored in a full handshake
+   * (tls_process_server_certificate), copied by dup and d2i (FINDINGS F101).
+   */
+  readonly peer: boolean;
   readonly ticket: Ticket | null;
   readonly tickLifetimeHint: number;
   readonly maxEarlyData: number;
@@ -92,6 +97,7 @@ export function freshSessionFields(now: number): EncodedSession {
     time: now,
     timeout: 304, // spec §2 SSL_SESSION_new: "5 minute" default, 60*5+4
     cipher: false,
+    peer: false,
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,
@@ -117,6 +123,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     time: fields.time,
     timeout: fields.timeout,
     cipher: fields.cipher,
+    peer: fields.peer,
     ticket: fields.ticket,
     tickLifetimeHint: fields.tickLifetimeHint,
     maxEarlyData: fields.maxEarlyData,
@@ -186,6 +193,7 @@ const ENCODED_KEYS: readonly (keyof EncodedSession)[] = [
   'time',
   'timeout',
   'cipher',
+  'peer',
   'ticket',
   'tickLifetimeHint',
   'maxEarlyData',
@@ -222,6 +230,7 @@ export function encode(s: SessionContext): EncodedSession {
     time: s.time,
     timeout: s.timeout,
     cipher: s.cipher,
+    peer: s.peer,
     ticket: s.ticket,
     tickLifetimeHint: s.tickLifetimeHint,
     maxEarlyData: s.maxEarlyData,

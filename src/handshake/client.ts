@@ -149,7 +149,9 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   // tls13_setup_key_block at a TLS 1.3 ServerHello; a TLS 1.2 client sets it only when it writes its
   // ChangeCipherSpec, after the server's whole flight (statem_clnt.c TLS_ST_CW_CHANGE; checked against 3.0.19,
   // FINDINGS F89): continue.ts clientReadsServerHello
-  world.sendSession(current, { type: 'FILL', fields: version === TLS1_3 ? { version, cipher: true, masterKey } : { version, masterKey } });
+  // and the Certificate stores the server's certificate in s->session->peer (tls_process_server_certificate),
+  // in whatever object s->session is: one the server holds too, if it was given to the client (FINDINGS F101)
+  world.sendSession(current, { type: 'FILL', fields: version === TLS1_3 ? { version, cipher: true, masterKey, peer: true } : { version, masterKey, peer: true } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
   if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
   // The server resumed anyway (it echoed an id that is not the client's): its ChangeCipherSpec comes where

@@ -245,6 +245,16 @@ function serverReadsClientFinished(world: World, server: string, client: string,
     deliver(world, client, finishTls13(world, server));
     return 0;
   }
+  // A TLS 1.2 server's session with a peer certificate after the ClientKeyExchange means a client
+  // certificate: tls_post_process_client_key_exchange expects a CertificateVerify, finds no handshake buffer
+  // (the extended master secret digest freed it) and fails, SSLfatal(INTERNAL_ERROR), the alert sent; only the
+  // ClientKeyExchange was read. Reached when the server's session was given to its own client mid-handshake,
+  // which stored the server's certificate in it (checked against 3.0.19, FINDINGS F101).
+  const sid = world.ssl(server).session;
+  if (!f.hit && sid !== null && world.session(sid).peer) {
+    world.sendSsl(server, { type: 'CONNECTION', fields: { undecryptablePending: flightRecords(f) - 1 } });
+    return failLeavingBuffer(world, server, 0);
+  }
   // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
   if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
