@@ -45,6 +45,11 @@ export interface EncodedSession {
   readonly time: number;
   readonly timeout: number;
   readonly cipher: boolean;
+  /**
+   * s->session->peer is set: the server certificate a client stored in a full handshake
+   * (tls_process_server_certificate), copied by dup and d2i (FINDINGS F101).
+   */
+  readonly peer: boolean;
   readonly ticket: Ticket | null;
   readonly tickLifetimeHint: number;
   readonly maxEarlyData: number;
@@ -83,7 +88,7 @@ export type SessionEvent =
   | { readonly type: 'SET_TIMEOUT'; readonly timeout: number }
   | { readonly type: 'SET_ID'; readonly sessionId: string }
   | { readonly type: 'SET_SID_CTX'; readonly sidCtx: string }
-  | { readonly type: 'SET_PEER_CHAIN'; readonly line: number }
+  | { readonly type: 'PEER_CERTIFICATE'; readonly line: number }
   | { readonly type: 'FILL'; readonly fields: Partial<EncodedSession> };
 
 export interface SessionInput {
@@ -106,6 +111,7 @@ export function freshSessionFields(now: number): EncodedSession {
     time: now,
     timeout: 304, // spec §2 SSL_SESSION_new: "5 minute" default, 60*5+4
     cipher: false,
+    peer: false,
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,
@@ -137,6 +143,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     time: fields.time,
     timeout: fields.timeout,
     cipher: fields.cipher,
+    peer: fields.peer,
     ticket: fields.ticket,
     tickLifetimeHint: fields.tickLifetimeHint,
     maxEarlyData: fields.maxEarlyData,
@@ -168,7 +175,7 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
     setTimeout: (_c, e) => (e.type === 'SET_TIMEOUT' ? { timeout: e.timeout } : {}),
     setId: (_c, e) => (e.type === 'SET_ID' ? { sessionId: e.sessionId } : {}),
     setSidCtx: (_c, e) => (e.type === 'SET_SID_CTX' ? { sidCtx: e.sidCtx } : {}),
-    setPeerChain: (_c, e) => (e.type === 'SET_PEER_CHAIN' ? { peerChain: e.line } : {}),
+    storePeerCertificate: (_c, e) => (e.type === 'PEER_CERTIFICATE' ? { peer: true, peerChain: e.line } : {}),
     // Handshake data only: the lifecycle fields (refs, holders, owner, not_resumable) never change through FILL.
     fill: (_c, e) => (e.type === 'FILL' ? pickEncoded(e.fields) : {}),
   },
@@ -193,9 +200,12 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
           SET_ID: { actions: ['setId'] },
           SET_SID_CTX: { actions: ['setSidCtx'] },
           FILL: { actions: ['fill'] },
-          // tls_process_server_certificate: `s->session->peer_chain = sk_X509_new_null()`, the old chain
-          // (and the certificates it holds) never freed (FINDINGS F105).
-          SET_PEER_CHAIN: [{ guard: 'holdsPeerChain', actions: [peerChainOverwritten, 'setPeerChain'] }, { actions: ['setPeerChain'] }],
+          // A client's full handshake stores the server's Certificate: `peer` (FINDINGS F101) and `peer_chain`,
+          // whose old value tls_process_server_certificate never frees (FINDINGS F105).
+          PEER_CERTIFICATE: [
+            { guard: 'holdsPeerChain', actions: [peerChainOverwritten, 'storePeerCertificate'] },
+            { actions: ['storePeerCertificate'] },
+          ],
         },
       },
       freed: {
@@ -218,6 +228,7 @@ function pickEncoded(f: Partial<EncodedSession>): Partial<EncodedSession> {
   if ('time' in f) out.time = f.time;
   if ('timeout' in f) out.timeout = f.timeout;
   if ('cipher' in f) out.cipher = f.cipher;
+  if ('peer' in f) out.peer = f.peer;
   if ('ticket' in f) out.ticket = f.ticket;
   if ('tickLifetimeHint' in f) out.tickLifetimeHint = f.tickLifetimeHint;
   if ('maxEarlyData' in f) out.maxEarlyData = f.maxEarlyData;
@@ -249,6 +260,7 @@ export function encode(s: SessionContext): EncodedSession {
     time: s.time,
     timeout: s.timeout,
     cipher: s.cipher,
+    peer: s.peer,
     ticket: s.ticket,
     tickLifetimeHint: s.tickLifetimeHint,
     maxEarlyData: s.maxEarlyData,

@@ -225,6 +225,12 @@ export interface SslContext extends Counted {
   readonly clientRandom: number;
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
+  /**
+   * A client in a TLS 1.2 full handshake wrote its ChangeCipherSpec and Finished: s->enc_write_ctx is set
+   * until the handshake ends (then the connection's keys). Its next ClientHello clears it; read only while
+   * `handshaking` (bio-pair.ts hasWriteKeys, FINDINGS F98).
+   */
+  readonly clientWriteKeys: boolean;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -254,6 +260,7 @@ export type ConnectionFields = Pick<
   | 'tmpSessionId'
   | 'clientRandom'
   | 'closeNotifyUnsent'
+  | 'clientWriteKeys'
   | 'sidCtx'
 >;
 
@@ -393,6 +400,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     tmpSessionId: '',
     clientRandom: 0,
     closeNotifyUnsent: false,
+    clientWriteKeys: false,
   }),
   guards: {
     ...refGuards,

@@ -33,7 +33,7 @@ const sessionEvent = fc.oneof(
   fc.record({ type: fc.constant('SET_ID'), sessionId: fc.constantFrom('', 'aa', 'bb') }),
   fc.record({ type: fc.constant('SET_SID_CTX'), sidCtx: fc.constantFrom('', 'cc') }),
   fc.record({ type: fc.constant('FILL'), fields: fc.record({ version: fc.constantFrom(0x303, 0x304), cipher: fc.boolean() }) }),
-  fc.record({ type: fc.constant('SET_PEER_CHAIN'), line: fc.integer({ min: 1, max: 5 }) }),
+  fc.record({ type: fc.constant('PEER_CERTIFICATE'), line: fc.integer({ min: 1, max: 5 }) }),
 );
 
 const sslEvent = fc.oneof(

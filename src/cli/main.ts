@@ -148,8 +148,12 @@ function conformAll(dir: string): number {
   // stdout stays one line per trace.
   const kinds = Object.keys(KINDS) as DiagnosticKind[];
   const confirmed = kinds.filter((k) => byKind.has(k)).map((k) => `${k}: ${byKind.get(k)!.join(', ')}`);
-  const missing = kinds.filter((k) => !byKind.has(k));
-  process.stderr.write(`confirmed consequences: ${confirmed.join('; ') || 'none'}${missing.length > 0 ? `; not confirmed: ${missing.join(', ')}` : ''}\n`);
+  const missing = kinds.filter((k) => !byKind.has(k) && KINDS[k].confirmedElsewhere === undefined);
+  const elsewhere = kinds.filter((k) => KINDS[k].confirmedElsewhere !== undefined).map((k) => `${k} is confirmed ${KINDS[k].confirmedElsewhere!}`);
+  process.stderr.write(
+    `confirmed consequences: ${confirmed.join('; ') || 'none'}${missing.length > 0 ? `; not confirmed: ${missing.join(', ')}` : ''}` +
+      `${elsewhere.length > 0 ? `; the harness cannot see: ${elsewhere.join('; ')}` : ''}\n`,
+  );
   return worst;
 }
 

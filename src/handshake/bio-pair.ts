@@ -15,7 +15,7 @@ import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterH
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
-import { TLS1_3 } from './sessions.ts';
+import { TLS1_2, TLS1_3 } from './sessions.ts';
 import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 
 const SENT = 1;
@@ -104,11 +104,34 @@ export function isVersionMethod(method: string): boolean {
  * peer. Observed with 3.0.19 (each combination). The failure is tls13_enc's:
  * ssl3_new left no s3.tmp.new_cipher, so it calls SSLfatal (an internal
  * error), and the SSL is in the error state after the write (FINDINGS F62).
+ * Only a record sealed with write keys gets that far: without them (an SSL
+ * still in init that has not switched its write state, such as a client
+ * waiting for its ServerHello when SSL_copy_session_id gave it a connected TLS
+ * 1.3 SSL's method) tls13_enc and tls1_enc copy the record as plaintext
+ * (`ctx == NULL`, ssl3_record_tls13.c tls13_enc), so its fatal alert is
+ * written and reaches the peer (checked against 3.0.19, FINDINGS F98).
  */
 export function canWrite(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   const tls13Method = s.method.startsWith(`${TLS1_3}:`);
-  return !(s.methodReset && (tls13Method || (s.version === TLS1_3 && s.session !== null)));
+  return !(s.methodReset && hasWriteKeys(world, ssl) && (tls13Method || (s.version === TLS1_3 && s.session !== null)));
+}
+
+/**
+ * s->enc_write_ctx is set: the SSL switched its write state. Connected, yes; in
+ * init, a server that wrote a TLS 1.3 first flight or a TLS 1.2 resumption's
+ * (ossl_statem_server_post_work, as alertSeal), and a TLS 1.2 client that wrote
+ * its ChangeCipherSpec and Finished and waits for the server's last flight
+ * (ossl_statem_client_post_work, TLS_ST_CW_CHANGE). A client waiting for its
+ * ServerHello, and a server waiting for a ClientHello or in a TLS 1.2 full
+ * handshake, still write plaintext (FINDINGS F98).
+ */
+function hasWriteKeys(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  if (state === 'connected' || state === 'closed') return true;
+  if (state !== 'handshaking') return false;
+  const s = world.ssl(ssl);
+  return s.role === 'server' ? s.version === TLS1_3 || s.hit : s.clientWriteKeys;
 }
 
 /** Records `ssl` writes after the handshake reach its peer: readable, unless `ssl`'s method was reset. */
@@ -339,8 +362,39 @@ export function receiveAlert(world: World, ssl: string, ret: number): number {
 export function readGarbage(world: World, ssl: string, ret: number): number {
   const s = world.ssl(ssl);
   const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && !s.closeNotifyPending && s.undecryptablePending === 0 && s.peerFlight === null;
+  if (alertFirst && s.alertPending === 'plain' && checksRecordVersion(world, ssl)) return alertAfterMethodReset(world, ssl, ret);
   if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
   return readFailed(world, ssl, ret);
+}
+
+/**
+ * An SSL whose method was reset in the middle of a handshake (methodReset: SSL_set_session on a server past
+ * version negotiation, SSL_copy_session_id) and that is past its first packet (a server, or a TLS 1.2 client
+ * past its ChangeCipherSpec; a client waiting for its ServerHello reads the whole record) checks the record
+ * version against s->version in ssl3_get_record, unless its method is TLS 1.3's own (SSL_IS_TLS13).
+ */
+function checksRecordVersion(world: World, ssl: string): boolean {
+  const s = world.ssl(ssl);
+  if (!s.methodReset || world.stateOf('ssl', ssl) !== 'handshaking' || s.method.startsWith(`${TLS1_3}:`)) return false;
+  return s.role === 'server' || s.clientWriteKeys;
+}
+
+/**
+ * The peer's plaintext alert read by such an SSL (FINDINGS F100). ssl3_new ran tls1_clear, which set
+ * s->version to the new method's version, TLS_MAX_VERSION_INTERNAL (TLS1_3_VERSION) for a generic one; every
+ * alert after a ClientHello is written with record version TLS1_2_VERSION (do_ssl3_write maps TLS1_3_VERSION
+ * to it). Equal (a TLS 1.2 method), the alert is received. Otherwise ssl3_get_record rejects the record on its
+ * header: an alert record of the same major version on an SSL without write keys is SSLfatal(SSL_AD_NO_ALERT)
+ * (the error state only, no alert, s->session left alone), else SSLfatal(SSL_AD_PROTOCOL_VERSION), whose alert
+ * removes and marks s->session (spec §8). Either way the alert's body stays in the BIO (F72). Checked against
+ * 3.0.19: "ssl3_get_record: wrong version number", the server's session still resumable.
+ */
+function alertAfterMethodReset(world: World, ssl: string, ret: number): number {
+  const { method } = world.ssl(ssl);
+  const readerVersion = isVersionMethod(method) ? Number(method.split(':')[0]) : TLS1_3;
+  if (readerVersion === TLS1_2) return receiveAlert(world, ssl, ret);
+  rejectHeader(world, ssl);
+  return hasWriteKeys(world, ssl) ? failLeavingBuffer(world, ssl, ret) : errorStateLeavingBuffer(world, ssl, ret);
 }
 
 /**

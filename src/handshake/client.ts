@@ -5,6 +5,7 @@ import { isResumable, type Ticket } from '../../machines/ssl-session.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { SESS_CACHE_CLIENT, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
+import { makeDiagnostic } from '../world/diagnostics.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
 import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
 import { moveAcceptCount } from './server-name.ts';
@@ -52,7 +53,8 @@ export function clientHello(world: World, client: string): ClientOffer {
   // without middlebox compatibility leaves whatever an earlier handshake put there (FINDINGS F12).
   const keptOlderSession = !created && !tls13Session;
   const setsTmpId = (sessionId !== '' || keptOlderSession) && clientMaxVersion(c) === TLS1_3;
-  world.sendSsl(client, { type: 'CONNECTION', fields: setsTmpId ? { clientRandom: random, tmpSessionId: sessionId } : { clientRandom: random } });
+  // a new handshake writes plaintext until its ChangeCipherSpec (bio-pair.ts hasWriteKeys, FINDINGS F98)
+  world.sendSsl(client, { type: 'CONNECTION', fields: setsTmpId ? { clientRandom: random, tmpSessionId: sessionId, clientWriteKeys: false } : { clientRandom: random, clientWriteKeys: false } });
   // tls_construct_ctos_early_data, in every ClientHello that may offer TLS 1.3: a client not writing early
   // data sets s->max_early_data to 0, so as a server later this SSL issues stateless tickets (checked
   // against 3.0.19: FINDINGS F15, examples/connection/client-then-server-early-data)
@@ -99,6 +101,19 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
  * server's id. Returns false on the client's fatal alert (a hit with another
  * session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT).
  */
+/** FINDINGS F99: a TLS 1.3 resumption whose session SSL_set_session replaced by one without a cipher. */
+function cipherlessResumption(world: World, client: string): void {
+  world.report(
+    makeDiagnostic(
+      'null-dereference',
+      world.line,
+      `${client} is in the middle of a TLS 1.3 resumption, but SSL_set_session gave it a session without a cipher after its ClientHello; reading the ServerHello dereferences s->session->cipher`,
+      '3.0.19 reads address 0x40 inside libssl (set_client_ciphersuite): the process dies with SIGSEGV. Never call SSL_set_session on an SSL in the middle of a handshake.',
+      null,
+    ),
+  );
+}
+
 export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number, masterKey: string): boolean {
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
@@ -112,6 +127,16 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   if (hit && sameId) {
     // a resumption in another session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT, before the extensions
     if (world.session(sid).sidCtx !== c.sidCtx) return false;
+    // The session a resumption meets here is the one offered, unless SSL_set_session replaced it after the
+    // ClientHello (FINDINGS F99): tls_process_server_hello then requires s->version == s->session->ssl_version
+    // (SSL_R_SSL_SESSION_VERSION_MISMATCH, fatal, the alert removes the session given), and set_client_ciphersuite
+    // compares ciphers: a TLS 1.3 resumption of a session without one (cipher_id 0, not the server's) reads
+    // s->session->cipher->algorithm2 through NULL (checked against 3.0.19: SIGSEGV at address 0x40).
+    if (world.session(sid).version !== version) return false;
+    if (version === TLS1_3 && !world.session(sid).cipher) {
+      cipherlessResumption(world, client);
+      return false;
+    }
     if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
     return true;
   }
@@ -123,7 +148,7 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   // a full handshake: both ends derive the same master secret (FINDINGS F40). s->session->cipher is set by
   // tls13_setup_key_block at a TLS 1.3 ServerHello; a TLS 1.2 client sets it only when it writes its
   // ChangeCipherSpec, after the server's whole flight (statem_clnt.c TLS_ST_CW_CHANGE; checked against 3.0.19,
-  // FINDINGS F89): continue.ts clientReadsServerHello
+  // FINDINGS F89): continue.ts clientReadsServerHello. The Certificate that follows: processServerCertificate.
   world.sendSession(current, { type: 'FILL', fields: version === TLS1_3 ? { version, cipher: true, masterKey } : { version, masterKey } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
   if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
@@ -134,15 +159,17 @@ export function processServerHello(world: World, client: string, hit: boolean, e
 }
 
 /**
- * tls_process_server_certificate: the client's session takes the server's
- * chain. It assigns `s->session->peer_chain` without freeing a chain the
- * session already holds, which it can only when a session object meets a
- * second full handshake: one offered with an empty id is kept on a miss
- * (processServerHello above, FINDINGS F82). The old chain leaks (checked
- * with LeakSanitizer against 3.0.19, FINDINGS F105).
+ * tls_process_server_certificate and its post-processing: the client's
+ * session takes the server's chain (`peer_chain`) and certificate (`peer`),
+ * in whatever object s->session is: one the server holds too, if it was
+ * given to the client (FINDINGS F101). `peer_chain` is assigned without
+ * freeing a chain the session already holds, which it can only when a
+ * session object meets a second full handshake: one offered with an empty id
+ * is kept on a miss (processServerHello above, FINDINGS F82). The old chain
+ * leaks (checked with LeakSanitizer against 3.0.19, FINDINGS F105).
  */
 export function processServerCertificate(world: World, client: string): void {
-  world.sendSession(world.ssl(client).session ?? '', { type: 'SET_PEER_CHAIN', line: world.line });
+  world.sendSession(world.ssl(client).session ?? '', { type: 'PEER_CERTIFICATE', line: world.line });
 }
 
 /**

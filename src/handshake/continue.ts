@@ -198,7 +198,11 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
     finishClient(world, client);
   }
   // a TLS 1.2 full handshake: the ChangeCipherSpec written gives the new session its cipher (FINDINGS F89)
-  if (f.version !== TLS1_3 && !f.hit) world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
+  if (f.version !== TLS1_3 && !f.hit) {
+    world.sendSession(world.ssl(client).session ?? '', { type: 'FILL', fields: { cipher: true } });
+    // and switches its write state: what it writes from here on is sealed (FINDINGS F98)
+    world.sendSsl(client, { type: 'CONNECTION', fields: { clientWriteKeys: true } });
+  }
   sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom });
   return tickets;
 }
@@ -243,6 +247,16 @@ function serverReadsClientFinished(world: World, server: string, client: string,
     done(world, server, 'accept');
     deliver(world, client, finishTls13(world, server));
     return 0;
+  }
+  // A TLS 1.2 server's session with a peer certificate after the ClientKeyExchange means a client
+  // certificate: tls_post_process_client_key_exchange expects a CertificateVerify, finds no handshake buffer
+  // (the extended master secret digest freed it) and fails, SSLfatal(INTERNAL_ERROR), the alert sent; only the
+  // ClientKeyExchange was read. Reached when the server's session was given to its own client mid-handshake,
+  // which stored the server's certificate in it (checked against 3.0.19, FINDINGS F101).
+  const sid = world.ssl(server).session;
+  if (!f.hit && sid !== null && world.session(sid).peer) {
+    world.sendSsl(server, { type: 'CONNECTION', fields: { undecryptablePending: flightRecords(f) - 1 } });
+    return failLeavingBuffer(world, server, 0);
   }
   // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
   if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });

@@ -30,6 +30,7 @@ export function newHandshakeSession(world: World, ssl: string, opts: { readonly 
     time: world.now,
     timeout: timeout === 0 ? DEFAULT_TIMEOUT : timeout,
     cipher: false, // set with the key block: TLS 1.3 at the ServerHello, TLS 1.2 at the ChangeCipherSpec (FINDINGS F89)
+    peer: false,
     ticket: null,
     tickLifetimeHint: 0,
     maxEarlyData: 0,

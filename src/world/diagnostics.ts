@@ -75,6 +75,8 @@ interface KindInfo {
   readonly explanation: string;
   /** The outcomes of a diagnostic of this kind, unless its situation narrows them (faults.ts). */
   readonly outcomes: readonly Outcome[];
+  /** Set for a kind the conformance harness cannot observe: how it is confirmed instead. */
+  readonly confirmedElsewhere?: string;
 }
 
 /** The catalogue of kinds; the docs' anti-pattern table is generated from it. */
@@ -212,9 +214,9 @@ export const KINDS: Readonly<Record<DiagnosticKind, KindInfo>> = {
       '(peer_chain). Offered again with an empty session id and not resumed, the same object is reused for the new full handshake (spec §6.2) and ' +
       'tls_process_server_certificate overwrites peer_chain without freeing the old one (FINDINGS F105). Only SSL_SESSION_dup and the ' +
       'library\'s internal copies carry the chain; d2i_SSL_SESSION and SSL_SESSION_new do not (spec §2).',
-    // The harness's end line names leaked sessions, not libssl's allocations: test/conform/emit-c-e2e.test.ts
-    // confirms it, LeakSanitizer's report on the trace's emit-c program.
     outcomes: [],
+    // The harness's end line names leaked sessions, not libssl's allocations.
+    confirmedElsewhere: 'by LeakSanitizer on the trace\'s emit-c program (test/conform/emit-c-e2e.test.ts)',
   },
 };
 
