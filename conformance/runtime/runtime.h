@@ -85,7 +85,10 @@ typedef struct {
 SimStoreEntry *sim_store_lookup(SimStore *store, const unsigned char *id, unsigned int len);
 void sim_store_put(SimStore *store, SSL_SESSION *sess, int owns_ref);
 void sim_store_drop(SimStore *store, SimStoreEntry *e);
-/* store_free_all(ctx): the application frees every session its store holds for ctx. */
+/* The application frees every session `store` holds (NULL: nothing). */
+void sim_store_clear(SimStore *store);
+/* store_free_all(ctx): sim_store_clear of the store of the newest SSL_CTX made at ctx's address. A program
+ * that names a context freed long ago must keep its store instead (a newer context may reuse the address). */
 void sim_store_free_all(SSL_CTX *ctx);
 /* stored(ctx, sess): 1 if ctx's store holds this session pointer (never dereferenced). */
 int sim_stored(SSL_CTX *ctx, SSL_SESSION *sess);

@@ -50,12 +50,15 @@ void sim_store_put(SimStore *store, SSL_SESSION *sess, int owns_ref)
     e->owns_ref = owns_ref;
 }
 
-void sim_store_free_all(SSL_CTX *ctx)
+void sim_store_clear(SimStore *store)
 {
-    SimStore *store = sim_store_of_ctx(ctx);
-
     while (store != NULL && store->len > 0)
         sim_store_drop(store, &store->items[store->len - 1]);
+}
+
+void sim_store_free_all(SSL_CTX *ctx)
+{
+    sim_store_clear(sim_store_of_ctx(ctx));
 }
 
 int sim_stored(SSL_CTX *ctx, SSL_SESSION *sess)

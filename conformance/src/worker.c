@@ -24,6 +24,9 @@ typedef struct {
     int is_der;
     int is_int;             /* or an integer result (`n = i2d_SSL_SESSION(...)`), for v: arguments */
     long long num;
+    /* An SSL_CTX's external store, found when the variable was bound, while the context was alive: once it
+     * is freed, a newer SSL_CTX may take its address, and a lookup by address would find that one's store. */
+    SimStore *store;
 } Var;
 
 static Var *g_vars;
@@ -395,10 +398,14 @@ static void f_time(Step *st)
     ret_int(st, (long long)sim_clock_now());
 }
 
-/* The store is application memory: it outlives its SSL_CTX. */
+/* The store is application memory: it outlives its SSL_CTX, so it is the variable's, not the address's. */
 static void f_store_free_all(Step *st)
 {
-    sim_store_free_all(a_ctx(st, 0));
+    Var *v;
+
+    (void)a_ctx(st, 0); /* checks the argument */
+    v = var_get(arg(st, 0, 'h')->text, 0);
+    sim_store_clear(v->store);
 }
 
 typedef struct {
@@ -686,6 +693,7 @@ static void bind_target(const Step *st)
     v->is_int = st->ret_kind == RET_INT;
     v->num = st->ret_kind == RET_INT ? st->ret_int : 0;
     v->ptr = st->ret_kind == RET_PTR ? st->ret_ptr : NULL;
+    v->store = st->ret_kind == RET_PTR && st->ret_obj == OBJ_CTX ? sim_store_of_ctx(v->ptr) : NULL;
 }
 
 static void run_statement(FILE *out, char *line)
