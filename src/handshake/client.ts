@@ -95,12 +95,6 @@ export function ticketOfferable(now: number, time: number, hint: number): boolea
   return hint >>> 0 >= age;
 }
 
-/**
- * tls_process_server_hello (spec §6.2, §6.3): a hit keeps the session; a
- * miss replaces a session that had an id, and a TLS ≤ 1.2 session takes the
- * server's id. Returns false on the client's fatal alert (a hit with another
- * session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT).
- */
 /** FINDINGS F99: a TLS 1.3 resumption whose session SSL_set_session replaced by one without a cipher. */
 function cipherlessResumption(world: World, client: string): void {
   world.report(
@@ -114,6 +108,14 @@ function cipherlessResumption(world: World, client: string): void {
   );
 }
 
+/**
+ * tls_process_server_hello (spec §6.2, §6.3): a hit keeps the session; a
+ * miss replaces a session that had an id, and a TLS ≤ 1.2 session takes the
+ * server's id. Returns false on the client's fatal alert: a hit with another
+ * session id context (SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT),
+ * or with a session of another version, or a TLS 1.3 one without a cipher,
+ * which SSL_set_session gave after the ClientHello (FINDINGS F99).
+ */
 export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number, masterKey: string): boolean {
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
