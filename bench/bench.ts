@@ -15,12 +15,19 @@
  *   each parsed, checked and run with snapshots, as `sslsim run` does minus
  *   printing. The figure is sequences per second.
  *
+ * Each workload first runs untimed for BENCH_WARMUP_MS, so that the figure is
+ * the model's steady-state speed, not V8 compiling it: in a 20-second loop the
+ * runs of the long sequence keep getting faster for about five seconds
+ * (TurboFan, bench/HISTORY.md session 10). The first run's speed is printed
+ * too, as `cold:`, for a one-shot `sslsim run`.
+ *
  * Environment: BENCH_SEED (default 6), BENCH_CALLS (the long sequence's
- * random part, default 20000), BENCH_MS (time budget of each workload, default 3000).
+ * random part, default 20000), BENCH_MS (time budget of each workload, default 3000),
+ * BENCH_WARMUP_MS (untimed runs before each workload, default 5000).
  */
 import { sampleLegalTraces } from '../properties/gen/index.ts';
 import { runText } from '../src/run/load.ts';
-import { Runner, type RunnerOptions } from '../src/run/runner.ts';
+import { Runner, type RunResult, type RunnerOptions } from '../src/run/runner.ts';
 import { checkTrace } from '../src/trace/check.ts';
 import { parseTrace } from '../src/trace/parser.ts';
 
@@ -28,22 +35,29 @@ import { parseTrace } from '../src/trace/parser.ts';
 const seed = Number(process.env.BENCH_SEED ?? 6);
 const longCalls = Number(process.env.BENCH_CALLS ?? 20_000);
 const budgetMs = Number(process.env.BENCH_MS ?? 3000);
+const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 5000);
 const SHORT_MAX_CALLS = 40;
 const SHORT_COUNT = 500;
 /** The simulate workload's mode: what a checker that reads diagnostics needs (see the header). */
 const CHECKER: RunnerOptions = { snapshots: false, records: 'findings' };
 
-/** Runs `body` until `budgetMs` has passed (at least once); returns the passes and the seconds they took. */
-function timed(body: () => void): { passes: number; seconds: number } {
+/** Runs `body` until `ms` milliseconds have passed (at least once); returns the passes and the seconds they took. */
+function repeat(body: () => void, ms: number): { passes: number; seconds: number } {
   let passes = 0;
   const start = process.hrtime.bigint();
   let elapsedMs = 0;
-  while (passes === 0 || elapsedMs < budgetMs) {
+  while (passes === 0 || elapsedMs < ms) {
     body();
     passes++;
     elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
   }
   return { passes, seconds: elapsedMs / 1000 };
+}
+
+/** Untimed passes of `body` for `warmupMs`, then the timed ones for `budgetMs`. */
+function timed(body: () => void): { warm: number; passes: number; seconds: number } {
+  const warm = repeat(body, warmupMs).passes;
+  return { warm, ...repeat(body, budgetMs) };
 }
 
 /** A generated legal trace that the model finds clean: anything else means the bench measures a broken run. */
@@ -58,23 +72,26 @@ function benchSimulate(): void {
   if (!long) throw new Error('bench: the generator gave no trace');
   const checked = checkTrace(parseTrace(long.text, 'long.trace'));
   const calls = checked.steps.filter((s) => s.kind === 'call').length;
-  requireClean('long.trace', new Runner(checked, CHECKER).run()); // also the warm-up
-  const { passes, seconds } = timed(() => new Runner(checked, CHECKER).run());
+  let first: RunResult | undefined;
+  const cold = repeat(() => (first = new Runner(checked, CHECKER).run()), 0).seconds;
+  requireClean('long.trace', first!);
+  const { warm, passes, seconds } = timed(() => new Runner(checked, CHECKER).run());
   console.log(
-    `workload: one legal sequence of ${calls} calls (seed ${seed}, maxCalls ${longCalls}, teardown included), ${passes} runs in ${seconds.toFixed(2)} s, checker mode (no snapshots, records of findings only)`,
+    `workload: one legal sequence of ${calls} calls (seed ${seed}, maxCalls ${longCalls}, teardown included), checker mode (no snapshots, records of findings only); ${warm} untimed runs, then ${passes} runs in ${seconds.toFixed(2)} s`,
   );
+  console.log(`cold: ${Math.round(calls / cold)} calls/s (the first run, V8 compiling as it goes)`);
   console.log(`simulate: ${Math.round((passes * calls) / seconds)} calls/s`);
 }
 
 function benchCheck(): void {
   const traces = sampleLegalTraces(SHORT_COUNT, { seed, maxCalls: SHORT_MAX_CALLS });
   const calls = traces.reduce((n, t) => n + t.calls, 0);
-  traces.forEach((t, i) => requireClean(`short-${i}.trace`, runText(t.text, `short-${i}.trace`))); // also the warm-up
-  const { passes, seconds } = timed(() => {
+  traces.forEach((t, i) => requireClean(`short-${i}.trace`, runText(t.text, `short-${i}.trace`)));
+  const { warm, passes, seconds } = timed(() => {
     for (const t of traces) runText(t.text, 'short.trace');
   });
   console.log(
-    `workload: ${SHORT_COUNT} legal sequences (seed ${seed}, maxCalls ${SHORT_MAX_CALLS}, ${(calls / SHORT_COUNT).toFixed(1)} calls each with teardown), parse + check + run with snapshots, ${passes} passes in ${seconds.toFixed(2)} s`,
+    `workload: ${SHORT_COUNT} legal sequences (seed ${seed}, maxCalls ${SHORT_MAX_CALLS}, ${(calls / SHORT_COUNT).toFixed(1)} calls each with teardown), parse + check + run with snapshots; ${warm} untimed passes, then ${passes} passes in ${seconds.toFixed(2)} s`,
   );
   console.log(`check: ${Math.round((passes * SHORT_COUNT) / seconds)} sequences/s`);
 }
