@@ -33,18 +33,35 @@ export function checkBorrow(world: World, name: string, v: Extract<Variable, { k
   );
 }
 
-/** A TLS 1.3 client's session read before any ticket arrived (spec §6.3). */
+/**
+ * A TLS 1.3 client's session read before any ticket arrived (spec §6.3). The advice depends on
+ * whether tickets wait in the client's buffer (a `handshake`, or reads that stopped short) or none
+ * was sent yet: a server with `SSL_CTX_set_num_tickets(ctx, 0)` sends none, and a server driven by
+ * reads sends its tickets only once it has read the client's Finished.
+ */
 export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnostic | null {
   if (arg?.kind !== 'object' || world.isFreed('ssl', arg.id)) return null;
   const s = world.ssl(arg.id);
   if (s.role !== 'client' || s.version !== 0x304 || s.session === null) return null;
   if (!['connected', 'closed'].includes(world.stateOf('ssl', arg.id))) return null;
   if (isResumable(world.session(s.session))) return null;
+  const waiting = s.pendingTickets.length;
+  if (waiting > 0) {
+    return makeDiagnostic(
+      'early-session',
+      world.line,
+      `the session of TLS 1.3 client ${arg.id} is taken before a NewSessionTicket was read (${waiting} waiting): it is not resumable`,
+      `Read the tickets first (SSL_read, here \`read(${arg.id})\`), then take SSL_get1_session, or collect sessions in new_session_cb.`,
+      null,
+    );
+  }
   return makeDiagnostic(
     'early-session',
     world.line,
-    `the session of TLS 1.3 client ${arg.id} is taken before a NewSessionTicket was read: it is not resumable`,
-    `Read the tickets first (SSL_read, here \`read(${arg.id})\`), then take SSL_get1_session, or collect sessions in new_session_cb.`,
+    `the session of TLS 1.3 client ${arg.id} is taken before any NewSessionTicket arrived (none is waiting to be read): it is not resumable`,
+    'No ticket has been sent to this client so far: a server with SSL_CTX_set_num_tickets(ctx, 0) sends none, and a server sends its ' +
+      "tickets only after it has read the client's Finished. Only a session from a ticket resumes: take SSL_get1_session after the " +
+      'client has read one, or collect sessions in new_session_cb.',
     null,
   );
 }

@@ -1,0 +1,48 @@
+/**
+ * The early-session warning (P8, spec §6.3) gives advice that fits the connection: with tickets
+ * waiting in the client's buffer, read them first; with none sent (a server with
+ * SSL_CTX_set_num_tickets(ctx, 0)), there is nothing to read, and saying so is the point.
+ */
+import { describe, expect, it } from 'vitest';
+import { runText } from '../../src/run/load.ts';
+
+function earlySession(setup: string[], connect: string) {
+  const text = [
+    'cctx = SSL_CTX_new(TLS_client_method())',
+    'sctx = SSL_CTX_new(TLS_server_method())',
+    ...setup,
+    'c = SSL_new(cctx)',
+    's = SSL_new(sctx)',
+    connect,
+    'sess = SSL_get1_session(c)',
+    'SSL_SESSION_free(sess)',
+    'SSL_free(c)',
+    'SSL_free(s)',
+    'SSL_CTX_free(cctx)',
+    'SSL_CTX_free(sctx)',
+    '',
+  ].join('\n');
+  const found = runText(text, 'early.trace').diagnostics.filter((d) => d.kind === 'early-session');
+  expect(found.map((d) => d.line)).toEqual([6 + setup.length]) // the SSL_get1_session line;
+  return found[0]!;
+}
+
+describe('early-session advice', () => {
+  it('tickets waiting after handshake(): read them first, with the count', () => {
+    const d = earlySession([], 'handshake(c, s)');
+    expect(d.message).toMatch(/\(2 waiting\)/);
+    expect(d.consequence).toMatch(/read\(c\)/);
+  });
+
+  it('a server that sends no tickets: none waiting, and no advice to read', () => {
+    const d = earlySession(['SSL_CTX_set_num_tickets(sctx, 0)'], 'connect(c, s)');
+    expect(d.message).toMatch(/none is waiting/);
+    expect(d.consequence).toMatch(/SSL_CTX_set_num_tickets\(ctx, 0\)/);
+    expect(d.consequence).not.toMatch(/read\(c\)/);
+  });
+
+  it('tickets read by connect(): the session is a ticket session, no warning', () => {
+    const text = ['cctx = SSL_CTX_new(TLS_client_method())', 'sctx = SSL_CTX_new(TLS_server_method())', 'c = SSL_new(cctx)', 's = SSL_new(sctx)', 'connect(c, s)', 'sess = SSL_get1_session(c)', 'SSL_SESSION_free(sess)', 'SSL_free(c)', 'SSL_free(s)', 'SSL_CTX_free(cctx)', 'SSL_CTX_free(sctx)', ''].join('\n');
+    expect(runText(text, 'early.trace').diagnostics.filter((d) => d.kind === 'early-session')).toEqual([]);
+  });
+});
