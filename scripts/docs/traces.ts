@@ -10,6 +10,7 @@ import { KINDS } from '../../src/world/diagnostics.ts';
 import type { RunResult, StepRecord } from '../../src/run/runner.ts';
 import { exitCodeOf } from '../../src/run/load.ts';
 import type { CallbackEvent } from '../../src/world/events.ts';
+import { liveObjects } from '../../src/cli/live-objects.ts';
 import {
   cell,
   checked,
@@ -61,15 +62,6 @@ function eventText(e: CallbackEvent): string {
   return `get_session_cb(${e.ssl}): returned ${e.ret ?? 'NULL'}, *copy = ${e.copy}`;
 }
 
-/** Live objects after a step, in the notation of `sslsim run`: `sctx:3 [s2]  srv1:1→s2  s2:2  s1:1(nr)`. */
-function objectsText(r: StepRecord): string {
-  const parts: string[] = [];
-  for (const [id, c] of Object.entries(r.state.ctx)) if (!c.freed) parts.push(`${id}:${c.refs} [${c.cache.join(' ')}]`);
-  for (const [id, s] of Object.entries(r.state.ssl)) if (!s.freed) parts.push(`${id}:${s.refs}${s.session ? `→${s.session}` : ''}`);
-  for (const [id, s] of Object.entries(r.state.sessions)) if (!s.freed) parts.push(`${id}:${s.refs}${s.resumable ? '' : '(nr)'}`);
-  return parts.length ? parts.join('  ') : '(no live objects)';
-}
-
 function resultText(r: StepRecord): string {
   if (r.expect) return r.expect.ok ? 'holds' : `**FAILED** (got ${String(r.expect.left)})`;
   const ret = r.ret === null ? '' : `→ ${String(r.ret)}`;
@@ -78,13 +70,13 @@ function resultText(r: StepRecord): string {
 }
 
 const LEGEND =
-  'Live objects: `name:refcount`; a context lists its cache from head (latest expiry) to tail, an SSL points at its session (`→`), ' +
+  'Live objects, grouped by kind (`ctx`, `ssl`, `session`): `name:refcount`; a context lists its cache from head (latest expiry) to tail, an SSL points at its session (`→`), ' +
   '`(nr)` marks a session that is not resumable. A blank cell means nothing changed.';
 
 function stepsTable(result: RunResult): string {
   let previous = '';
   const rows = result.records.map((r) => {
-    const objects = objectsText(r);
+    const objects = liveObjects(r.state);
     const shown = objects === previous ? '' : code(objects);
     previous = objects;
     return [String(r.line), code(r.call), cell(resultText(r)), cell(r.events.map(eventText).join('; ')), shown];

@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import type { RunResult, StepRecord } from '../run/runner.ts';
 import type { Diagnostic } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
+import { liveObjects } from './live-objects.ts';
 
 export function formatText(result: RunResult): string {
   const out: string[] = [];
@@ -14,7 +15,7 @@ export function formatText(result: RunResult): string {
   for (const r of result.records) {
     out.push(stepLine(r));
     for (const e of r.events) out.push(`      ${pc.cyan('callback')} ${eventText(e)}`);
-    const table = objectsLine(r);
+    const table = liveObjects(r.state);
     if (table !== previous) out.push(`      ${pc.dim(table)}`);
     previous = table;
     for (const d of r.diagnostics) out.push(...diagnosticLines(d));
@@ -39,15 +40,6 @@ function eventText(e: CallbackEvent): string {
   if (e.cb === 'new') return `new_session_cb(${e.ssl}, ${e.sess}) refcount ${e.refs} on entry, returned ${e.ret}`;
   if (e.cb === 'remove') return `remove_session_cb(${e.ctx}, ${e.sess}) refcount ${e.refs} on entry`;
   return `get_session_cb(${e.ssl}) returned ${e.ret ?? 'NULL'}, *copy = ${e.copy}`;
-}
-
-/** `cctx:3 [s2 s1]  c1:1→s2  s1:2 s2:2` — live objects and refcounts, caches in list order. */
-function objectsLine(r: StepRecord): string {
-  const parts: string[] = [];
-  for (const [id, c] of Object.entries(r.state.ctx)) if (!c.freed) parts.push(`${id}:${c.refs} [${c.cache.join(' ')}]`);
-  for (const [id, s] of Object.entries(r.state.ssl)) if (!s.freed) parts.push(`${id}:${s.refs}${s.session ? `→${s.session}` : ''}`);
-  for (const [id, s] of Object.entries(r.state.sessions)) if (!s.freed) parts.push(`${id}:${s.refs}${s.resumable ? '' : '(nr)'}`);
-  return parts.length ? parts.join('  ') : '(no live objects)';
 }
 
 function diagnosticLines(d: Diagnostic): string[] {
