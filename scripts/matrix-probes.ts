@@ -8,10 +8,12 @@
  *
  * Where the random generator (properties/gen) explores odd orderings, the
  * matrix is what a library's users write: one connection, a session kept by
- * one of four means (SSL_get1_session, an i2d/d2i round trip, SSL_SESSION_dup of
+ * one of three means (SSL_get1_session, an i2d/d2i round trip, SSL_SESSION_dup of
  * the get0 pointer), a shutdown or not, time passing, then the session offered
- * again by a second and third connection and the second connection's session
- * by a fourth, with the counters read at the end. The axes (`AXES`) are the protocol
+ * again by a second connection (new SSLs, or the first ones after SSL_clear) and
+ * a third, and the second connection's session by a fourth, with the counters
+ * read at the end. The first connection is driven by `connect`, or by
+ * `handshake` with or without a `read` of the client's tickets. The axes (`AXES`) are the protocol
  * version, the server's tickets, both cache modes, both sides' callbacks, the
  * session id context and the timeouts. The sample is deterministic: the same
  * seed gives the same files.
@@ -40,6 +42,8 @@ const AXES = {
   shutdown: ['both', 'client-only', 'none'],
   time: ['none', 'advance-100', 'advance-7300', 'ctx-timeout-50'],
   sidCtx: ['set', 'changed', 'unset'],
+  drive: ['connect', 'handshake-then-read', 'handshake-only'],
+  secondOn: ['new-ssls', 'cleared-ssls'],
 } as const;
 
 type Axes = typeof AXES;
@@ -111,6 +115,9 @@ function keepLines(by: Combo['keptBy']): string[] {
 
 /** One application's lifetime with these settings; every object is freed at the end. */
 function traceOf(c: Combo, index: number): string {
+  // The second connection runs on the first one's SSLs once SSL_clear has reset them (a connection pool), or on new ones.
+  const cleared = c.secondOn === 'cleared-ssls';
+  const [c2, s2] = cleared ? ['c1', 's1'] : ['c2', 's2'];
   const lines = [
     `# scenario matrix ${index}: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     'cctx = SSL_CTX_new(TLS_client_method())',
@@ -125,7 +132,7 @@ function traceOf(c: Combo, index: number): string {
     ...(c.time === 'ctx-timeout-50' ? ['SSL_CTX_set_timeout(sctx, 50)'] : []),
     'c1 = SSL_new(cctx)',
     's1 = SSL_new(sctx)',
-    'connect(c1, s1)',
+    ...{ connect: ['connect(c1, s1)'], 'handshake-then-read': ['handshake(c1, s1)', 'read(c1)'], 'handshake-only': ['handshake(c1, s1)'] }[c.drive],
     ...keepLines(c.keptBy),
     'SSL_SESSION_is_resumable(sess)',
     'SSL_SESSION_get_timeout(sess)',
@@ -133,21 +140,20 @@ function traceOf(c: Combo, index: number): string {
     'SSL_CTX_sess_number(cctx)',
     ...(c.shutdown === 'none' ? [] : ['SSL_shutdown(c1)']),
     ...(c.shutdown === 'both' ? ['SSL_shutdown(s1)'] : []),
-    'SSL_free(c1)',
-    'SSL_free(s1)',
+    ...(cleared ? ['SSL_clear(c1)', 'SSL_clear(s1)'] : ['SSL_free(c1)', 'SSL_free(s1)']),
     'SSL_SESSION_is_resumable(sess)',
     'SSL_CTX_sess_number(sctx)',
     ...{ none: [], 'advance-100': ['advance_time(100)'], 'advance-7300': ['advance_time(7300)'], 'ctx-timeout-50': ['advance_time(60)'] }[c.time],
     ...(c.sidCtx === 'changed' ? ['SSL_CTX_set_session_id_context(sctx, "app2", 4)'] : []),
-    ...connection('c2', 's2', 'sess'),
-    'sess2 = SSL_get1_session(c2)',
+    ...(cleared ? offer(c2, s2, 'sess') : connection(c2, s2, 'sess')),
+    `sess2 = SSL_get1_session(${c2})`,
     'SSL_SESSION_is_resumable(sess2)',
     'SSL_CTX_sess_number(sctx)',
     'SSL_CTX_sess_number(cctx)',
-    'SSL_shutdown(c2)',
-    'SSL_shutdown(s2)',
-    'SSL_free(c2)',
-    'SSL_free(s2)',
+    `SSL_shutdown(${c2})`,
+    `SSL_shutdown(${s2})`,
+    `SSL_free(${c2})`,
+    `SSL_free(${s2})`,
     ...connection('c3', 's3', 'sess'), // the first session again: single use, expired, removed?
     ...connection('c4', 's4', 'sess2'),
     ...['hits', 'misses', 'cb_hits', 'timeouts', 'cache_full', 'number'].flatMap((s) => [`SSL_CTX_sess_${s}(sctx)`]),
@@ -170,9 +176,14 @@ function traceOf(c: Combo, index: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** A client offering `sess` to a fresh server, and what both ends say about resumption. */
+/** A new client offering `sess` to a new server, and what both ends say about resumption. */
 function connection(client: string, server: string, sess: string): string[] {
-  return [`${client} = SSL_new(cctx)`, `SSL_set_session(${client}, ${sess})`, `${server} = SSL_new(sctx)`, `connect(${client}, ${server})`, `SSL_session_reused(${client})`, `SSL_session_reused(${server})`];
+  return [`${client} = SSL_new(cctx)`, `${server} = SSL_new(sctx)`, ...offer(client, server, sess)];
+}
+
+/** `client` offers `sess` to `server` (both new or cleared), and what both ends say about resumption. */
+function offer(client: string, server: string, sess: string): string[] {
+  return [`SSL_set_session(${client}, ${sess})`, `connect(${client}, ${server})`, `SSL_session_reused(${client})`, `SSL_session_reused(${server})`];
 }
 
 function main(): void {
