@@ -6,24 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { runText } from '../../src/run/load.ts';
 
-function earlySession(setup: string[], connect: string) {
-  const text = [
-    'cctx = SSL_CTX_new(TLS_client_method())',
-    'sctx = SSL_CTX_new(TLS_server_method())',
-    ...setup,
-    'c = SSL_new(cctx)',
-    's = SSL_new(sctx)',
-    connect,
-    'sess = SSL_get1_session(c)',
-    'SSL_SESSION_free(sess)',
-    'SSL_free(c)',
-    'SSL_free(s)',
-    'SSL_CTX_free(cctx)',
-    'SSL_CTX_free(sctx)',
-    '',
-  ].join('\n');
-  const found = runText(text, 'early.trace').diagnostics.filter((d) => d.kind === 'early-session');
-  expect(found.map((d) => d.line)).toEqual([6 + setup.length]) // the SSL_get1_session line;
+/** The early-session warnings of one TLS 1.3 connection whose client session is taken right after `drive`. */
+function warnings(setup: string[], drive: string) {
+  const text = ['cctx = SSL_CTX_new(TLS_client_method())', 'sctx = SSL_CTX_new(TLS_server_method())', ...setup, 'c = SSL_new(cctx)', 's = SSL_new(sctx)', drive, 'sess = SSL_get1_session(c)'];
+  const teardown = ['SSL_SESSION_free(sess)', 'SSL_free(c)', 'SSL_free(s)', 'SSL_CTX_free(cctx)', 'SSL_CTX_free(sctx)', ''];
+  return runText([...text, ...teardown].join('\n'), 'early.trace').diagnostics.filter((d) => d.kind === 'early-session');
+}
+
+/** The one warning, at the SSL_get1_session line. */
+function earlySession(setup: string[], drive: string) {
+  const found = warnings(setup, drive);
+  expect(found.map((d) => d.line)).toEqual([6 + setup.length]);
   return found[0]!;
 }
 
@@ -42,7 +35,6 @@ describe('early-session advice', () => {
   });
 
   it('tickets read by connect(): the session is a ticket session, no warning', () => {
-    const text = ['cctx = SSL_CTX_new(TLS_client_method())', 'sctx = SSL_CTX_new(TLS_server_method())', 'c = SSL_new(cctx)', 's = SSL_new(sctx)', 'connect(c, s)', 'sess = SSL_get1_session(c)', 'SSL_SESSION_free(sess)', 'SSL_free(c)', 'SSL_free(s)', 'SSL_CTX_free(cctx)', 'SSL_CTX_free(sctx)', ''].join('\n');
-    expect(runText(text, 'early.trace').diagnostics.filter((d) => d.kind === 'early-session')).toEqual([]);
+    expect(warnings([], 'connect(c, s)')).toEqual([]);
   });
 });
