@@ -3,7 +3,7 @@
  * combination of the settings an application chooses, written to a directory
  * for `sslsim conform-all DIR` to compare with real libssl step by step.
  *
- *   npx tsx scripts/matrix-probes.ts --out DIR [--count 1500] [--seed 20261130]
+ *   npx tsx scripts/matrix-probes.ts --out DIR [--count 1500] [--seed 20261130] [--misuse]
  *   node dist/src/cli/main.js conform-all DIR
  *
  * Where the random generator (properties/gen) explores odd orderings, the
@@ -17,6 +17,12 @@
  * version, the server's tickets, both cache modes, both sides' callbacks, the
  * session id context and the timeouts. The sample is deterministic: the same
  * seed gives the same files.
+ *
+ * With `--misuse` each scenario also carries one misuse an application makes
+ * (`MISUSES`: a borrowed session freed, a double free, a use after free, a
+ * stale borrow, a leak, a callback breaking its contract, one session in two
+ * caches), for `conform-all` to check that the model names it and that libssl
+ * does what the model says it does after it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +51,47 @@ const AXES = {
   drive: ['connect', 'handshake-then-read', 'handshake-only'],
   secondOn: ['new-ssls', 'cleared-ssls'],
 } as const;
+
+/**
+ * One misuse each, as an edit of the scenario's lines. Callbacks set after the scenario's own replace them
+ * (SSL_CTX_sess_set_*_cb keeps one callback of each kind).
+ */
+const MISUSES: Readonly<Record<string, (lines: string[]) => string[]>> = {
+  'free-borrowed': (l) => insertAfter(l, 'SSL_SESSION_get_timeout(sess)', ['b = SSL_get0_session(c1)', 'SSL_SESSION_free(b)']),
+  'double-free': (l) => insertAfter(l, 'SSL_SESSION_free(sess)', ['SSL_SESSION_free(sess)']),
+  'use-after-free': (l) => insertAfter(without(l, 'SSL_SESSION_free(sess)'), 'SSL_SESSION_get_timeout(sess)', ['SSL_SESSION_free(sess)']),
+  'stale-borrow': (l) => replace(insertAfter(l, 'SSL_SESSION_get_timeout(sess)', ['b = SSL_get0_session(c1)']), 'SSL_set_session(c3, sess)', 'SSL_set_session(c3, b)'),
+  leak: (l) => without(l, 'SSL_SESSION_free(sess2)'),
+  'new-cb-return0': (l) => beforeFirstSsl(l, ['SSL_CTX_sess_set_new_cb(sctx, new_cb_store_return0)', 'SSL_CTX_sess_set_get_cb(sctx, get_cb_store_copy)']),
+  'new-cb-forget': (l) => beforeFirstSsl(l, ['SSL_CTX_sess_set_new_cb(sctx, new_cb_forget_return1)']),
+  'get-cb-nocopy': (l) => beforeFirstSsl(l, ['SSL_CTX_sess_set_new_cb(sctx, new_cb_store)', 'SSL_CTX_sess_set_get_cb(sctx, get_cb_store_nocopy)']),
+  'remove-cb-free': (l) => beforeFirstSsl(l, ['SSL_CTX_sess_set_remove_cb(sctx, remove_cb_free)']),
+  'client-remove-cb-free': (l) => beforeFirstSsl(l, ['SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT)', 'SSL_CTX_sess_set_remove_cb(cctx, remove_cb_free)']),
+  'two-caches': (l) =>
+    insertAfter(insertAfter(l, 'SSL_SESSION_get_timeout(sess)', ['sctx2 = SSL_CTX_new(TLS_server_method())', 'SSL_CTX_add_session(sctx, sess)', 'SSL_CTX_add_session(sctx2, sess)']), 'SSL_CTX_free(sctx)', ['SSL_CTX_free(sctx2)']),
+};
+
+function at(lines: string[], line: string): number {
+  const i = lines.indexOf(line);
+  if (i < 0) throw new Error(`matrix-probes: no line ${line}`);
+  return i;
+}
+function insertAfter(lines: string[], line: string, added: string[]): string[] {
+  const i = at(lines, line);
+  return [...lines.slice(0, i + 1), ...added, ...lines.slice(i + 1)];
+}
+function without(lines: string[], line: string): string[] {
+  const i = at(lines, line);
+  return [...lines.slice(0, i), ...lines.slice(i + 1)];
+}
+function replace(lines: string[], line: string, by: string): string[] {
+  const i = at(lines, line);
+  return [...lines.slice(0, i), by, ...lines.slice(i + 1)];
+}
+function beforeFirstSsl(lines: string[], added: string[]): string[] {
+  const i = at(lines, 'c1 = SSL_new(cctx)');
+  return [...lines.slice(0, i), ...added, ...lines.slice(i)];
+}
 
 type Axes = typeof AXES;
 type Combo = { [K in keyof Axes]: Axes[K][number] };
@@ -113,13 +160,13 @@ function keepLines(by: Combo['keptBy']): string[] {
   return ['tmp = SSL_get0_session(c1)', 'sess = SSL_SESSION_dup(tmp)'];
 }
 
-/** One application's lifetime with these settings; every object is freed at the end. */
-function traceOf(c: Combo, index: number): string {
+/** One application's lifetime with these settings, and `misuse` if one is given (every object is freed at the end unless the misuse is a leak). */
+function traceOf(c: Combo, index: number, misuse: string | null): string {
   // The second connection runs on the first one's SSLs once SSL_clear has reset them (a connection pool), or on new ones.
   const cleared = c.secondOn === 'cleared-ssls';
   const [c2, s2] = cleared ? ['c1', 's1'] : ['c2', 's2'];
   const lines = [
-    `# scenario matrix ${index}: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `# scenario matrix ${index}: ${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}${misuse ? ` misuse=${misuse}` : ''}`,
     'cctx = SSL_CTX_new(TLS_client_method())',
     'sctx = SSL_CTX_new(TLS_server_method())',
     ...(c.version === 'tls1.2' ? ['SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION)'] : []),
@@ -173,7 +220,7 @@ function traceOf(c: Combo, index: number): string {
     'SSL_CTX_free(cctx)',
     'SSL_CTX_free(sctx)',
   ];
-  return lines.join('\n') + '\n';
+  return (misuse ? MISUSES[misuse]!(lines) : lines).join('\n') + '\n';
 }
 
 /** A new client offering `sess` to a new server, and what both ends say about resumption. */
@@ -188,14 +235,21 @@ function offer(client: string, server: string, sess: string): string[] {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, count: { type: 'string', default: '1500' }, seed: { type: 'string', default: '20261130' } },
+    options: { out: { type: 'string' }, count: { type: 'string', default: '1500' }, seed: { type: 'string', default: '20261130' }, misuse: { type: 'boolean', default: false } },
   });
-  if (!values.out) throw new Error('usage: matrix-probes.ts --out DIR [--count N] [--seed S]');
+  if (!values.out) throw new Error('usage: matrix-probes.ts --out DIR [--count N] [--seed S] [--misuse]');
   const count = Number(values.count);
   const seed = Number(values.seed);
   mkdirSync(values.out, { recursive: true });
   const random = prng(seed);
-  for (let i = 0; i < count; i++) writeFileSync(join(values.out, `m${String(i).padStart(4, '0')}.trace`), traceOf(sample(random), i));
+  const misuses = Object.keys(MISUSES);
+  // Misuses come from a generator of their own, so that a seed's scenarios are the same with and without them.
+  const randomMisuse = prng(seed + 1);
+  for (let i = 0; i < count; i++) {
+    const combo = sample(random);
+    const misuse = values.misuse ? misuses[Math.floor(randomMisuse() * misuses.length)]! : null;
+    writeFileSync(join(values.out, `${misuse ? 'x' : 'm'}${String(i).padStart(4, '0')}.trace`), traceOf(combo, i, misuse));
+  }
   console.log(`wrote ${count} traces to ${values.out} (seed ${seed}); compare with: node dist/src/cli/main.js conform-all ${values.out}`);
 }
 
