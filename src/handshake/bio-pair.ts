@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterHello } from '../../machines/ssl.ts';
+import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterHello, SslContext } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -39,7 +39,7 @@ export function attachPair(world: World, client: string, server: string): void {
 
 /** One end of the fresh pair: nothing waits in it; an end in before gets its role and handshake function. */
 function attachEnd(world: World, ssl: string, role: 'client' | 'server', peer: string): void {
-  const fields = emptyEnd(world.line, peer);
+  const fields = emptyEnd(world.line, peer, world.ssl(ssl));
   if (inBefore(world, ssl)) {
     world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: 0 });
     fields.role = role;
@@ -66,9 +66,27 @@ function nothingWaiting(): Fields {
   };
 }
 
-/** The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. */
-function emptyEnd(link: number, peer: string): Fields {
-  const fields = nothingWaiting();
+/** Each field nothingWaiting sets already says nothing waits (an empty list is as good as the shared one: lists are replaced, never changed). */
+function waitsNothing(s: SslContext): boolean {
+  return (
+    s.pendingTickets.length === 0 &&
+    !s.closeNotifyPending &&
+    s.undecryptablePending === 0 &&
+    s.alertPending === null &&
+    !s.flightAfterAlert &&
+    s.clientHelloPending === null &&
+    s.recordsAfterHello.length === 0 &&
+    s.peerFlight === null
+  );
+}
+
+/**
+ * The fields of an end of a new pair: its link and peer, nothing waiting, no retry flag. The eight fields of
+ * nothingWaiting go only to an end where something waits: most ends attached are fresh SSLs, whose buffer
+ * fields already say nothing waits, and each field a patch names is one more store into the context.
+ */
+function emptyEnd(link: number, peer: string, s: SslContext): Fields {
+  const fields = waitsNothing(s) ? {} : nothingWaiting();
   fields.link = link;
   fields.readBlocked = false;
   fields.peer = peer;
