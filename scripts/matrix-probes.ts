@@ -12,11 +12,14 @@
  * the get0 pointer), a shutdown or not, time passing, then the session offered
  * again by a second connection (new SSLs, or the first ones after SSL_clear) and
  * a third, and the second connection's session by a fourth, with the counters
- * read at the end. The first connection is driven by `connect`, or by
- * `handshake` with or without a `read` of the client's tickets. The axes (`AXES`) are the protocol
- * version, the server's tickets, both cache modes, both sides' callbacks, the
- * session id context and the timeouts. The sample is deterministic: the same
- * seed gives the same files.
+ * read at the end. The twelve axes (`AXES`): the protocol version, the
+ * server's tickets, both cache modes, both sides' callbacks, how the session is
+ * kept, the shutdown, time and timeouts, the session id context, how the first
+ * connection is driven (`connect`, or `handshake` with or without a `read` of
+ * the client's tickets) and where the second one runs. The sample is
+ * deterministic: the same seed gives the same files, and
+ * test/conform/matrix-probes.test.ts checks that the kept probes
+ * (conformance/probes/matrix/) are its first ones.
  *
  * With `--misuse` each scenario also carries one misuse an application makes
  * (`MISUSES`: a borrowed session freed, a double free, a use after free, a

@@ -4,6 +4,7 @@
  * references still owned at the end (P9).
  */
 import { isResumable } from '../../machines/ssl-session.ts';
+import { TLS1_3 } from '../handshake/sessions.ts';
 import type { Arg } from '../api/types.ts';
 import { type Diagnostic, makeDiagnostic } from '../world/diagnostics.ts';
 import { describeHolder } from '../world/faults.ts';
@@ -34,18 +35,17 @@ export function checkBorrow(world: World, name: string, v: Extract<Variable, { k
 }
 
 /**
- * A TLS 1.3 client's session read before any ticket arrived (spec §6.3). The advice depends on
- * whether tickets wait in the client's buffer (a `handshake`, or reads that stopped short) or none
- * was sent yet: a server with `SSL_CTX_set_num_tickets(ctx, 0)` sends none, and a server driven by
- * reads sends its tickets only once it has read the client's Finished.
+ * A TLS 1.3 client's session read before any ticket arrived (spec §6.3, P8): the connection's own
+ * handshake session, a TLS 1.3 session with no ticket, not resumable. A session with a ticket that is
+ * not resumable for another reason (SSL_CTX_remove_session marks it, spec §4) and one the application
+ * gave the SSL (SSL_SESSION_new has version 0) are not this surprise. The advice depends on whether
+ * tickets wait in the client's buffer (a `handshake`, or reads that stopped short) or none does: a
+ * server with `SSL_CTX_set_num_tickets(ctx, 0)` sends none, and a server sends its tickets only once
+ * it has read the client's Finished (spec §6.3 "Tickets sent").
  */
 export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnostic | null {
-  if (arg?.kind !== 'object' || world.isFreed('ssl', arg.id)) return null;
-  const s = world.ssl(arg.id);
-  if (s.role !== 'client' || s.version !== 0x304 || s.session === null) return null;
-  if (!['connected', 'closed'].includes(world.stateOf('ssl', arg.id))) return null;
-  if (isResumable(world.session(s.session))) return null;
-  const waiting = s.pendingTickets.length;
+  if (arg?.kind !== 'object' || !holdsEarlySession(world, arg.id)) return null;
+  const waiting = world.ssl(arg.id).pendingTickets.length;
   if (waiting > 0) {
     return makeDiagnostic(
       'early-session',
@@ -58,12 +58,22 @@ export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnos
   return makeDiagnostic(
     'early-session',
     world.line,
-    `the session of TLS 1.3 client ${arg.id} is taken before any NewSessionTicket arrived (none is waiting to be read): it is not resumable`,
-    'No ticket has been sent to this client so far: a server with SSL_CTX_set_num_tickets(ctx, 0) sends none, and a server sends its ' +
-      "tickets only after it has read the client's Finished. Only a session from a ticket resumes: take SSL_get1_session after the " +
-      'client has read one, or collect sessions in new_session_cb.',
+    `the session of TLS 1.3 client ${arg.id} has no ticket and none is waiting to be read: it is not resumable`,
+    'Only a session from a NewSessionTicket resumes, and none is waiting: a server with SSL_CTX_set_num_tickets(ctx, 0) sends none, and a ' +
+      "server sends its tickets only after it has read the client's Finished. Take SSL_get1_session after the client has read one, or " +
+      'collect sessions in new_session_cb.',
     null,
   );
+}
+
+/** Does this SSL, a TLS 1.3 client past its handshake, hold its handshake's session, with no ticket and not resumable? */
+export function holdsEarlySession(world: World, ssl: string): boolean {
+  if (world.isFreed('ssl', ssl)) return false;
+  const s = world.ssl(ssl);
+  if (s.role !== 'client' || s.version !== TLS1_3 || s.session === null) return false;
+  if (!['connected', 'closed'].includes(world.stateOf('ssl', ssl))) return false;
+  const session = world.session(s.session);
+  return session.version === TLS1_3 && session.ticket === null && !isResumable(session);
 }
 
 /** Every reference the application, or its store, still owns at the end of the trace. */

@@ -1,7 +1,8 @@
 /**
  * The early-session warning (P8, spec §6.3) gives advice that fits the connection: with tickets
  * waiting in the client's buffer, read them first; with none sent (a server with
- * SSL_CTX_set_num_tickets(ctx, 0)), there is nothing to read, and saying so is the point.
+ * SSL_CTX_set_num_tickets(ctx, 0)), there is nothing to read, and saying so is the point. A session
+ * that is not resumable for another reason is not this surprise, and gets no such warning.
  */
 import { describe, expect, it } from 'vitest';
 import { runText } from '../../src/run/load.ts';
@@ -29,12 +30,22 @@ describe('early-session advice', () => {
 
   it('a server that sends no tickets: none waiting, and no advice to read', () => {
     const d = earlySession(['SSL_CTX_set_num_tickets(sctx, 0)'], 'connect(c, s)');
-    expect(d.message).toMatch(/none is waiting/);
+    expect(d.message).toMatch(/has no ticket and none is waiting/);
     expect(d.consequence).toMatch(/SSL_CTX_set_num_tickets\(ctx, 0\)/);
     expect(d.consequence).not.toMatch(/read\(c\)/);
   });
 
   it('tickets read by connect(): the session is a ticket session, no warning', () => {
     expect(warnings([], 'connect(c, s)')).toEqual([]);
+  });
+
+  it('a ticket session the client cache removed (marked not resumable, spec §4): no warning', () => {
+    const setup = ['SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT)'];
+    const drive = 'connect(c, s)\ng = SSL_get0_session(c)\nSSL_CTX_remove_session(cctx, g)';
+    expect(warnings(setup, drive)).toEqual([]);
+  });
+
+  it('a bare session the application gave the connected client: no warning', () => {
+    expect(warnings([], 'connect(c, s)\nx = SSL_SESSION_new()\nSSL_shutdown(c)\nSSL_set_session(c, x)\nSSL_SESSION_free(x)')).toEqual([]);
   });
 });

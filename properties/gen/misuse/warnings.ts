@@ -9,6 +9,7 @@ import { clear, get0, get1, newCtx, newSsl, setSession, sslFree } from '../calls
 import type { Program } from '../program.ts';
 import { usableCtxs, usableSsls } from '../queries.ts';
 import { appHolds, type Injection, sessionWithId } from './helpers.ts';
+import { holdsEarlySession } from '../../../src/run/ownership.ts';
 
 /** A new client and server SSL on new default contexts (both negotiate TLS 1.3, spec §6.1), not yet connected. */
 function freshPair(p: Program): [SslRecord, SslRecord] {
@@ -54,11 +55,7 @@ export function notResumable(p: Program, q: number, r: number): Injection {
  */
 export function earlySession(p: Program, q: number, r: number): Injection {
   let ssl = pick(
-    usableSsls(p).filter((s) => {
-      const c = p.world.ssl(s.id);
-      const state = p.world.stateOf('ssl', s.id);
-      return c.role === 'client' && c.version === 0x304 && c.session !== null && (state === 'connected' || state === 'closed') && !isResumable(p.world.session(c.session));
-    }),
+    usableSsls(p).filter((s) => holdsEarlySession(p.world, s.id)),
     q,
   );
   if (!ssl) {
