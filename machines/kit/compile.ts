@@ -50,6 +50,13 @@ interface Row<C, E> {
   /** The rows of the target state, filled in once the whole table is built (undefined without a target). */
   targetRows: StateRows<C, E> | undefined;
   readonly ops: readonly Op<C, E>[];
+  /** How many of `ops` are signals: a step's list of signals is made to that size. */
+  readonly signalCount: number;
+  /**
+   * The row's signals made once, when none of them computes its params (a fault, `flushAll`): a step
+   * returns this list instead of building an equal one. Undefined when a signal's params are computed.
+   */
+  readonly fixedSignals: readonly Signal[] | undefined;
 }
 
 /** The rows of one state for one event type, and the state's `*` rows tried when none of them is enabled. */
@@ -139,7 +146,11 @@ function compileRow<C extends object, E extends MachineEvent>(
   if (t.target && t.target.length > 1) throw new Error(`${where}: one target at most`);
   const target = t.target?.[0]?.key;
   const ops = t.actions.map((a) => compileOp(def, where, a));
-  return { guard, target, targetRows: undefined, ops };
+  const signalOps = ops.filter((op) => op.kind === 'signal');
+  // Fixed params are the same object at every step (frozen: no one may change what the next step returns).
+  const fixed = signalOps.every((op) => typeof op.params !== 'function');
+  const fixedSignals = fixed && signalOps.length > 0 ? Object.freeze(signalOps.map((op) => Object.freeze({ type: op.signal, params: op.params as Readonly<Record<string, unknown>> }))) : undefined;
+  return { guard, target, targetRows: undefined, ops, signalCount: signalOps.length, fixedSignals };
 }
 
 function compileOp<C extends object, E extends MachineEvent>(def: MachineDefinition<C, E>, where: string, action: unknown): Op<C, E> {
@@ -183,19 +194,22 @@ function enabledRow<C, E extends MachineEvent>(
 function applyRow<C, E extends MachineEvent>(row: Row<C, E>, snapshot: TableSnapshot<C, E>, event: E): readonly Signal[] {
   const context = snapshot.context;
   const ops = row.ops;
-  let signals: Signal[] | undefined;
+  const fixedSignals = row.fixedSignals;
+  // Sized once (a list grown by push starts with room for sixteen), and only when a signal computes its params.
+  const signals: Signal[] | undefined = row.signalCount > 0 && fixedSignals === undefined ? new Array<Signal>(row.signalCount) : undefined;
+  let next = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     if (op.kind === 'update') {
       Object.assign(context as object, op.update(context, event));
-    } else {
+    } else if (signals !== undefined) {
       const params = typeof op.params === 'function' ? op.params({ context, event }) : op.params;
-      (signals ??= []).push({ type: op.signal, params });
+      signals[next++] = { type: op.signal, params };
     }
   }
   if (row.target !== undefined) {
     snapshot.value = row.target;
     snapshot.rows = row.targetRows!;
   }
-  return signals ?? NO_SIGNALS;
+  return signals ?? fixedSignals ?? NO_SIGNALS;
 }

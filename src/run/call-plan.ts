@@ -44,6 +44,11 @@ export class VarSlots {
     if (slot === undefined) this.slots.set(name, (slot = this.slots.size));
     return slot;
   }
+
+  /** `name`'s slot, or undefined if no plan has named it (then no call has assigned it either). */
+  peek(name: string): number | undefined {
+    return this.slots.get(name);
+  }
 }
 
 /** A variable a call writes, and its slot. */

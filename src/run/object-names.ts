@@ -8,6 +8,7 @@
  * with every assignment; a clean run, which names nothing, never pays for it.
  */
 import type { Variable } from './runner.ts';
+import type { VariableTable } from './variables.ts';
 import type { ObjectKind } from '../world/world.ts';
 
 /** Per kind (an SSL and a session may share an id: SSL s1, session s1), the variables that point at each id. */
@@ -24,7 +25,7 @@ export class ObjectNames {
   private readonly rankOf = new Map<string, number>();
 
   /** @param vars the running program's variables, which this object reads and never changes */
-  constructor(private readonly vars: ReadonlyMap<string, Variable>) {}
+  constructor(private readonly vars: VariableTable) {}
 
   /** Call before `vars` takes `v` as `name`'s value; `old` is its value until now (`vars.get(name)`, which the runner has at hand). */
   assign(name: string, old: Variable | undefined, v: Variable): void {

@@ -22,6 +22,7 @@ import { evalInt, IntRangeError, type IntEnv } from './values.ts';
 import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf, type TracePlans, type Written } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
 import { ObjectNames } from './object-names.ts';
+import { Variables, type VariableTable } from './variables.ts';
 
 /** A variable of the running program. */
 export type Variable =
@@ -72,7 +73,8 @@ export interface RunnerOptions {
 
 export class Runner {
   readonly world = new World();
-  readonly vars = new Map<string, Variable>();
+  /** The program's variables (variables.ts), by slot and by name. */
+  readonly vars: Variables;
   private readonly records: StepRecord[] = [];
   private readonly matched = new Set<Diagnostic>();
 
@@ -94,6 +96,9 @@ export class Runner {
     private readonly checked: CheckedTrace,
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
+    this.vars = new Variables(plansOf(checked).slots);
+    this.objectNames = new ObjectNames(this.vars);
+    this.intEnv = intEnvOf(this.world, this.vars);
     this.world.namer = (id, kind) => this.objectNames.describe(id, kind);
   }
 
@@ -182,21 +187,17 @@ export class Runner {
   private arg(plan: ArgPlan, fn: string, index: number): Arg {
     if (plan.kind === 'fixed') return plan.arg;
     if (plan.kind === 'addr') {
-      const v = this.slots[plan.slot];
+      const v = this.vars.at(plan.slot);
       return { kind: 'der', name: plan.name, der: v?.kind === 'der' ? v.der : null, length: v?.kind === 'der' ? v.length : 0 };
     }
     if (plan.kind === 'var') {
-      const name = plan.name;
-      const v = this.slots[plan.slot];
-      if (v === undefined) return { kind: 'name', name }; // a callback name
+      const v = this.vars.at(plan.slot);
+      if (v === undefined) return { kind: 'name', name: plan.name }; // a callback name
       if (v.kind === 'object') {
-        const stale = checkBorrow(this.world, name, v, fn, index);
+        const stale = checkBorrow(this.world, plan.name, v, fn, index);
         if (stale) this.world.report(stale);
-        return { kind: 'object', id: v.id, handle: name, line: v.line };
       }
-      if (v.kind === 'null') return NULL_ARG;
-      if (v.kind === 'der') return { kind: 'der', name, der: v.der, length: v.length };
-      return { kind: 'int', value: v.value };
+      return this.vars.argAt(plan.slot);
     }
     return { kind: 'int', value: this.intOf(plan.expr) };
   }
@@ -206,7 +207,7 @@ export class Runner {
   }
 
   /** What integer expressions read: one object for the whole run, reading the clock when evaluated. */
-  private readonly intEnv: IntEnv = intEnvOf(this.world, this.vars);
+  private readonly intEnv: IntEnv;
 
   private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
     if (ret.kind === 'object') {
@@ -378,22 +379,16 @@ export class Runner {
   }
 
   /** How messages name objects (`s3 (sess)`). */
-  private readonly objectNames = new ObjectNames(this.vars);
+  private readonly objectNames: ObjectNames;
 
   /** The checked trace's plans, while it runs. */
   private plans: TracePlans | undefined;
 
-  /** Each variable's value by its slot (call-plan.ts VarSlots): `vars` by number, what arguments read. */
-  private readonly slots: (Variable | undefined)[] = [];
-
-  /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` and `slots` in step. */
+  /** Assigns a variable; every write to `vars` goes through here to keep `objectNames` in step. */
   private setVar(written: Written, v: Variable): void {
-    // Filled up to the slot first: the array stays a packed one, never a sparse one however slots are first written.
-    const slots = this.slots;
-    while (slots.length <= written.slot) slots.push(undefined);
-    this.objectNames.assign(written.name, slots[written.slot], v);
-    this.vars.set(written.name, v);
-    slots[written.slot] = v;
+    // Before the write: the names' index, when it exists, is kept in the order of `vars` (object-names.ts).
+    this.objectNames.assign(written.name, this.vars.at(written.slot), v);
+    this.vars.set(written, v);
   }
 }
 
@@ -414,7 +409,7 @@ function retValue(ret: Ret): number | string | null {
 }
 
 /** Integer expressions read the clock when they are evaluated, and integer variables (0 for any other). */
-function intEnvOf(world: World, vars: ReadonlyMap<string, Variable>): IntEnv {
+function intEnvOf(world: World, vars: VariableTable): IntEnv {
   return {
     get now(): number {
       return world.now;
