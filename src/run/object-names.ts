@@ -21,8 +21,6 @@ export class ObjectNames {
    * each concatenated key cost an allocation and a hash of the whole string.
    */
   private namesOfId: NamesOfId | null = null;
-  /** Each variable's position in `vars` (variables are never deleted, so this is their first assignment's order). */
-  private readonly rankOf = new Map<string, number>();
 
   /** @param vars the running program's variables, which this object reads and never changes */
   constructor(private readonly vars: VariableTable) {}
@@ -31,9 +29,7 @@ export class ObjectNames {
   assign(name: string, old: Variable | undefined, v: Variable): void {
     const namesOfId = this.namesOfId;
     if (namesOfId === null) return;
-    // A name `vars` lacks is new (variables are never deleted); every name it has was ranked when the index was built or assigned.
-    if (old === undefined) this.rankOf.set(name, this.rankOf.size);
-    else if (old.kind === 'object') {
+    if (old !== undefined && old.kind === 'object') {
       const names = namesOfId[old.objKind].get(old.id);
       names?.splice(names.indexOf(name), 1);
     }
@@ -49,10 +45,7 @@ export class ObjectNames {
   private index(): NamesOfId {
     if (this.namesOfId !== null) return this.namesOfId;
     const namesOfId: NamesOfId = { session: new Map(), ssl: new Map(), ctx: new Map() };
-    for (const [name, v] of this.vars) {
-      this.rankOf.set(name, this.rankOf.size);
-      if (v.kind === 'object') this.insertName(namesOfId[v.objKind], v.id, name);
-    }
+    for (const [name, v] of this.vars) if (v.kind === 'object') this.insertName(namesOfId[v.objKind], v.id, name);
     return (this.namesOfId = namesOfId);
   }
 
@@ -63,10 +56,16 @@ export class ObjectNames {
       namesOfId.set(id, [name]);
       return;
     }
-    // A sorted insert (names are unique in the list): it usually goes last, after older variables.
-    const rank = this.rankOf.get(name) ?? 0;
+    // A sorted insert (names are unique in the list): it usually goes last, after older variables. A name
+    // assigned for the first time has no rank yet (`assign` runs before the write): it is the newest of all.
+    const rank = rankOrNewest(this.vars.rankOf(name));
     let at = names.length;
-    while (at > 0 && (this.rankOf.get(names[at - 1]!) ?? 0) > rank) at--;
+    while (at > 0 && rankOrNewest(this.vars.rankOf(names[at - 1]!)) > rank) at--;
     names.splice(at, 0, name);
   }
+}
+
+/** A variable's rank, the one about to be assigned for the first time (rank -1) after every other. */
+function rankOrNewest(rank: number): number {
+  return rank < 0 ? Number.MAX_SAFE_INTEGER : rank;
 }

@@ -6,7 +6,6 @@ import type { CtxStats } from '../../machines/ssl-ctx.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
 import type { World } from '../world/world.ts';
 import type { Variable } from './runner.ts';
-import type { VariableTable } from './variables.ts';
 
 export interface StateView {
   readonly sessions: Readonly<Record<string, { refs: number; freed: boolean; resumable: 0 | 1 | null; owner: string | null }>>;
@@ -32,7 +31,7 @@ export interface CtxView {
  * (conformance/PROTOCOL.md); the records of `sslsim run --json` leave them out (a trace reads them with
  * SSL_CTX_sess_hits and the other counter calls).
  */
-export function observeState(world: World, vars: VariableTable, counters = false): StateView {
+export function observeState(world: World, vars: Iterable<readonly [string, Variable]>, counters = false): StateView {
   const sessions: Record<string, StateView['sessions'][string]> = {};
   for (const [id, snap] of world.sessions) {
     const freed = snap.value === 'freed';

@@ -20,6 +20,8 @@ import type { Variable } from './runner.ts';
 /** What reads the variables by name: the state view (observe.ts), object names in messages (object-names.ts). */
 export interface VariableTable {
   get(name: string): Variable | undefined;
+  /** The position of `name` in the order of first assignment; -1 before it is assigned. */
+  rankOf(name: string): number;
   /** Every assigned variable with its value, in the order of first assignment. */
   [Symbol.iterator](): IterableIterator<[string, Variable]>;
 }
@@ -29,6 +31,8 @@ export class Variables implements VariableTable {
   private readonly args: (Arg | undefined)[] = [];
   /** Slots in the order of their first assignment. */
   private readonly order: number[] = [];
+  /** Each slot's position in `order`. */
+  private readonly ranks: number[] = [];
   private readonly names: string[] = [];
 
   constructor(private readonly slots: VarSlots) {}
@@ -48,6 +52,12 @@ export class Variables implements VariableTable {
     return slot === undefined ? undefined : this.values[slot];
   }
 
+  /** The position of `name` in the order of first assignment (0 for the first variable assigned); -1 before it is assigned. */
+  rankOf(name: string): number {
+    const slot = this.slots.peek(name);
+    return slot === undefined ? -1 : (this.ranks[slot] ?? -1);
+  }
+
   /** Assigns `written`; returns its value until now. */
   set(written: Written, v: Variable): Variable | undefined {
     const slot = written.slot;
@@ -57,9 +67,11 @@ export class Variables implements VariableTable {
       values.push(undefined);
       this.args.push(undefined);
       this.names.push('');
+      this.ranks.push(-1);
     }
     const old = values[slot];
     if (old === undefined) {
+      this.ranks[slot] = this.order.length;
       this.order.push(slot);
       this.names[slot] = written.name;
     }

@@ -159,10 +159,12 @@ export class World {
     let n = this.nextSuffix.get(base) ?? 1;
     let id = n === 1 ? base : `${base}#${n}`;
     while (this.ssls.has(id) || this.ctxs.has(id)) id = `${base}#${++n}`;
-    this.nextSuffix.set(base, n);
+    // Only a taken base is noted: most SSLs of a long trace have a variable of their own, and a table of
+    // every name would grow (and rehash) with each of them.
+    if (n > 1) this.nextSuffix.set(base, n);
     return id;
   }
-  /** Per base name, the suffix freshHandleId tries first (1: the bare name). */
+  /** Per base name whose bare name is taken, the suffix freshHandleId tries first (absent: 1, the bare name). */
   private readonly nextSuffix = new Map<string, number>();
 
   /**
