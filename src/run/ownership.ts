@@ -5,6 +5,7 @@
  */
 import { isResumable } from '../../machines/ssl-session.ts';
 import { TLS1_3 } from '../handshake/sessions.ts';
+import { receivedShutdown } from '../handshake/bio-pair.ts';
 import type { Arg } from '../api/types.ts';
 import { type Diagnostic, makeDiagnostic } from '../world/diagnostics.ts';
 import { describeHolder } from '../world/faults.ts';
@@ -46,6 +47,18 @@ export function checkBorrow(world: World, name: string, v: Extract<Variable, { k
 export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnostic | null {
   if (arg?.kind !== 'object' || !holdsEarlySession(world, arg.id)) return null;
   const waiting = world.ssl(arg.id).pendingTickets.length;
+  if (waiting > 0 && receivedShutdown(world, arg.id)) {
+    // ssl_read_internal returns 0 at once once SSL_RECEIVED_SHUTDOWN is set (handshake/connect.ts readPending): no read
+    // reaches the tickets (checked against 3.0.19). A peer's close_notify comes after its tickets, so here it was set by hand.
+    return makeDiagnostic(
+      'early-session',
+      world.line,
+      `the session of TLS 1.3 client ${arg.id} is taken before a NewSessionTicket was read (${waiting} waiting), and none can be read now: it is not resumable`,
+      `${arg.id}'s shutdown flags include SSL_RECEIVED_SHUTDOWN (SSL_set_shutdown), so SSL_read returns 0 at once and never reaches the tickets. ` +
+        'Read the tickets before setting it, or collect sessions in new_session_cb.',
+      null,
+    );
+  }
   if (waiting > 0) {
     return makeDiagnostic(
       'early-session',

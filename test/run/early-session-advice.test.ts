@@ -1,7 +1,8 @@
 /**
  * The early-session warning (P8, spec §6.3) gives advice that fits the connection: with tickets
  * waiting in the client's buffer, read them first; with none sent (a server with
- * SSL_CTX_set_num_tickets(ctx, 0)), there is nothing to read, and saying so is the point. A session
+ * SSL_CTX_set_num_tickets(ctx, 0)), there is nothing to read, and saying so is the point; with
+ * SSL_RECEIVED_SHUTDOWN set, SSL_read returns 0 at once and reads nothing. A session
  * that is not resumable for another reason is not this surprise, and gets no such warning.
  */
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,15 @@ describe('early-session advice', () => {
     expect(d.message).toMatch(/has no ticket and none is waiting/);
     expect(d.consequence).toMatch(/SSL_CTX_set_num_tickets\(ctx, 0\)/);
     expect(d.consequence).not.toMatch(/read\(c\)/);
+  });
+
+  it('tickets waiting but SSL_RECEIVED_SHUTDOWN set by hand: reads return 0, so no advice to read', () => {
+    // The drive is two lines: the line of SSL_get1_session moves down by one.
+    const found = warnings([], 'handshake(c, s)\nSSL_set_shutdown(c, SSL_RECEIVED_SHUTDOWN)');
+    expect(found.map((d) => d.line)).toEqual([7]);
+    expect(found[0]!.message).toMatch(/\(2 waiting\), and none can be read now/);
+    expect(found[0]!.consequence).toMatch(/SSL_RECEIVED_SHUTDOWN/);
+    expect(found[0]!.consequence).not.toMatch(/read\(c\)/);
   });
 
   it('tickets read by connect(): the session is a ticket session, no warning', () => {
