@@ -5,7 +5,12 @@
 import type { RunResult, StepRecord } from '../run/runner.ts';
 
 export function formatJson(result: RunResult): string {
-  return result.records.map((r) => JSON.stringify(toJson(r))).join('\n') + '\n';
+  return result.records.map(jsonLine).join('\n') + '\n';
+}
+
+/** One record's line, without its newline (`sslsim run --json` writes each as the trace runs). */
+export function jsonLine(r: StepRecord): string {
+  return JSON.stringify(toJson(r));
 }
 
 function toJson(r: StepRecord): Record<string, unknown> {

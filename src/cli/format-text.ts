@@ -10,18 +10,27 @@ import type { CallbackEvent } from '../world/events.ts';
 import { liveObjects } from './live-objects.ts';
 
 export function formatText(result: RunResult): string {
-  const out: string[] = [];
-  let previous = '';
-  for (const r of result.records) {
-    out.push(stepLine(r));
+  const steps = new StepFormatter();
+  return result.records.map((r) => steps.format(r)).join('') + '\n' + summary(result) + '\n';
+}
+
+/**
+ * The text of one record after another, as `sslsim run` writes them while the trace runs: the table of live
+ * objects is printed when it differs from the previous step's. The run's summary line follows the last.
+ */
+export class StepFormatter {
+  private previous = '';
+
+  /** The record's lines, each ending in a newline. */
+  format(r: StepRecord): string {
+    const out = [stepLine(r)];
     for (const e of r.events) out.push(`      ${pc.cyan('callback')} ${eventText(e)}`);
     const table = liveObjects(r.state);
-    if (table !== previous) out.push(`      ${pc.dim(table)}`);
-    previous = table;
+    if (table !== this.previous) out.push(`      ${pc.dim(table)}`);
+    this.previous = table;
     for (const d of r.diagnostics) out.push(...diagnosticLines(d));
+    return out.join('\n') + '\n';
   }
-  out.push('', summary(result));
-  return out.join('\n') + '\n';
 }
 
 function stepLine(r: StepRecord): string {
@@ -51,7 +60,8 @@ function diagnosticLines(d: Diagnostic): string[] {
   return lines;
 }
 
-function summary(result: RunResult): string {
+/** The last line: PASS or FAIL, and the counts of diagnostics and expects. */
+export function summary(result: RunResult): string {
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = result.diagnostics.length - errors;
   const expects = result.records.filter((r) => r.expect);

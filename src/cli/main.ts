@@ -12,15 +12,18 @@
  * Exit status: 0 clean, 1 diagnostics or a failed expect, 2 bad input.
  * conform: 0 agree, 1 differ, 2 bad input or a harness that could not run it.
  * emit-c: 0 the program was written, 2 bad input (nothing on stdout).
- * Output is written only once the whole trace has run, so bad input leaves none.
+ * Bad input leaves no output: run checks the whole trace before it writes its first step.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TraceError } from '../trace/errors.ts';
-import { exitCodeOf, runText } from '../run/load.ts';
-import { formatJson } from './format-json.ts';
-import { formatText } from './format-text.ts';
+import { exitCodeOf } from '../run/load.ts';
+import { Runner, type RunnerOptions, type RunResult, type StepRecord } from '../run/runner.ts';
+import { type CheckedTrace, checkTrace } from '../trace/check.ts';
+import { parseTrace } from '../trace/parser.ts';
+import { jsonLine } from './format-json.ts';
+import { StepFormatter, summary } from './format-text.ts';
 import { conformText, type Timed } from '../conform/conform.ts';
 import { formatReport, formatSummary } from '../conform/format.ts';
 import { HarnessError } from '../conform/harness.ts';
@@ -74,26 +77,95 @@ function usage(code: number, problem?: string): number {
   return code;
 }
 
+/**
+ * `sslsim run`: the trace is run once as a checker (no state views, findings only) to find any bad input, so
+ * that bad input prints nothing on stdout; then again, deterministically the same, writing each step as it is
+ * made. Memory stays that of one step's output however long the trace (a state view lists every object made
+ * so far, and 25,000 calls' views took over 4 GB when they were all kept to be printed at the end).
+ */
 function runOne(file: string, json: boolean): number {
-  const outcome = load(file);
-  if (typeof outcome === 'string') {
-    process.stderr.write(outcome + '\n');
-    return 2;
-  }
-  process.stdout.write(json ? formatJson(outcome) : formatText(outcome));
-  return exitCodeOf(outcome);
+  const checked = checkedOrProblem(file);
+  if (typeof checked === 'string') return problem(checked);
+  const out = new Output();
+  const steps = new StepFormatter();
+  const onRecord = json ? (r: StepRecord) => out.write(jsonLine(r) + '\n') : (r: StepRecord) => out.write(steps.format(r));
+  // The text shows the live objects only, so its records leave the freed ones out of their views.
+  const result = new Runner(checked, { snapshots: json ? true : 'live', onRecord }).run();
+  if (!json) out.write('\n' + summary(result) + '\n');
+  out.flush();
+  return exitCodeOf(result);
 }
+
+/** The checked trace, run once in a checker's mode: a problem with the input is `file:line:col: message`. */
+function checkedOrProblem(file: string): CheckedTrace | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return `${file}: cannot read: ${(e as Error).message}`;
+  }
+  try {
+    const checked = checkTrace(parseTrace(text, file));
+    // Some input is found bad only when it runs (two SSLs that are one, an integer out of range).
+    new Runner(checked, CHECKER).run();
+    return checked;
+  } catch (e) {
+    if (e instanceof TraceError) return e.toString();
+    throw e;
+  }
+}
+
+/**
+ * Text for stdout, written in chunks of about 64 KB with blocking writes. process.stdout.write queues what a
+ * pipe cannot take at once until the event loop runs, which is after the whole run: a slow reader of a long
+ * trace's output made that queue gigabytes.
+ */
+class Output {
+  private parts: string[] = [];
+  private size = 0;
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 65_536) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length > 0) writeFully(Buffer.from(this.parts.join('')));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** Writes all of `bytes` to fd 1, waiting while a non-blocking pipe is full; a reader that left ends the process. */
+function writeFully(bytes: Buffer): void {
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(1, bytes, done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(SIGPIPE_STATUS);
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(PAUSE, 0, 0, 1); // a millisecond for the reader
+    }
+  }
+}
+
+/** The status of a process a closed pipe stopped (128 + SIGPIPE), as `head` leaves a C program's. */
+const SIGPIPE_STATUS = 141;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function runAll(dir: string): number {
   const files = traceFilesOrProblem(dir);
   if (typeof files === 'string') return problem(files);
   let worst = 0;
   for (const file of files) {
-    const outcome = load(file);
+    // The summary line needs no state views: the run keeps the records of findings and expects only.
+    const outcome = load(file, CHECKER);
     const code = typeof outcome === 'string' ? 2 : exitCodeOf(outcome);
     worst = Math.max(worst, code);
-    const lines = typeof outcome === 'string' ? outcome : formatText(outcome).trimEnd().split('\n').at(-1);
-    process.stdout.write(`${lines}\n`);
+    process.stdout.write(`${typeof outcome === 'string' ? outcome : summary(outcome)}\n`);
   }
   return worst;
 }
@@ -190,7 +262,7 @@ function traceFilesOrProblem(dir: string): string[] | string {
   }
 }
 
-function load(file: string): ReturnType<typeof runText> | string {
+function load(file: string, options?: RunnerOptions): RunResult | string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -198,11 +270,20 @@ function load(file: string): ReturnType<typeof runText> | string {
     return `${file}: cannot read: ${(e as Error).message}`;
   }
   try {
-    return runText(text, file);
+    return new Runner(checkTrace(parseTrace(text, file)), options).run();
   } catch (e) {
     if (e instanceof TraceError) return e.toString();
     throw e;
   }
 }
+
+/** What run-all and run's first pass need: diagnostics and expect results, no state views, no quiet steps. */
+const CHECKER: RunnerOptions = { snapshots: false, records: 'findings' };
+
+// A reader that stops early (`sslsim run-all DIR | head`) closes the pipe: that ends the output, without a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(SIGPIPE_STATUS);
+});
 
 process.exitCode = main(process.argv.slice(2));

@@ -30,27 +30,34 @@ export interface CtxView {
  * `counters`: add each ctx's session counters, which `sslsim conform` compares with libssl's at every step
  * (conformance/PROTOCOL.md); the records of `sslsim run --json` leave them out (a trace reads them with
  * SSL_CTX_sess_hits and the other counter calls).
+ *
+ * `live`: only what `sslsim run`'s table of live objects shows: no freed object, and no handles. A long
+ * trace's view of every object and variable made so far grows with each step, and building it at each
+ * step made the text output of 25,000 calls take minutes.
  */
-export function observeState(world: World, vars: Iterable<readonly [string, Variable]>, counters = false): StateView {
+export function observeState(world: World, vars: Iterable<readonly [string, Variable]>, counters = false, live = false): StateView {
   const sessions: Record<string, StateView['sessions'][string]> = {};
   for (const [id, snap] of world.sessions) {
     const freed = snap.value === 'freed';
+    if (freed && live) continue;
     const c = snap.context;
     sessions[id] = { refs: freed ? 0 : c.refs, freed, resumable: freed ? null : isResumable(c) ? 1 : 0, owner: freed ? null : c.owner };
   }
   const ssl: Record<string, StateView['ssl'][string]> = {};
   for (const [id, snap] of world.ssls) {
     const freed = snap.value === 'freed';
+    if (freed && live) continue;
     ssl[id] = { refs: freed ? 0 : snap.context.refs, freed, session: freed ? null : snap.context.session };
   }
   const ctx: Record<string, StateView['ctx'][string]> = {};
   for (const [id, snap] of world.ctxs) {
     const freed = snap.value === 'freed';
+    if (freed && live) continue;
     const c = snap.context;
     const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.map((e) => e.sid), sess_number: freed ? 0 : c.lhash.length };
     ctx[id] = counters ? { ...view, stats: freed ? null : c.stats } : view;
   }
   const handles: Record<string, string | null> = {};
-  for (const [name, v] of vars) if (v.kind === 'object' || v.kind === 'null') handles[name] = v.kind === 'object' ? v.id : null;
+  if (!live) for (const [name, v] of vars) if (v.kind === 'object' || v.kind === 'null') handles[name] = v.kind === 'object' ? v.id : null;
   return { sessions, ssl, ctx, handles };
 }

@@ -64,11 +64,18 @@ export interface RunResult {
 }
 
 export interface RunnerOptions {
-  readonly snapshots: boolean;
+  /** Each record's state view: every object made so far (`true`), the live ones only (`'live'`), or none. */
+  readonly snapshots: boolean | 'live';
   /** Which step records the run keeps; `all` when absent. */
   readonly records?: 'all' | 'findings';
   /** The state views carry each ctx's session counters (what `sslsim conform` compares); off when absent. */
   readonly counters?: boolean;
+  /**
+   * Called with each record as it is made, state view included, in the order of `records`. The run then
+   * keeps its records without their views: `sslsim run` writes each step as it goes, and a long trace's
+   * views, each listing every object made so far, no longer add up in memory (25,000 calls needed over 4 GB).
+   */
+  readonly onRecord?: (record: StepRecord) => void;
 }
 
 export class Runner {
@@ -330,7 +337,7 @@ export class Runner {
     this.world.line = lastLine;
     for (const d of leakDiagnostics(this.world)) this.world.report(d);
     const record = this.record(lastLine, '(end of trace)', null, undefined, this.world.undefinedSince !== null);
-    this.records.push(record);
+    const kept = this.keep(record);
     const steps = this.checked.steps;
     const atEnd = (step: Extract<Step, { kind: 'expect-diagnostic' }>) => step.call < 0 || steps.slice(step.call + 1).every((s) => s.kind !== 'call');
     const linesOf = (step: Extract<Step, { kind: 'expect-diagnostic' }>) => [steps[step.call]?.line, step.fallback === null ? undefined : steps[step.fallback]?.line];
@@ -338,11 +345,11 @@ export class Runner {
     const pending = [...this.pendingLeakExpectations.filter((s) => !atEnd(s)), ...this.pendingLeakExpectations.filter(atEnd)];
     for (const step of pending) {
       const lines = atEnd(step) ? null : linesOf(step);
-      const leak = record.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d) && (lines === null || lines.includes(d.line)));
+      const leak = kept.diagnostics.find((d) => d.kind === 'leak' && !this.matched.has(d) && (lines === null || lines.includes(d.line)));
       if (leak) this.matched.add(leak);
-      else this.records.push({ ...record, line: step.line, call: step.text, diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
+      else this.keep({ ...record, line: step.line, call: step.text, diagnostics: [], events: [], expect: { ok: false, left: 'no leak diagnostic', right: 'leak' } });
     }
-    return record;
+    return kept;
   }
 
   /** Records a step, or in `findings` mode only a step with diagnostics or an expect; returns the record kept, if any. */
@@ -355,9 +362,19 @@ export class Runner {
     expect?: StepRecord['expect'],
   ): StepRecord | null {
     if (this.options.records === 'findings' && expect === undefined && this.world.diagnostics.length === 0) return null;
-    const record = this.record(line, call, ret, reused, undefinedBefore, expect);
-    this.records.push(record);
-    return record;
+    return this.keep(this.record(line, call, ret, reused, undefinedBefore, expect));
+  }
+
+  /** Adds a record to the run's; with an `onRecord` listener, hands it over first and keeps it without its state view. */
+  private keep(record: StepRecord): StepRecord {
+    const onRecord = this.options.onRecord;
+    let kept = record;
+    if (onRecord !== undefined) {
+      onRecord(record);
+      if (record.state !== NO_STATE) kept = { ...record, state: NO_STATE };
+    }
+    this.records.push(kept);
+    return kept;
   }
 
   /** A step's record: its result, the callbacks and diagnostics of the step, and the state view if snapshots are on. */
@@ -377,7 +394,7 @@ export class Runner {
       // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
       events: events.length > 0 ? events : NONE,
       diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
-      state: this.options.snapshots ? observeState(this.world, this.vars, this.options.counters === true) : NO_STATE,
+      state: this.options.snapshots ? observeState(this.world, this.vars, this.options.counters === true, this.options.snapshots === 'live') : NO_STATE,
       undefined: undefinedBefore,
     };
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
