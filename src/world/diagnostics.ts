@@ -227,7 +227,7 @@ export function makeDiagnostic(
   consequence: string,
   cause: Cause | null,
   outcomes: readonly Outcome[] = KINDS[kind].outcomes,
+  explanation: string = KINDS[kind].explanation,
 ): Diagnostic {
-  const info = KINDS[kind];
-  return { kind, severity: info.severity, line, message, explanation: info.explanation, consequence, cause, outcomes };
+  return { kind, severity: KINDS[kind].severity, line, message, explanation, consequence, cause, outcomes };
 }

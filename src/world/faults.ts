@@ -12,7 +12,7 @@
 import type { SessionEvent } from '../../machines/ssl-session.ts';
 import type { SslEvent } from '../../machines/ssl.ts';
 import type { CtxEvent } from '../../machines/ssl-ctx.ts';
-import { type Diagnostic, makeDiagnostic, type Outcome } from './diagnostics.ts';
+import { type Diagnostic, KINDS, makeDiagnostic, type Outcome } from './diagnostics.ts';
 import type { ObjectKind, World } from './world.ts';
 
 /** The path by which the current events reach objects. */
@@ -235,14 +235,42 @@ function badFree(world: World, f: Fault): Diagnostic {
     );
   }
   const line = 'line' in f.event ? Number(f.event.line) : 0;
+  const text = BAD_FREE_TEXT[f.kind];
   return makeDiagnostic(
     'bad-free',
     world.line,
     `${describeHolder(who)} releases a reference on ${world.describe(f.id, f.kind)} that it does not own`,
-    `${later} When that happens a cache that still links it crashes or hangs at its next flush, eviction or SSL_CTX_free; an SSL that still uses it frees it a second time (spec §10 M1).`,
+    `${later} ${text.then}`,
     badFreeCause(world, f, who, line),
+    KINDS['bad-free'].outcomes,
+    text.why,
   );
 }
+
+/**
+ * What a bad free means and leads to, by the kind of object: a session's owners are SSLs, caches and stores; an
+ * SSL_CTX's are the SSLs made from it (spec §1.3); an SSL's, the application's own pointers (spec §1.4).
+ */
+const BAD_FREE_TEXT: Readonly<Record<ObjectKind, { readonly why: string; readonly then: string }>> = {
+  session: {
+    why: KINDS['bad-free'].explanation,
+    then: 'When that happens a cache that still links it crashes or hangs at its next flush, eviction or SSL_CTX_free; an SSL that still uses it frees it a second time (spec §10 M1).',
+  },
+  ctx: {
+    why:
+      'The application released a reference on an SSL_CTX it does not own: more SSL_CTX_free calls than SSL_CTX_new and SSL_CTX_up_ref ' +
+      'gave it references. libssl does not check ownership, it just decrements (spec §4 SSL_CTX_free), so the SSL_CTX will be destroyed ' +
+      'while the SSLs made from it, which hold two references each (s->ctx and s->session_ctx, spec §1.3), still point at it.',
+    then: "When that happens each SSL made from it reads freed memory, and its SSL_free, which releases s->session_ctx and then s->ctx (spec §3 SSL_free), frees it a second time.",
+  },
+  ssl: {
+    why:
+      'The application released a reference on an SSL it does not own: more SSL_free calls than SSL_new, SSL_dup and SSL_up_ref gave it ' +
+      'references. libssl does not check ownership, it just decrements (spec §3 SSL_free), so the SSL will be destroyed while another ' +
+      'pointer the application believes owns a reference still points at it (spec §1.4).',
+    then: 'When that happens every use of those pointers reads freed memory, and their SSL_free frees it a second time.',
+  },
+};
 
 /**
  * The cause of a bad-free: `line` is where the handle freed was obtained. A borrowed handle (SSL_get0_session)

@@ -34,6 +34,14 @@ describe('bad-free cause', () => {
     expect([d.line, d.cause?.line]).toEqual([4, 3]);
   });
 
+  it('a ctx freed twice: the explanation and consequence speak of the SSL_CTX and its SSLs, not of a session', () => {
+    const d = badFree(['ctx = SSL_CTX_new(TLS_method())', 'c = SSL_new(ctx)', 'SSL_CTX_free(ctx)', 'SSL_CTX_free(ctx)', 'SSL_free(c)', ''].join('\n'));
+    expect(d.explanation).toMatch(/SSL_CTX_free calls than SSL_CTX_new and SSL_CTX_up_ref/);
+    expect(d.consequence).toMatch(/SSL c\/ctx, SSL c\/session_ctx/);
+    expect(d.consequence).toMatch(/its SSL_free, which releases s->session_ctx and then s->ctx/);
+    expect(`${d.explanation} ${d.consequence}`).not.toMatch(/SSL_get0_session|SSL_SESSION_free|a cache that still links it/);
+  });
+
   it('a borrowed handle: where it was borrowed', () => {
     const d = badFree(readFileSync('examples/misuse/m01-free-borrowed-cached.trace', 'utf8'));
     expect(d.cause?.what).toMatch(/without a reference \(borrowed\)/);
