@@ -64,8 +64,11 @@ export interface RunResult {
 }
 
 export interface RunnerOptions {
-  /** Each record's state view: every object made so far (`true`), the live ones only (`'live'`), or none. */
-  readonly snapshots: boolean | 'live';
+  /**
+   * Each record's state view: every object made so far (`true`), the live ones only (`'live'`), none
+   * (`false`), or every object on the records of `expect` lines only (`'expects'`, what emit-c reads).
+   */
+  readonly snapshots: boolean | 'live' | 'expects';
   /** Which step records the run keeps; `all` when absent. */
   readonly records?: 'all' | 'findings';
   /** The state views carry each ctx's session counters (what `sslsim conform` compares); off when absent. */
@@ -394,13 +397,19 @@ export class Runner {
       // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
       events: events.length > 0 ? events : NONE,
       diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
-      state: this.options.snapshots ? observeState(this.world, this.vars, this.options.counters === true, this.options.snapshots === 'live') : NO_STATE,
+      state: this.viewed(expect) ? observeState(this.world, this.vars, this.options.counters === true, this.options.snapshots === 'live') : NO_STATE,
       undefined: undefinedBefore,
     };
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
     if (expect) record.expect = expect;
     if (reused) record.reused = reused;
     return record;
+  }
+
+  /** Does a record (of an `expect` line when `expect` is given) carry a state view? */
+  private viewed(expect: StepRecord['expect'] | undefined): boolean {
+    const snapshots = this.options.snapshots;
+    return snapshots === 'expects' ? expect !== undefined : snapshots !== false;
   }
 
   /**

@@ -5,8 +5,9 @@
  * - bad input found only when the trace runs still leaves stdout empty (the trace is checked by a
  *   first run before the first step is written);
  * - a reader that stops early ends the process quietly, as SIGPIPE ends a C program (status 141);
- * - the records a run keeps after handing them to `onRecord` carry no state view, and `'live'` views hold
- *   exactly the live objects of the full ones.
+ * - the records a run keeps after handing them to `onRecord` carry no state view, `'live'` views hold
+ *   exactly the live objects of the full ones, and `'expects'` views (emit-c's, which also ran out of
+ *   memory on 25,000 calls) exist on expect lines only.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -88,5 +89,16 @@ describe('Runner onRecord and live views', () => {
       freedSeen += Object.values(f.state.sessions).filter((s) => s.freed).length;
     });
     expect(freedSeen).toBeGreaterThan(0); // the example frees sessions, so the views do differ
+  });
+
+  it("'expects' views (emit-c's) are the full views on expect lines and empty elsewhere", () => {
+    const some = new Runner(checked(), { snapshots: 'expects' }).run().records;
+    const full = new Runner(checked(), { snapshots: true }).run().records;
+    expect(some.filter((r) => r.expect).length).toBeGreaterThan(0);
+    full.forEach((f, i) => {
+      const s = some[i]!;
+      if (s.expect) expect(s.state).toEqual(f.state);
+      else expect([s.state.sessions, s.state.ssl, s.state.ctx, s.state.handles]).toEqual([{}, {}, {}, {}]);
+    });
   });
 });
