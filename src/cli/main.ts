@@ -98,12 +98,9 @@ function runOne(file: string, json: boolean): number {
 
 /** The checked trace, run once in a checker's mode: a problem with the input is `file:line:col: message`. */
 function checkedOrProblem(file: string): CheckedTrace | string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return `${file}: cannot read: ${(e as Error).message}`;
-  }
+  const read = readTrace(file);
+  if ('problem' in read) return read.problem;
+  const text = read.text;
   try {
     const checked = checkTrace(parseTrace(text, file));
     // Some input is found bad only when it runs (two SSLs that are one, an integer out of range).
@@ -182,15 +179,11 @@ function conformOne(file: string): number {
 
 /** The C program on stdout; bad input is one line on stderr and nothing on stdout. */
 function emitOne(file: string): number {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return problem(`${file}: cannot read: ${(e as Error).message}`);
-  }
+  const read = readTrace(file);
+  if ('problem' in read) return problem(read.problem);
   let program: string;
   try {
-    program = emitC(text, file);
+    program = emitC(read.text, file);
   } catch (e) {
     if (e instanceof TraceError) return problem(e.toString());
     throw e;
@@ -231,12 +224,9 @@ function conformAll(dir: string): number {
 
 /** The conform result, or the one line saying why there is none (bad input, a harness that cannot run). */
 function conformFile(file: string): Timed | string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return `${file}: cannot read: ${(e as Error).message}`;
-  }
+  const read = readTrace(file);
+  if ('problem' in read) return read.problem;
+  const text = read.text;
   try {
     return conformText(text, file);
   } catch (e) {
@@ -263,17 +253,23 @@ function traceFilesOrProblem(dir: string): string[] | string {
 }
 
 function load(file: string, options?: RunnerOptions): RunResult | string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return `${file}: cannot read: ${(e as Error).message}`;
-  }
+  const read = readTrace(file);
+  if ('problem' in read) return read.problem;
+  const text = read.text;
   try {
     return new Runner(checkTrace(parseTrace(text, file)), options).run();
   } catch (e) {
     if (e instanceof TraceError) return e.toString();
     throw e;
+  }
+}
+
+/** A trace file's text, or the one line saying why it cannot be read. */
+function readTrace(file: string): { readonly text: string } | { readonly problem: string } {
+  try {
+    return { text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    return { problem: `${file}: cannot read: ${(e as Error).message}` };
   }
 }
 
