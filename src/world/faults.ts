@@ -317,6 +317,10 @@ function heldBy(world: World, f: Fault): string[] {
 export function describeHolder(who: string): string {
   if (who === 'app') return 'the application';
   if (who === 'remove_cb') return 'remove_session_cb';
+  if (who === 'new_cb') return 'new_session_cb';
+  if (who === 'get_cb') return 'get_session_cb';
+  // The reference a server holds on the session it is deciding to resume (ssl_get_prev_session, spec §7).
+  if (who === 'lookup') return "the server's session lookup";
   if (who.startsWith('cache:')) return `the cache of ${who.slice(6)}`;
   if (who.startsWith('store:')) return `the application's store for ${who.slice(6)}`;
   if (who.startsWith('ssl:')) return `SSL ${who.slice(4)}`;

@@ -20,7 +20,7 @@ import type { SslContext, SslEvent, SslInput } from '../../machines/ssl.ts';
 import type { CallbackEvent } from './events.ts';
 import { type Diagnostic, isUndefinedBehaviour, makeDiagnostic } from './diagnostics.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
-import { diagnoseFault, type Via } from './faults.ts';
+import { describeHolder, diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
@@ -246,7 +246,8 @@ export class World {
     const info = this.infoOf(kind, id);
     if (!info) return;
     info.destroyedLine = this.line;
-    info.destroyedBy = 'who' in event ? String(event.who) : this.via?.describe ?? null;
+    // In words, as every message names a holder (`the application`, `SSL c1/session_ctx`, `the cache of sctx`).
+    info.destroyedBy = 'who' in event ? describeHolder(String(event.who)) : this.via?.describe ?? null;
   }
 
   /** Routes one signal: a fault becomes a diagnostic; an effect goes to the object it names. */

@@ -42,6 +42,13 @@ describe('bad-free cause', () => {
     expect(`${d.explanation} ${d.consequence}`).not.toMatch(/SSL_get0_session|SSL_SESSION_free|a cache that still links it/);
   });
 
+  it("the later double free's cause names who released the last reference in words, not the ledger's labels", () => {
+    const text = ['ctx = SSL_CTX_new(TLS_method())', 'c = SSL_new(ctx)', 'SSL_CTX_free(ctx)', 'SSL_CTX_free(ctx)', 'SSL_free(c)', ''].join('\n');
+    const d = runText(text, 'cause.trace').diagnostics.find((x) => x.kind === 'double-free');
+    expect(d?.line).toBe(5);
+    expect(d?.cause?.what).toBe('ctx was destroyed here (last reference released by SSL c/session_ctx)');
+  });
+
   it('a borrowed handle: where it was borrowed', () => {
     const d = badFree(readFileSync('examples/misuse/m01-free-borrowed-cached.trace', 'utf8'));
     expect(d.cause?.what).toMatch(/without a reference \(borrowed\)/);
