@@ -207,14 +207,32 @@ function doubleFree(world: World, f: Fault): Diagnostic | null {
     );
   }
   const who = 'who' in f.event ? String(f.event.who) : 'the application';
+  const text = f.kind === 'session' ? SESSION_DOUBLE_FREE : HANDLE_DOUBLE_FREE;
   return makeDiagnostic(
     'double-free',
     world.line,
     `${describeHolder(who)} releases ${world.describe(f.id, f.kind)}, which was already destroyed`,
-    'ASan reports attempting double-free; without ASan glibc does not notice (OPENSSL_clear_free zeroed the tcache key), the count goes to -1, the destructor runs again and the heap is corrupted silently (spec §10 M2).',
+    text.then,
     destroyedCause(world, f.kind, f.id),
+    KINDS['double-free'].outcomes,
+    text.why(f.kind === 'ctx' ? 'SSL_CTX' : 'SSL'),
   );
 }
+
+/** A session's double free (spec §10 M2): SSL_SESSION_free zeroes the block it frees (OPENSSL_clear_free). */
+const SESSION_DOUBLE_FREE = {
+  why: () => KINDS['double-free'].explanation,
+  then: 'ASan reports attempting double-free; without ASan glibc does not notice (OPENSSL_clear_free zeroed the tcache key), the count goes to -1, the destructor runs again and the heap is corrupted silently (spec §10 M2).',
+};
+
+/** An SSL_CTX's or an SSL's: SSL_CTX_free and SSL_free end with OPENSSL_free, which leaves the block as it was. */
+const HANDLE_DOUBLE_FREE = {
+  why: (type: string) =>
+    `A reference was released on an ${type} that was already destroyed. ${type}_free does not zero the block it frees (SSL_SESSION_free ` +
+    'does), so the second free reads the count it left at 0, takes it to -1, runs the destructor again over freed memory, freeing ' +
+    'every object the first run freed, and frees the block a second time.',
+  then: "ASan reports attempting double-free. Without ASan the destructor's second run frees freed pointers: an abort by glibc's double-free check, a crash, or silent heap corruption if the memory was handed out again.",
+};
 
 function badFree(world: World, f: Fault): Diagnostic {
   const who = 'who' in f.event ? String(f.event.who) : 'app';

@@ -47,6 +47,9 @@ describe('bad-free cause', () => {
     const d = runText(text, 'cause.trace').diagnostics.find((x) => x.kind === 'double-free');
     expect(d?.line).toBe(5);
     expect(d?.cause?.what).toBe('ctx was destroyed here (last reference released by SSL c/session_ctx)');
+    // SSL_CTX_free ends with OPENSSL_free: unlike a session's, the block is not zeroed (spec §10 M2 is about sessions).
+    expect(d?.explanation).toMatch(/SSL_CTX_free does not zero the block/);
+    expect(`${d?.explanation} ${d?.consequence}`).not.toMatch(/OPENSSL_clear_free zeroed/);
   });
 
   it('a borrowed handle: where it was borrowed', () => {
