@@ -73,7 +73,8 @@ function reportCapacity(world: World, ctx: string, sid: string, size: number, be
       'capacity',
       world.line,
       `adding ${world.describe(sid)} to ${ctx} (cache size ${size}, holding ${before}) evicted ${evicted.map((e) => world.describe(e)).join(', ')}`,
-      `The cache keeps at most ${size === 1 ? 1 : size - 1} session${size === 2 ? '' : 's'}, not ${size}; the evicted sessions were marked not resumable and passed to remove_cb.`,
+      `The cache keeps at most ${size === 1 ? 1 : size - 1} session${size === 2 ? '' : 's'}, not ${size}; the evicted sessions were marked not resumable` +
+        (world.ctx(ctx).removeCb === null ? '.' : ' and passed to remove_session_cb.'),
       null,
     ),
   );
