@@ -439,7 +439,6 @@ export class Runner {
 /** The four `reused` a record can show, by client then server: shared, as records never change them. */
 const REUSED: readonly (readonly Reused[])[] = [0, 1].map((client) => [0, 1].map((server) => ({ client, server })));
 
-const NULL_ARG: Arg = { kind: 'null' };
 const NO_STATE: StateView = { sessions: {}, ssl: {}, ctx: {}, handles: {} };
 const NONE: readonly never[] = Object.freeze([]);
 
