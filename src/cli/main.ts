@@ -14,7 +14,7 @@
  * emit-c: 0 the program was written, 2 bad input (nothing on stdout).
  * Bad input leaves no output: run checks the whole trace before it writes its first step.
  */
-import { readFileSync, statSync, writeSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TraceError } from '../trace/errors.ts';
@@ -24,6 +24,7 @@ import { type CheckedTrace, checkTrace } from '../trace/check.ts';
 import { parseTrace } from '../trace/parser.ts';
 import { jsonLine } from './format-json.ts';
 import { StepFormatter, summary } from './format-text.ts';
+import { Output, SIGPIPE_STATUS } from './output.ts';
 import { conformText, type Timed } from '../conform/conform.ts';
 import { formatReport, formatSummary } from '../conform/format.ts';
 import { HarnessError } from '../conform/harness.ts';
@@ -80,78 +81,21 @@ function usage(code: number, problem?: string): number {
 /**
  * `sslsim run`: the trace is run once as a checker (no state views, findings only) to find any bad input, so
  * that bad input prints nothing on stdout; then again, deterministically the same, writing each step as it is
- * made. Memory stays that of one step's output however long the trace (a state view lists every object made
- * so far, and 25,000 calls' views took over 4 GB when they were all kept to be printed at the end).
+ * made. Memory then grows with the trace's objects and steps, not with their product: every step's view lists
+ * every object made so far, and keeping them all to print at the end took over 4 GB for 25,000 calls.
  */
 function runOne(file: string, json: boolean): number {
-  const checked = checkedOrProblem(file);
+  const checked = load(file, CHECKER);
   if (typeof checked === 'string') return problem(checked);
   const out = new Output();
   const steps = new StepFormatter();
   const onRecord = json ? (r: StepRecord) => out.write(jsonLine(r) + '\n') : (r: StepRecord) => out.write(steps.format(r));
   // The text shows the live objects only, so its records leave the freed ones out of their views.
-  const result = new Runner(checked, { snapshots: json ? true : 'live', onRecord }).run();
+  const result = new Runner(checked.trace, { snapshots: json ? true : 'live', onRecord }).run();
   if (!json) out.write('\n' + summary(result) + '\n');
   out.flush();
   return exitCodeOf(result);
 }
-
-/** The checked trace, run once in a checker's mode: a problem with the input is `file:line:col: message`. */
-function checkedOrProblem(file: string): CheckedTrace | string {
-  const read = readTrace(file);
-  if ('problem' in read) return read.problem;
-  const text = read.text;
-  try {
-    const checked = checkTrace(parseTrace(text, file));
-    // Some input is found bad only when it runs (two SSLs that are one, an integer out of range).
-    new Runner(checked, CHECKER).run();
-    return checked;
-  } catch (e) {
-    if (e instanceof TraceError) return e.toString();
-    throw e;
-  }
-}
-
-/**
- * Text for stdout, written in chunks of about 64 KB with blocking writes. process.stdout.write queues what a
- * pipe cannot take at once until the event loop runs, which is after the whole run: a slow reader of a long
- * trace's output made that queue gigabytes.
- */
-class Output {
-  private parts: string[] = [];
-  private size = 0;
-
-  write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= 65_536) this.flush();
-  }
-
-  flush(): void {
-    if (this.parts.length > 0) writeFully(Buffer.from(this.parts.join('')));
-    this.parts = [];
-    this.size = 0;
-  }
-}
-
-/** Writes all of `bytes` to fd 1, waiting while a non-blocking pipe is full; a reader that left ends the process. */
-function writeFully(bytes: Buffer): void {
-  let done = 0;
-  while (done < bytes.length) {
-    try {
-      done += writeSync(1, bytes, done);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') process.exit(SIGPIPE_STATUS);
-      if (code !== 'EAGAIN') throw e;
-      Atomics.wait(PAUSE, 0, 0, 1); // a millisecond for the reader
-    }
-  }
-}
-
-/** The status of a process a closed pipe stopped (128 + SIGPIPE), as `head` leaves a C program's. */
-const SIGPIPE_STATUS = 141;
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function runAll(dir: string): number {
   const files = traceFilesOrProblem(dir);
@@ -160,9 +104,9 @@ function runAll(dir: string): number {
   for (const file of files) {
     // The summary line needs no state views: the run keeps the records of findings and expects only.
     const outcome = load(file, CHECKER);
-    const code = typeof outcome === 'string' ? 2 : exitCodeOf(outcome);
+    const code = typeof outcome === 'string' ? 2 : exitCodeOf(outcome.result);
     worst = Math.max(worst, code);
-    process.stdout.write(`${typeof outcome === 'string' ? outcome : summary(outcome)}\n`);
+    process.stdout.write(`${typeof outcome === 'string' ? outcome : summary(outcome.result)}\n`);
   }
   return worst;
 }
@@ -252,12 +196,17 @@ function traceFilesOrProblem(dir: string): string[] | string {
   }
 }
 
-function load(file: string, options?: RunnerOptions): RunResult | string {
+/**
+ * A trace file checked and run (CHECKER: what a summary or a check of the input needs), or the one line saying
+ * why it cannot be: unreadable, or bad input, some of which shows only when it runs (two SSLs that are one, an
+ * integer out of range).
+ */
+function load(file: string, options: RunnerOptions): { readonly trace: CheckedTrace; readonly result: RunResult } | string {
   const read = readTrace(file);
   if ('problem' in read) return read.problem;
-  const text = read.text;
   try {
-    return new Runner(checkTrace(parseTrace(text, file)), options).run();
+    const trace = checkTrace(parseTrace(read.text, file));
+    return { trace, result: new Runner(trace, options).run() };
   } catch (e) {
     if (e instanceof TraceError) return e.toString();
     throw e;

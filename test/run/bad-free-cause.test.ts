@@ -38,7 +38,8 @@ describe('bad-free cause', () => {
     const d = badFree(['ctx = SSL_CTX_new(TLS_method())', 'c = SSL_new(ctx)', 'SSL_CTX_free(ctx)', 'SSL_CTX_free(ctx)', 'SSL_free(c)', ''].join('\n'));
     expect(d.explanation).toMatch(/SSL_CTX_free calls than SSL_CTX_new and SSL_CTX_up_ref/);
     expect(d.consequence).toMatch(/SSL c\/ctx, SSL c\/session_ctx/);
-    expect(d.consequence).toMatch(/its SSL_free, which releases s->session_ctx and then s->ctx/);
+    expect(d.consequence).toMatch(/SSL_free, which releases s->session_ctx and then s->ctx/);
+    expect(d.consequence).toMatch(/SSL_set_SSL_CTX moving s->ctx away/);
     expect(`${d.explanation} ${d.consequence}`).not.toMatch(/SSL_get0_session|SSL_SESSION_free|a cache that still links it/);
   });
 
