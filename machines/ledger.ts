@@ -15,8 +15,8 @@
  *
  * A plain list, scanned while it is short: most ledgers are a session's, with
  * one to three entries, and a Map per ledger was measured slower. A long one
- * (a ctx's) gets an index by holder, so finding an SSL's entry compares
- * pointers instead of strings.
+ * (a ctx's) becomes an ordered set with an index by holder, so finding and
+ * removing an SSL's entry costs the same with ten SSLs or ten thousand.
  */
 
 /** One entry of the ledger. `who` is `app`, `ssl:c1`, `ssl:c1/ctx`, `cache:sctx`, `store:sctx`, `new_cb`, `lookup`. */
@@ -26,12 +26,19 @@ export interface Holder {
   readonly line: number;
 }
 
-/** From this many entries on, a ledger keeps its index by holder. */
+/** From this many entries on, a ledger keeps its entries in an ordered set with an index by holder. */
 const INDEXED_FROM = 16;
 
 export class Ledger {
-  /** The entries in acquisition order (a handed-over reference keeps its place). */
-  private readonly entries: Holder[];
+  /** The entries in acquisition order while the ledger is short (a handed-over reference keeps its place); null once long. */
+  private entries: Holder[] | null;
+  /**
+   * The entries in acquisition order once the ledger has been long (null before). A set keeps
+   * insertion order and removes an entry without moving the others: a ctx with thousands of
+   * SSLs lists two entries for each, and a list's removal moved every later one (an SSL_free
+   * took 23 µs with 5,000 SSLs on one ctx, bench/HISTORY.md session 13).
+   */
+  private ordered: Set<Holder> | null = null;
   /**
    * Each holder's entries, once the ledger has been long (null before): its
    * one entry, or its entries in acquisition order. One entry is the usual
@@ -55,38 +62,47 @@ export class Ledger {
 
   /** How many references the ledger lists. */
   get size(): number {
-    return this.entries.length;
+    return this.entries !== null ? this.entries.length : this.ordered!.size;
   }
 
   /** Does `who` hold at least one reference? */
   holds(who: string): boolean {
     if (this.byWho !== null) return this.byWho.has(who);
-    const entries = this.entries;
+    const entries = this.entries!;
     for (let i = 0; i < entries.length; i++) if (entries[i]!.who === who) return true;
     return false;
   }
 
-  /** The entries in acquisition order: the live list, which later changes rewrite (copy it to keep it). */
+  /** The entries in acquisition order, as a list that later changes do not touch once the ledger is long (copy it to keep it). */
   list(): readonly Holder[] {
-    return this.entries;
+    return this.entries ?? [...this.ordered!];
   }
 
   /** `who` takes a reference at `line`: a new last entry. */
   add(who: string, line: number): void {
     const holder = { who, line };
+    if (this.entries === null) {
+      this.ordered!.add(holder);
+      this.index(this.byWho!, holder);
+      return;
+    }
     this.entries.push(holder);
-    if (this.byWho !== null) this.index(this.byWho, holder);
-    else if (this.entries.length >= INDEXED_FROM) this.buildIndex();
+    if (this.entries.length >= INDEXED_FROM) this.becomeLong(this.entries);
   }
 
   /** Removes `who`'s entry acquired at `line` if there is one, else its latest; nothing if `who` holds none. */
   drop(who: string, line: number): void {
     const byWho = this.byWho;
-    const indexed = byWho?.get(who);
-    const holder = this.entryOf(who, line, indexed);
-    if (holder === undefined) return;
-    removeAt(this.entries, this.entries.indexOf(holder));
-    if (byWho === null) return;
+    if (byWho === null) {
+      const entries = this.entries!;
+      const at = indexOfEntry(entries, who, line);
+      if (at >= 0) removeAt(entries, at);
+      return;
+    }
+    const indexed = byWho.get(who);
+    if (indexed === undefined) return;
+    const holder = Array.isArray(indexed) ? indexed[indexOfEntry(indexed, who, line)]! : indexed;
+    this.ordered!.delete(holder);
     // `indexed` is `who`'s index entry, read once for both the search and the removal.
     if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(who);
     else removeAt(indexed, indexed.indexOf(holder));
@@ -94,43 +110,32 @@ export class Ledger {
 
   /** `from`'s latest entry becomes `to`'s, taken at `line`, in the same place (a reference handed over). */
   relabel(from: string, to: string, line: number): void {
-    const entries = this.entries;
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const old = entries[i]!;
-      if (old.who !== from) continue;
-      entries[i] = { who: to, line };
-      if (this.byWho !== null) {
-        this.unindex(this.byWho, old);
-        // `to`'s entries again, in acquisition order (a rare event: only sessions are handed over)
-        this.byWho.delete(to);
-        for (const h of entries) if (h.who === to) this.index(this.byWho, h);
+    if (this.entries !== null) {
+      const entries = this.entries;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        if (entries[i]!.who !== from) continue;
+        entries[i] = { who: to, line };
+        return;
       }
+      return;
+    }
+    // A long ledger is rebuilt around the new entry (a rare event: only sessions are handed over, and theirs are short).
+    const entries = [...this.ordered!];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (entries[i]!.who !== from) continue;
+      entries[i] = { who: to, line };
+      this.becomeLong(entries);
       return;
     }
   }
 
-  /** `who`'s entry acquired at `line` if there is one, else its latest; `indexed` is `who`'s index entry when the ledger has an index. */
-  private entryOf(who: string, line: number, indexed: Holder | Holder[] | undefined): Holder | undefined {
-    let candidates: readonly Holder[] = this.entries;
-    if (this.byWho !== null) {
-      if (indexed === undefined || !Array.isArray(indexed)) return indexed;
-      candidates = indexed;
-    }
-    // One pass: it ends at the first entry of `who` at `line`, else it has seen the latest entry of `who`.
-    let found: Holder | undefined;
-    for (let i = 0; i < candidates.length; i++) {
-      const h = candidates[i]!;
-      if (h.who !== who) continue;
-      found = h;
-      if (h.line === line) break;
-    }
-    return found;
-  }
-
-  private buildIndex(): void {
+  /** Keeps `entries` as the ordered set and its index from now on. */
+  private becomeLong(entries: readonly Holder[]): void {
     const byWho = new Map<string, Holder | Holder[]>();
-    for (const h of this.entries) this.index(byWho, h);
+    for (const h of entries) this.index(byWho, h);
+    this.ordered = new Set(entries);
     this.byWho = byWho;
+    this.entries = null;
   }
 
   /** Adds an entry, the latest of its holder, to the index. */
@@ -140,12 +145,21 @@ export class Ledger {
     else if (Array.isArray(indexed)) indexed.push(holder);
     else byWho.set(holder.who, [indexed, holder]);
   }
+}
 
-  private unindex(byWho: Map<string, Holder | Holder[]>, holder: Holder): void {
-    const indexed = byWho.get(holder.who);
-    if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(holder.who);
-    else removeAt(indexed, indexed.indexOf(holder));
+/**
+ * Where `who`'s entry acquired at `line` is in `list`, else its latest, else -1. One pass: it ends at the
+ * first entry of `who` at `line`, else it has seen the latest entry of `who`.
+ */
+function indexOfEntry(list: readonly Holder[], who: string, line: number): number {
+  let found = -1;
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i]!;
+    if (h.who !== who) continue;
+    found = i;
+    if (h.line === line) break;
   }
+  return found;
 }
 
 /** Removes `list[at]`, later entries moving up: splice would allocate the list of what it removed. */
