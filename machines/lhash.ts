@@ -5,9 +5,12 @@
  * A lookup (`getrn`) walks one bucket's chain and returns the first node whose
  * stored hash and current key match. Two nodes can match one key only when they
  * share the stored hash (a stale node, F50), so they share a bucket, and which is
- * first is their order in that chain. The model keeps the nodes in one array whose
- * order, within each bucket, is the chain's; this module moves them as the table
- * grows and shrinks:
+ * first is their order in that chain. The model keeps the buckets as lhash.c
+ * does, one chain each, so an insert, a delete and a lookup cost what they cost
+ * in libssl, not a copy of the whole table (a cache of 8,000 sessions made every
+ * cache operation a copy of it, bench/HISTORY.md session 13). The table is
+ * changed in place, as a ctx's ledger is (machines/ledger.ts says why that is
+ * sound). It moves the nodes as the table grows and shrinks:
  * - an insert appends at the end of its chain; a replacement keeps the node (F51);
  * - `OPENSSL_LH_insert` first grows the table by one bucket when the load reaches
  *   2 nodes a bucket (`expand`): the split bucket's nodes that move are pushed
@@ -38,6 +41,7 @@ export const NEW_LHASH: LhShape = { numNodes: MIN_NODES / 2, p: 0, pmax: MIN_NOD
 /**
  * ssl_session_hash (ssl_lib.c) of a key `version:hex id`: the id's first four
  * bytes (zero padded when shorter), little endian; the version is not hashed.
+ * -1 for an id the model does not spell in hex (the TLS 1.3 client's random legacy id).
  */
 export function keyHash(key: string): number {
   const hex = key.slice(key.indexOf(':') + 1, key.indexOf(':') + 9).padEnd(8, '0');
@@ -54,41 +58,123 @@ function bucketOf(hash: number, s: LhShape): number {
   return nn < s.p ? hash % s.numAlloc : nn;
 }
 
-export interface Lh {
-  readonly nodes: readonly HashNode[];
-  readonly shape: LhShape;
-}
+const NO_NODES: readonly HashNode[] = Object.freeze([]);
 
-/** OPENSSL_LH_insert's load check, made before it looks for the key (a replacement too). */
-export function beforeInsert(lh: Lh): Lh {
-  return Math.floor((lh.nodes.length * LOAD_MULT) / lh.shape.numNodes) >= UP_LOAD ? expand(lh) : lh;
-}
+/** The cache's hash table: OPENSSL_LHASH's buckets and shape, changed in place. */
+export class LHash {
+  /** The chains, `b[i]` in lhash.c; a missing or empty one is an empty bucket. */
+  private readonly buckets: HashNode[][] = [];
+  /**
+   * The nodes whose hash is -1 (ids not spelled in hex), in insertion order: their random bytes put
+   * them in no bucket another node shares, and no growth moves them.
+   */
+  private readonly unhashed: HashNode[] = [];
+  /** num_items. */
+  private items = 0;
+  /** How many nodes each session has (a stale node and a new one may both be a session's, F50). */
+  private readonly perSession = new Map<string, number>();
+  shape: LhShape = NEW_LHASH;
 
-/** expand: bucket p splits; the nodes that move reach the new bucket's head one by one, in reverse. */
-function expand({ nodes, shape: s }: Lh): Lh {
-  const nni = s.numAlloc;
-  const shape = s.p + 1 >= s.pmax ? { numNodes: s.numNodes + 1, p: 0, pmax: nni, numAlloc: nni * 2 } : { ...s, numNodes: s.numNodes + 1, p: s.p + 1 };
-  const moving: number[] = [];
-  nodes.forEach((n, i) => {
-    if (bucketOf(n.hash, s) === s.p && n.hash % nni !== s.p) moving.push(i);
-  });
-  if (moving.length < 2) return { nodes, shape };
-  const out = [...nodes];
-  moving.forEach((at, k) => (out[at] = nodes[moving[moving.length - 1 - k]!]!));
-  return { nodes: out, shape };
-}
+  /** num_items: SSL_CTX_sess_number. */
+  get size(): number {
+    return this.items;
+  }
 
-/** OPENSSL_LH_delete's check after the node went; `downLoad` is 0 during a flush. */
-export function afterDelete(lh: Lh, downLoad: number): Lh {
-  const { nodes, shape: s } = lh;
-  return s.numNodes > MIN_NODES && downLoad >= Math.floor((nodes.length * LOAD_MULT) / s.numNodes) ? contract(lh) : lh;
-}
+  /** Has `sid` a node? */
+  holds(sid: string): boolean {
+    return this.perSession.has(sid);
+  }
 
-/** contract: the last bucket's chain goes to the end of the chain it merges into. */
-function contract({ nodes, shape: s }: Lh): Lh {
-  const last = s.p + s.pmax - 1;
-  const shape = s.p === 0 ? { numNodes: s.numNodes - 1, p: s.pmax / 2 - 1, pmax: s.pmax / 2, numAlloc: s.numAlloc / 2 } : { ...s, numNodes: s.numNodes - 1, p: s.p - 1 };
-  const merged = nodes.filter((n) => bucketOf(n.hash, s) === last);
-  if (merged.length === 0) return { nodes, shape };
-  return { nodes: [...nodes.filter((n) => bucketOf(n.hash, s) !== last), ...merged], shape };
+  /** The chain a lookup of `hash` walks, in chain order (do not change it). */
+  chain(hash: number): readonly HashNode[] {
+    if (hash < 0) return this.unhashed;
+    return this.buckets[bucketOf(hash, this.shape)] ?? NO_NODES;
+  }
+
+  /** Every node, bucket by bucket in chain order. */
+  nodes(): HashNode[] {
+    const out: HashNode[] = [];
+    for (const chain of this.buckets) if (chain !== undefined) out.push(...chain);
+    out.push(...this.unhashed);
+    return out;
+  }
+
+  /** OPENSSL_LH_insert of a new key: the load check (which may grow the table), then the node at the end of its chain. */
+  insert(node: HashNode): void {
+    this.growIfLoaded();
+    this.chainFor(node.hash).push(node);
+    this.items++;
+    this.perSession.set(node.sid, (this.perSession.get(node.sid) ?? 0) + 1);
+  }
+
+  /** OPENSSL_LH_insert of an equal key: after the load check, the node (`key`, `sid`) becomes `by`'s in its place (FINDINGS F51). */
+  replace(key: string, sid: string, by: string): void {
+    this.growIfLoaded();
+    const chain = this.chainFor(keyHash(key));
+    for (let i = 0; i < chain.length; i++) {
+      const n = chain[i]!;
+      if (n.key !== key || n.sid !== sid) continue;
+      chain[i] = { key: n.key, sid: by, hash: n.hash };
+      this.forget(sid);
+      this.perSession.set(by, (this.perSession.get(by) ?? 0) + 1);
+    }
+  }
+
+  /** OPENSSL_LH_delete of the node (`key`, `sid`), then the shrink check; `downLoad` is 0 during a flush (FINDINGS F53). */
+  delete(key: string, sid: string, downLoad: number): void {
+    const chain = this.chainFor(keyHash(key));
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const n = chain[i]!;
+      if (n.key !== key || n.sid !== sid) continue;
+      chain.splice(i, 1);
+      this.items--;
+      this.forget(sid);
+    }
+    const s = this.shape;
+    if (s.numNodes > MIN_NODES && downLoad >= Math.floor((this.items * LOAD_MULT) / s.numNodes)) this.contract();
+  }
+
+  private forget(sid: string): void {
+    const n = this.perSession.get(sid) ?? 0;
+    if (n <= 1) this.perSession.delete(sid);
+    else this.perSession.set(sid, n - 1);
+  }
+
+  /** The chain a node of `hash` goes in, made if the bucket is empty. */
+  private chainFor(hash: number): HashNode[] {
+    if (hash < 0) return this.unhashed;
+    const at = bucketOf(hash, this.shape);
+    return (this.buckets[at] ??= []);
+  }
+
+  /** OPENSSL_LH_insert's load check, made before it looks for the key (a replacement too). */
+  private growIfLoaded(): void {
+    if (Math.floor((this.items * LOAD_MULT) / this.shape.numNodes) >= UP_LOAD) this.expand();
+  }
+
+  /** expand: bucket p splits; the nodes that move reach the new bucket's head one by one, so their order reverses. */
+  private expand(): void {
+    const s = this.shape;
+    const nni = s.numAlloc;
+    this.shape = s.p + 1 >= s.pmax ? { numNodes: s.numNodes + 1, p: 0, pmax: nni, numAlloc: nni * 2 } : { ...s, numNodes: s.numNodes + 1, p: s.p + 1 };
+    const split = this.buckets[s.p];
+    if (split === undefined) return;
+    const stay: HashNode[] = [];
+    const moved: HashNode[] = [];
+    for (const n of split) (n.hash % nni !== s.p ? moved : stay).push(n);
+    this.buckets[s.p] = stay;
+    this.buckets[s.p + s.pmax] = moved.reverse();
+  }
+
+  /** contract: the last bucket's chain goes to the end of the chain it merges into. */
+  private contract(): void {
+    const s = this.shape;
+    const last = s.p + s.pmax - 1;
+    this.shape = s.p === 0 ? { numNodes: s.numNodes - 1, p: s.pmax / 2 - 1, pmax: s.pmax / 2, numAlloc: s.numAlloc / 2 } : { ...s, numNodes: s.numNodes - 1, p: s.p - 1 };
+    const merged = this.buckets[last];
+    if (merged === undefined || merged.length === 0) return;
+    this.buckets[last] = [];
+    const into = this.shape.p;
+    (this.buckets[into] ??= []).push(...merged);
+  }
 }

@@ -19,8 +19,9 @@ import { defineMachine, type MachineEvent } from './kit/definition.ts';
 import { type CtxHolderNames, ctxHolderNames } from './holders.ts';
 import { Ledger } from './ledger.ts';
 import { type Counted, fault, freedTransitions, freeTransitions, refGuards, refUpdates } from './refcount.ts';
-import { type Expiry, timeoutCmp } from './session-timeout.ts';
-import { afterDelete, beforeInsert, DOWN_LOAD, keyHash, type LhShape, NEW_LHASH } from './lhash.ts';
+import { DOWN_LOAD, keyHash, LHash } from './lhash.ts';
+import { SessionList } from './session-list.ts';
+import type { Expiry } from './session-timeout.ts';
 import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_COMPRESSION } from './ssl-options.ts';
 
 /**
@@ -31,12 +32,6 @@ export interface HashNode {
   readonly key: string;
   readonly sid: string;
   readonly hash: number;
-}
-
-/** A list element with the expiry it was sorted by (`calc_timeout`, `timeout_ovf`). */
-export interface ListEntry {
-  readonly sid: string;
-  readonly expiry: Expiry;
 }
 
 export type MethodKind = 'TLS_method' | 'TLS_client_method' | 'TLS_server_method';
@@ -83,12 +78,10 @@ export interface CtxContext extends Counted, CtxSettings {
   /** The names of the references held on its behalf: its cache's and its external store's (holders.ts). */
   readonly holderNames: CtxHolderNames;
   readonly stats: CtxStats;
-  /** In each bucket's chain order (machines/lhash.ts). */
-  readonly lhash: readonly HashNode[];
-  /** Which bucket each stored hash is in: how the table has grown (machines/lhash.ts, FINDINGS F53). */
-  readonly lhShape: LhShape;
-  /** Head (latest expiry) first. */
-  readonly list: readonly ListEntry[];
+  /** The hash table, its buckets and how it has grown (machines/lhash.ts, FINDINGS F53); changed in place. */
+  readonly lhash: LHash;
+  /** The expiry-sorted list, head (latest expiry) first (machines/session-list.ts); changed in place. */
+  readonly list: SessionList;
 }
 
 export type CtxEvent =
@@ -157,28 +150,8 @@ function bumped(stats: CtxStats, stat: keyof CtxStats, by: number): CtxStats {
   return next;
 }
 
-/**
- * spec §1.5 SSL_SESSION_list_add: unlink first if linked, then insert at the
- * head if it expires no sooner than the head, at the tail if sooner than the
- * tail, else before the first element it does not expire before.
- */
-export function listAdd(list: readonly ListEntry[], entry: ListEntry): readonly ListEntry[] {
-  // `rest` is a fresh copy (filter), so the entry goes into it in place: one copy of the list per add.
-  const rest = list.filter((e) => e.sid !== entry.sid);
-  const head = rest[0];
-  const tail = rest[rest.length - 1];
-  if (head === undefined || tail === undefined) return [entry];
-  if (timeoutCmp(entry.expiry, head.expiry) >= 0) rest.unshift(entry);
-  else if (timeoutCmp(entry.expiry, tail.expiry) < 0) rest.push(entry);
-  else rest.splice(rest.findIndex((e, i) => i > 0 && timeoutCmp(entry.expiry, e.expiry) >= 0), 0, entry);
-  return rest;
-}
-
-/** An insert's change to the table, after OPENSSL_LH_insert's load check (which may grow it). */
-function grown(c: CtxContext, change: (nodes: readonly HashNode[]) => readonly HashNode[]): Partial<CtxContext> {
-  const lh = beforeInsert({ nodes: c.lhash, shape: c.lhShape });
-  return { lhash: change(lh.nodes), lhShape: lh.shape };
-}
+/** The patch of an update that changed the table or the list in place. */
+const NO_CHANGE: Partial<CtxContext> = Object.freeze({});
 
 const cacheEvents = {
   LH_INSERT: { actions: ['lhInsert'] },
@@ -199,9 +172,8 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     holders: Ledger.of('app', input.line),
     ...defaultSettings(input.method),
     stats: ZERO_STATS,
-    lhash: [],
-    lhShape: NEW_LHASH,
-    list: [],
+    lhash: new LHash(),
+    list: new SessionList(),
   }),
   guards: { ...refGuards },
   updates: {
@@ -209,19 +181,30 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
     // The settings are the patch itself (both engines copy a patch into the context, neither keeps it).
     configure: (_c, e) => (e.type === 'CONFIGURE' ? e.settings : {}),
     count: (c, e) => (e.type === 'COUNT' ? { stats: bumped(c.stats, e.stat, e.by ?? 1) } : {}),
+    // The table and the list change in place, as the ledger does; an update returns an empty patch.
     // OPENSSL_LH_insert: grow first if the load calls for it, then append to the chain (machines/lhash.ts).
-    lhInsert: (c, e) => (e.type === 'LH_INSERT' ? grown(c, (nodes) => [...nodes, { key: e.key, sid: e.sid, hash: keyHash(e.key) }]) : {}),
+    lhInsert: (c, e) => {
+      if (e.type === 'LH_INSERT') c.lhash.insert({ key: e.key, sid: e.sid, hash: keyHash(e.key) });
+      return NO_CHANGE;
+    },
     // OPENSSL_LH_delete: then shrink if the load fell; a flush sets the down-load to 0 (FINDINGS F53).
     lhDelete: (c, e) => {
-      if (e.type !== 'LH_DELETE') return {};
-      const lh = afterDelete({ nodes: c.lhash.filter((n) => !(n.key === e.key && n.sid === e.sid)), shape: c.lhShape }, e.flushing ? 0 : DOWN_LOAD);
-      return { lhash: lh.nodes, lhShape: lh.shape };
+      if (e.type === 'LH_DELETE') c.lhash.delete(e.key, e.sid, e.flushing ? 0 : DOWN_LOAD);
+      return NO_CHANGE;
     },
     // OPENSSL_LH_insert of an equal key: the node keeps its stored hash and its place in the chain (FINDINGS F51).
-    lhReplace: (c, e) =>
-      e.type === 'LH_REPLACE' ? grown(c, (nodes) => nodes.map((n) => (n.key === e.key && n.sid === e.sid ? { ...n, sid: e.by } : n))) : {},
-    listAdd: (c, e) => (e.type === 'LIST_ADD' ? { list: listAdd(c.list, { sid: e.sid, expiry: e.expiry }) } : {}),
-    listRemove: (c, e) => (e.type === 'LIST_REMOVE' ? { list: c.list.filter((x) => x.sid !== e.sid) } : {}),
+    lhReplace: (c, e) => {
+      if (e.type === 'LH_REPLACE') c.lhash.replace(e.key, e.sid, e.by);
+      return NO_CHANGE;
+    },
+    listAdd: (c, e) => {
+      if (e.type === 'LIST_ADD') c.list.add({ sid: e.sid, expiry: e.expiry });
+      return NO_CHANGE;
+    },
+    listRemove: (c, e) => {
+      if (e.type === 'LIST_REMOVE') c.list.remove(e.sid);
+      return NO_CHANGE;
+    },
   },
   signals: ['fault', 'flushAll'],
   config: {

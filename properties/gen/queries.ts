@@ -62,7 +62,7 @@ export function ownedSessions(p: Program): SessionRecord[] {
 export function cachedAnywhere(p: Program, sid: string): boolean {
   for (const [, snap] of p.world.ctxs) {
     if (snap.value === 'freed') continue;
-    if (snap.context.list.some((e) => e.sid === sid) || snap.context.lhash.some((n) => n.sid === sid)) return true;
+    if (snap.context.list.holds(sid) || snap.context.lhash.holds(sid)) return true;
   }
   return false;
 }
@@ -77,7 +77,7 @@ export function addableTo(p: Program, sid: string, ctx: string): boolean {
   if (s.owner !== null && s.owner !== ctx) return false;
   for (const [id, snap] of p.world.ctxs) {
     if (id === ctx || snap.value === 'freed') continue;
-    if (snap.context.lhash.some((n) => n.sid === sid) || snap.context.list.some((e) => e.sid === sid)) return false;
+    if (snap.context.lhash.holds(sid) || snap.context.list.holds(sid)) return false;
   }
   return true;
 }

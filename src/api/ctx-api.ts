@@ -69,7 +69,7 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
     flushSessions(call.world, ctxOf(call), intArg(call, 1));
     return VOID;
   },
-  SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.length),
+  SSL_CTX_sess_number: (call) => int(call.world.ctx(ctxOf(call)).lhash.size),
   SSL_CTX_sess_set_cache_size: (call) => (intArg(call, 1) < 0 ? int(0) : swap('cacheSize')(call)),
   SSL_CTX_sess_get_cache_size: read('cacheSize'),
   SSL_CTX_sess_connect: counter('connect'),

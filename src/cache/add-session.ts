@@ -54,10 +54,10 @@ function insertIntoHash(world: World, ctx: string, sid: string): boolean {
 function evictForRoom(world: World, ctx: string, sid: string): void {
   const size = world.ctx(ctx).cacheSize;
   if (size <= 0) return; // 0 means unlimited
-  const before = world.ctx(ctx).lhash.length - 1; // sessions held before this add
+  const before = world.ctx(ctx).lhash.size - 1; // sessions held before this add
   const evicted: string[] = [];
-  while (world.ctx(ctx).lhash.length >= size) {
-    const tail = world.ctx(ctx).list.at(-1);
+  while (world.ctx(ctx).lhash.size >= size) {
+    const tail = world.ctx(ctx).list.last();
     if (!tail) break;
     // remove_session_lock(ctx, tail, 0): fails (and stops the loop) for an empty id or a stale key.
     if (!removeSession(world, ctx, tail.sid, 'evict')) break;

@@ -23,7 +23,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
   const removed: string[] = [];
   world.within(via, () => {
     for (;;) {
-      const tail = world.ctx(ctx).list.at(-1);
+      const tail = world.ctx(ctx).list.last();
       if (!tail) break;
       world.sendSession(tail.sid, ACCESS); // reads calc_timeout: freed memory if dangling
       if (t !== 0 && !sessTimedOut(t, expiryOf(world.session(tail.sid)))) break;
@@ -31,7 +31,7 @@ export function flushSessions(world: World, ctx: string, t: number): void {
       world.within({ ...via, op: 'flush-compare' }, () => lhDeleteByKeyOf(world, ctx, tail.sid));
       listRemove(world, ctx, tail.sid);
       // The model itself must end even where a corrupted list would make 3.0.19 spin (NOTES.md N3).
-      if (world.ctx(ctx).list.at(-1) === tail) break;
+      if (world.ctx(ctx).list.last() === tail) break;
       world.sendSession(tail.sid, { type: 'MARK_NOT_RESUMABLE' });
       callRemoveCb(world, ctx, tail.sid, op === 'ctx-free' ? `SSL_CTX_free's flush` : 'SSL_CTX_flush_sessions'); // spec §5: within the lock
       removed.push(tail.sid);

@@ -25,7 +25,7 @@ const ZEROED_KEY = cacheKey({ version: 0, sessionId: '' });
 /** lh_SSL_SESSION_retrieve (getrn): the node whose stored hash is `key`'s and whose session's current key is `key`. */
 export function lhRetrieve(world: World, ctx: string, key: string): HashNode | undefined {
   const hash = keyHash(key);
-  for (const node of world.ctx(ctx).lhash) {
+  for (const node of world.ctx(ctx).lhash.chain(hash)) {
     if (node.hash !== hash) continue;
     // The comparison function reads the session: a destroyed one is a use of freed memory, which
     // OPENSSL_clear_free zeroed: version 0 and an empty id (FINDINGS F52).

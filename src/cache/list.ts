@@ -17,7 +17,7 @@ export function listRemove(world: World, ctx: string, sid: string): void {
     // A session destroyed while (or before being) linked keeps no owner in the model, but its list node
     // is still in ctx's list: the unlink writes through freed memory (undefined behaviour, reported where
     // the session was touched); dropping the node keeps every walk finite (FINDINGS F3).
-    if (world.isFreed('session', sid) && world.ctx(ctx).list.some((n) => n.sid === sid)) world.sendCtx(ctx, { type: 'LIST_REMOVE', sid });
+    if (world.isFreed('session', sid) && world.ctx(ctx).list.holds(sid)) world.sendCtx(ctx, { type: 'LIST_REMOVE', sid });
     return; // not linked: nothing to do (next/prev are NULL)
   }
   if (owner !== ctx) reportCrossContext(world, ctx, sid, owner);

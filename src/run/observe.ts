@@ -54,7 +54,7 @@ export function observeState(world: World, vars: Iterable<readonly [string, Vari
     const freed = snap.value === 'freed';
     if (freed && live) continue;
     const c = snap.context;
-    const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.map((e) => e.sid), sess_number: freed ? 0 : c.lhash.length };
+    const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.entries().map((e) => e.sid), sess_number: freed ? 0 : c.lhash.size };
     ctx[id] = counters ? { ...view, stats: freed ? null : c.stats } : view;
   }
   const handles: Record<string, string | null> = {};

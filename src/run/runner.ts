@@ -300,7 +300,7 @@ export class Runner {
       case 'owner':
         return freed || kind !== 'session' ? null : this.world.session(a).owner;
       case 'cached':
-        return b && kind === 'ctx' && this.world.ctx(a).list.some((e) => e.sid === b) ? 1 : 0;
+        return b && kind === 'ctx' && this.world.ctx(a).list.holds(b) ? 1 : 0;
       case 'stored':
         return b && [...(this.world.stores.get(a)?.values() ?? [])].some((e) => e.sid === b) ? 1 : 0;
       default:

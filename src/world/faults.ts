@@ -99,7 +99,7 @@ export function diagnoseFault(world: World, fault: Fault): Diagnostic | null {
 /** Is the session still in ctx's hash table or list, where the cache can reach it again? */
 function linkedIn(world: World, ctx: string, sid: string): boolean {
   const c = world.ctx(ctx);
-  return c.lhash.some((n) => n.sid === sid) || c.list.some((e) => e.sid === sid);
+  return c.lhash.holds(sid) || c.list.holds(sid);
 }
 
 function classify(world: World, fault: Fault): Diagnostic | null {

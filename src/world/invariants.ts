@@ -119,7 +119,7 @@ function holderIsReal(world: World, kind: Kind, id: string, who: string): boolea
   const [tag, rest = ''] = who.split(':', 2) as [string, string?];
   if (kind === 'session') {
     if (tag === 'ssl') return isLive(world, 'ssl', rest) && world.ssl(rest).session === id;
-    if (tag === 'cache') return isLive(world, 'ctx', rest) && world.ctx(rest).lhash.some((n) => n.sid === id);
+    if (tag === 'cache') return isLive(world, 'ctx', rest) && world.ctx(rest).lhash.holds(id);
     if (tag === 'store') return storeEntries(world, rest, id) > 0;
     return false; // new_cb, lookup, ticket, get_cb, remove_cb: references that live only inside one call
   }
@@ -162,7 +162,7 @@ export function pointersAreHeld(world: World): Violation[] {
   }
   for (const [ctx, snap] of world.ctxs) {
     if (snap.value === 'freed') continue;
-    for (const n of snap.context.lhash) expect('session', n.sid, snap.context.holderNames.cache, 1, `the hash table of ${ctx}`);
+    for (const n of snap.context.lhash.nodes()) expect('session', n.sid, snap.context.holderNames.cache, 1, `the hash table of ${ctx}`);
   }
   for (const [ctx, store] of world.stores) {
     for (const sid of new Set([...store.values()].filter((e) => e.owned).map((e) => e.sid))) {
@@ -182,7 +182,7 @@ function cacheStructure(world: World): Violation[] {
   for (const [sid, snap] of world.sessions) {
     const owner = snap.value === 'freed' ? null : snap.context.owner;
     if (owner === null) continue;
-    const listed = isLive(world, 'ctx', owner) && world.ctx(owner).list.some((e) => e.sid === sid);
+    const listed = isLive(world, 'ctx', owner) && world.ctx(owner).list.holds(sid);
     if (!listed) out.push({ invariant: 'cache-owner', subject: `session:${sid}`, message: `its owner is ${owner}, whose list does not link it` });
   }
   return out;
@@ -191,8 +191,9 @@ function cacheStructure(world: World): Violation[] {
 function cacheOf(world: World, ctx: string, c: CtxContext): Violation[] {
   const out: Violation[] = [];
   const v = (invariant: InvariantName, message: string) => out.push({ invariant, subject: `ctx:${ctx}`, message });
-  c.list.forEach((e, i) => {
-    const next = c.list[i + 1];
+  const entries = c.list.entries();
+  entries.forEach((e, i) => {
+    const next = entries[i + 1];
     if (next && timeoutCmp(next.expiry, e.expiry) > 0) v('cache-sorted', `${next.sid} (expires ${show(next.expiry)}) follows ${e.sid} (expires ${show(e.expiry)}): the head must expire latest`);
     if (!isLive(world, 'session', e.sid)) {
       v('cache-owner', `its list links ${e.sid}, which is destroyed`);
@@ -203,14 +204,15 @@ function cacheOf(world: World, ctx: string, c: CtxContext): Violation[] {
     const now = expiryOf(s);
     if (timeoutCmp(now, e.expiry) !== 0) v('cache-keys-current', `${e.sid} is sorted by ${show(e.expiry)}, but its time + timeout is ${show(now)}`);
   });
-  const listed = c.list.map((e) => e.sid);
-  const hashed = c.lhash.map((n) => n.sid);
+  const listed = entries.map((e) => e.sid);
+  const nodes = c.lhash.nodes();
+  const hashed = nodes.map((n) => n.sid);
   if (new Set(listed).size !== listed.length) v('cache-hash-matches-list', `its list links a session twice: ${listed.join(' ')}`);
   if (new Set(hashed).size !== hashed.length) v('cache-hash-matches-list', `its hash table holds a session twice: ${hashed.join(' ')}`);
   const a = [...listed].sort().join(' ');
   const b = [...hashed].sort().join(' ');
   if (a !== b) v('cache-hash-matches-list', `list [${listed.join(' ')}] but hash table [${hashed.join(' ')}]`);
-  for (const n of c.lhash) {
+  for (const n of nodes) {
     if (isLive(world, 'session', n.sid) && cacheKey(world.session(n.sid)) !== n.key) v('cache-hash-matches-list', `${n.sid} is hashed under ${n.key}, but its key is now ${cacheKey(world.session(n.sid))}`);
   }
   return out;
@@ -221,7 +223,7 @@ export type CacheCounts = ReadonlyMap<string, number>;
 
 export function cacheCounts(world: World): CacheCounts {
   const out = new Map<string, number>();
-  for (const [ctx, snap] of world.ctxs) if (snap.value !== 'freed') out.set(ctx, snap.context.lhash.length);
+  for (const [ctx, snap] of world.ctxs) if (snap.value !== 'freed') out.set(ctx, snap.context.lhash.size);
   return out;
 }
 
@@ -242,10 +244,10 @@ export function checkCapacity(before: CacheCounts, world: World): Violation[] {
     const was = before.get(ctx);
     if (snap.value === 'freed' || was === undefined) continue;
     const c = snap.context;
-    const count = c.lhash.length;
+    const count = c.lhash.size;
     const cap = capacityOf(c.cacheSize);
     if (count <= cap || count <= was) continue;
-    const blocked = c.list.some((e) => isLive(world, 'session', e.sid) && world.session(e.sid).sessionId === '');
+    const blocked = c.list.entries().some((e) => isLive(world, 'session', e.sid) && world.session(e.sid).sessionId === '');
     if (!blocked) out.push({ invariant: 'capacity', subject: `ctx:${ctx}`, message: `grew from ${was} to ${count} sessions with cache size ${c.cacheSize} (capacity ${cap})` });
   }
   return out;

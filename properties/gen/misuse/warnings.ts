@@ -77,21 +77,21 @@ export function earlySession(p: Program, q: number, r: number): Injection {
 export function capacity(p: Program, q: number): Injection {
   const evictable = (id: string) => {
     const c = p.world.ctx(id);
-    return c.lhash.length === c.list.length && c.list.every((e) => p.world.session(e.sid).sessionId !== '');
+    return c.lhash.size === c.list.size && c.list.entries().every((e) => p.world.session(e.sid).sessionId !== '');
   };
   let ctx = pick(
-    usableCtxs(p).filter((c) => p.world.ctx(c.id).list.length > 0 && evictable(c.id)),
+    usableCtxs(p).filter((c) => p.world.ctx(c.id).list.size > 0 && evictable(c.id)),
     q,
   );
   if (!ctx) {
     ctx = pick(
-      usableCtxs(p).filter((c) => p.world.ctx(c.id).lhash.length === 0 && p.world.ctx(c.id).list.length === 0),
+      usableCtxs(p).filter((c) => p.world.ctx(c.id).lhash.size === 0 && p.world.ctx(c.id).list.size === 0),
       q,
     ) ?? newCtx(p, 'server');
     const first = sessionWithId(p);
     p.call('SSL_CTX_add_session', [p.handle(ctx.name), p.handle(first.name)]);
   }
-  const held = p.world.ctx(ctx.id).lhash.length;
+  const held = p.world.ctx(ctx.id).lhash.size;
   p.call('SSL_CTX_sess_set_cache_size', [p.handle(ctx.name), intArg(held + 1)]);
   const x = sessionWithId(p);
   const line = p.nextLine;
