@@ -14,6 +14,11 @@
  * - check: many short legal sequences (up to 40 calls each, plus teardown),
  *   each parsed, checked and run with snapshots, as `sslsim run` does minus
  *   printing. The figure is sequences per second.
+ * - cache: one written trace whose caches grow to thousands of sessions (a
+ *   server under load), in the simulate workload's mode: what one call costs
+ *   when a cache is large. A cache operation that copied the cache made this
+ *   figure fall with every session added (bench/HISTORY.md session 13). The
+ *   figure is simulated API calls per second.
  *
  * Each workload first runs untimed for BENCH_WARMUP_MS, so that the figure is
  * the model's steady-state speed, not V8 compiling it: in a 20-second loop the
@@ -22,7 +27,8 @@
  * too, as `cold:`, for a one-shot `sslsim run`.
  *
  * Environment: BENCH_SEED (default 6), BENCH_CALLS (the long sequence's
- * random part, default 20000), BENCH_MS (time budget of each workload, default 3000),
+ * random part, default 20000), BENCH_CONNECTIONS (the cache workload's
+ * connections, default 2000), BENCH_MS (time budget of each workload, default 3000),
  * BENCH_WARMUP_MS (untimed runs before each workload, default 5000).
  */
 import { sampleLegalTraces } from '../properties/gen/index.ts';
@@ -36,6 +42,7 @@ const seed = Number(process.env.BENCH_SEED ?? 6);
 const longCalls = Number(process.env.BENCH_CALLS ?? 20_000);
 const budgetMs = Number(process.env.BENCH_MS ?? 3000);
 const warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 5000);
+const cacheConnections = Number(process.env.BENCH_CONNECTIONS ?? 2000);
 const SHORT_MAX_CALLS = 40;
 const SHORT_COUNT = 500;
 /** The simulate workload's mode: what a checker that reads diagnostics needs (see the header). */
@@ -96,5 +103,38 @@ function benchCheck(): void {
   console.log(`check: ${Math.round((passes * SHORT_COUNT) / seconds)} sequences/s`);
 }
 
+/**
+ * `connections` TLS 1.3 connections, a second apart, between fresh SSLs of one client and one server
+ * context, and nothing flushed until the end: the client caches both tickets of each (client cache
+ * mode), the server one stateful session each (SSL_OP_NO_TICKET).
+ */
+function growingCachesTrace(connections: number): string {
+  const lines = [
+    'cctx = SSL_CTX_new(TLS_client_method())',
+    'SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT)',
+    'sctx = SSL_CTX_new(TLS_server_method())',
+    'SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET)',
+  ];
+  for (let i = 0; i < connections; i++) {
+    lines.push('c = SSL_new(cctx)', 's = SSL_new(sctx)', 'connect(c, s)', 'SSL_shutdown(c)', 'SSL_shutdown(s)', 'SSL_free(c)', 'SSL_free(s)', 'advance_time(1)');
+  }
+  lines.push('SSL_CTX_flush_sessions(cctx, 0)', 'SSL_CTX_flush_sessions(sctx, 0)', 'SSL_CTX_free(sctx)', 'SSL_CTX_free(cctx)');
+  return lines.join('\n') + '\n';
+}
+
+function benchCache(): void {
+  const checked = checkTrace(parseTrace(growingCachesTrace(cacheConnections), 'cache.trace'));
+  const calls = checked.steps.filter((s) => s.kind === 'call').length;
+  let first: RunResult | undefined;
+  repeat(() => (first = new Runner(checked, CHECKER).run()), 0);
+  requireClean('cache.trace', first!);
+  const { warm, passes, seconds } = timed(() => new Runner(checked, CHECKER).run());
+  console.log(
+    `workload: ${cacheConnections} TLS 1.3 connections on fresh SSLs, caches flushed only at the end (client: two tickets each, server: one stateful session each), ${calls} calls, checker mode; ${warm} untimed runs, then ${passes} runs in ${seconds.toFixed(2)} s`,
+  );
+  console.log(`cache: ${Math.round((passes * calls) / seconds)} calls/s`);
+}
+
 benchSimulate();
 benchCheck();
+benchCache();
