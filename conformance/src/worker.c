@@ -588,12 +588,31 @@ static void add_ptr_id(Str *s, ObjKind kind, const void *p)
         str_add_json_string(s, o != NULL ? obj_id(o) : "?");
 }
 
+/* --freed-once: leave out an object an earlier state line showed destroyed (PROTOCOL.md). */
+static int g_freed_once;
+
+/* Is o left out of this state line? Under --freed-once, a destroyed object is shown once, then no more. */
+static int skip_in_state(Obj *o)
+{
+    if (!o->destroyed || !g_freed_once)
+        return 0;
+    if (o->freed_shown)
+        return 1;
+    o->freed_shown = 1;
+    return 0;
+}
+
 static void add_state(Str *s)
 {
+    int first = 1;
+
     str_addf(s, "\"state\":{\"sessions\":{");
     for (size_t i = 0; i < obj_count(OBJ_SESSION); i++) {
         Obj *o = obj_at(OBJ_SESSION, i);
-        str_addf(s, "%s", i ? "," : "");
+        if (skip_in_state(o))
+            continue;
+        str_addf(s, "%s", first ? "" : ",");
+        first = 0;
         str_add_json_string(s, obj_id(o));
         if (o->destroyed)
             str_addf(s, ":{\"refs\":0,\"freed\":true,\"resumable\":null}");
@@ -602,9 +621,13 @@ static void add_state(Str *s)
                      SSL_SESSION_is_resumable(obj_ptr(o)));
     }
     str_addf(s, "},\"ssl\":{");
+    first = 1;
     for (size_t i = 0; i < obj_count(OBJ_SSL); i++) {
         Obj *o = obj_at(OBJ_SSL, i);
-        str_addf(s, "%s", i ? "," : "");
+        if (skip_in_state(o))
+            continue;
+        str_addf(s, "%s", first ? "" : ",");
+        first = 0;
         str_add_json_string(s, obj_id(o));
         if (o->destroyed) {
             str_addf(s, ":{\"refs\":0,\"freed\":true,\"session\":null}");
@@ -615,9 +638,13 @@ static void add_state(Str *s)
         }
     }
     str_addf(s, "},\"ctx\":{");
+    first = 1;
     for (size_t i = 0; i < obj_count(OBJ_CTX); i++) {
         Obj *o = obj_at(OBJ_CTX, i);
-        str_addf(s, "%s", i ? "," : "");
+        if (skip_in_state(o))
+            continue;
+        str_addf(s, "%s", first ? "" : ",");
+        first = 0;
         str_add_json_string(s, obj_id(o));
         if (o->destroyed) {
             str_addf(s, ":{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0,\"stats\":null}");
@@ -766,6 +793,7 @@ int worker_main(FILE *in, FILE *out)
     size_t cap = 0;
     int have_clock = 0;
 
+    g_freed_once = getenv(HARNESS_FREED_ONCE_ENV) != NULL;
     alloc_install();
     objects_init();
     sim_registry_init();

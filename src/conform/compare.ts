@@ -34,6 +34,7 @@ import { type Diagnostic, type DiagnosticKind, isUndefinedBehaviour, KINDS, type
 import type { CallbackEvent } from '../world/events.ts';
 import type { CompiledTrace, ProtocolCall } from './compile.ts';
 import { type HarnessRun, isFault, type RealFault, type RealState, type RealStep } from './harness.ts';
+import { FreedSoFar, type Table } from './freed-so-far.ts';
 
 /** One field that differs, with both sides. */
 export interface FieldDiff {
@@ -113,12 +114,21 @@ function compareSteps(model: RunResult, compiled: CompiledTrace, real: HarnessRu
   const ub = ubIndex < 0 ? null : model.records[ubIndex]!.diagnostics.find(isUndefinedBehaviour)!;
   const base = { file: model.file, steps: units.length, notes: real.notes };
   let compared = 0;
+  // What each side showed destroyed before the states compared (freed-so-far.ts): the records before a unit's.
+  const freed = { model: new FreedSoFar(), real: new FreedSoFar() };
+  let modelNext = 0;
+  let realNext = 0;
   for (const [i, unit] of units.entries()) {
     if (ub !== null && unit.recordIndex >= ubIndex) {
       const outcome = checkOutcome(ub, model, real, unit.first);
       return { ...base, compared, difference: null, outcome, agree: outcome.ok };
     }
-    const diffs = compareUnit(unit, real);
+    for (; modelNext < unit.recordIndex; modelNext++) freed.model.note(model.records[modelNext]!.state);
+    for (const end = Math.min(unit.first + unit.calls.length - 1, real.records.length); realNext < end; realNext++) {
+      const r = real.records[realNext]!;
+      if (!isFault(r)) freed.real.note(r.state);
+    }
+    const diffs = compareUnit(unit, real, freed);
     if (diffs.length > 0) return { ...base, compared, difference: { line: unit.line, source: unit.record.call, step: i + 1, diffs }, outcome: null, agree: false };
     compared++;
   }
@@ -151,7 +161,7 @@ function alignUnits(model: RunResult, compiled: CompiledTrace): Unit[] {
   return units;
 }
 
-function compareUnit(unit: Unit, real: HarnessRun): FieldDiff[] {
+function compareUnit(unit: Unit, real: HarnessRun, freed: Sides): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   const reals: RealStep[] = [];
   for (const [k, call] of unit.calls.entries()) {
@@ -172,7 +182,7 @@ function compareUnit(unit: Unit, real: HarnessRun): FieldDiff[] {
   const modelEvents = unit.record.events.map(eventText);
   const realEvents = reals.flatMap((r) => r.events).map(eventText);
   if (modelEvents.join('; ') !== realEvents.join('; ')) diffs.push({ path: 'events', model: modelEvents, real: realEvents });
-  diffs.push(...compareState(unit.record.state, reals.at(-1)!.state));
+  diffs.push(...compareState(unit.record.state, reals.at(-1)!.state, freed));
   return diffs;
 }
 
@@ -189,12 +199,19 @@ const SESSION_FIELDS = ['refs', 'freed', 'resumable'] as const;
 const SSL_FIELDS = ['refs', 'freed', 'session'] as const;
 const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number'] as const;
 
-export function compareState(model: StateView, real: RealState): FieldDiff[] {
+/** Per side, the objects its earlier states showed destroyed (a `freed-once` state leaves them out). */
+interface Sides {
+  readonly model: FreedSoFar;
+  readonly real: FreedSoFar;
+}
+
+/** Two states, object by object; an object a side leaves out reads as `freed` says (freed-so-far.ts). */
+export function compareState(model: StateView, real: RealState, freed: Sides = { model: new FreedSoFar(), real: new FreedSoFar() }): FieldDiff[] {
   return [
-    ...compareTable('sessions', model.sessions, real.sessions, SESSION_FIELDS),
-    ...compareTable('ssl', model.ssl, real.ssl, SSL_FIELDS),
-    ...compareTable('ctx', model.ctx, real.ctx, CTX_FIELDS),
-    ...compareCounters(model.ctx, real.ctx),
+    ...compareTable('sessions', model.sessions, real.sessions, SESSION_FIELDS, freed),
+    ...compareTable('ssl', model.ssl, real.ssl, SSL_FIELDS, freed),
+    ...compareTable('ctx', model.ctx, real.ctx, CTX_FIELDS, freed),
+    ...compareCounters(model.ctx, real.ctx, freed),
   ];
 }
 
@@ -203,12 +220,14 @@ export function compareState(model: StateView, real: RealState): FieldDiff[] {
  * (`state.ctx.sctx.stats.timeouts`) whatever order either side lists them in. A ctx on one side only is
  * reported by compareTable already; a freed ctx has none (null) on both.
  */
-function compareCounters(model: StateView['ctx'], real: RealState['ctx']): FieldDiff[] {
+function compareCounters(model: StateView['ctx'], real: RealState['ctx'], freed: Sides): FieldDiff[] {
   const diffs: FieldDiff[] = [];
-  for (const id of Object.keys(model)) {
-    if (!Object.hasOwn(real, id)) continue;
-    const m = model[id]!.stats ?? null;
-    const r = real[id]!.stats ?? null;
+  for (const id of idsOf(model, real)) {
+    const mv = freed.model.lookup('ctx', model, id);
+    const rv = freed.real.lookup('ctx', real, id);
+    if (mv === undefined || rv === undefined) continue;
+    const m = mv.stats ?? null;
+    const r = rv.stats ?? null;
     if (m === null || r === null) {
       if (m !== r) diffs.push({ path: `state.ctx.${id}.stats`, model: m, real: r });
       continue;
@@ -219,18 +238,23 @@ function compareCounters(model: StateView['ctx'], real: RealState['ctx']): Field
   return diffs;
 }
 
+/** The ids either side lists: the model's in its order, then the real ones it lacks. */
+function idsOf(model: Readonly<Record<string, unknown>>, real: Readonly<Record<string, unknown>>): string[] {
+  return [...Object.keys(model), ...Object.keys(real).filter((id) => !Object.hasOwn(model, id))];
+}
+
 function compareTable<F extends string>(
-  table: string,
+  table: Table,
   model: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
   real: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
   fields: readonly F[],
+  freed: Sides,
 ): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   const pick = (o: Readonly<Record<F, unknown>>) => Object.fromEntries(fields.map((f) => [f, o[f]]));
-  const ids = [...Object.keys(model), ...Object.keys(real).filter((id) => !Object.hasOwn(model, id))];
-  for (const id of ids) {
-    const m = Object.hasOwn(model, id) ? model[id] : undefined;
-    const r = Object.hasOwn(real, id) ? real[id] : undefined;
+  for (const id of idsOf(model, real)) {
+    const m = freed.model.lookup(table, model, id);
+    const r = freed.real.lookup(table, real, id);
     if (m === undefined || r === undefined) {
       diffs.push({ path: `state.${table}.${id}`, model: m ? pick(m) : '(none)', real: r ? pick(r) : '(none)' });
       continue;

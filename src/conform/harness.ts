@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { CallbackEvent } from '../world/events.ts';
 import type { CtxView } from '../run/observe.ts';
 
-/** How real libssl's objects look after a step: the model's StateView without the model-only fields. */
+/**
+ * How real libssl's objects look after a step: the model's StateView without the model-only fields. With
+ * `freedOnce`, an object an earlier state showed destroyed is left out (src/conform/freed-so-far.ts).
+ */
 export interface RealState {
   readonly sessions: Readonly<Record<string, { refs: number; freed: boolean; resumable: 0 | 1 | null }>>;
   readonly ssl: Readonly<Record<string, { refs: number; freed: boolean; session: string | null }>>;
@@ -89,6 +92,11 @@ export interface HarnessOptions {
   readonly timeoutMs?: number;
   /** The harness's per-statement watchdog (`--timeout`), in seconds. */
   readonly stepTimeoutS?: number;
+  /**
+   * `--freed-once`: a state leaves out the objects an earlier state showed destroyed (PROTOCOL.md), so a
+   * long trace's output grows with its live objects; off when absent (every object in every state).
+   */
+  readonly freedOnce?: boolean;
 }
 
 /** Runs one protocol text through the harness. */
@@ -146,7 +154,7 @@ export function runHarnessAsync(protocol: string, options: HarnessOptions = {}):
 }
 
 function harnessArgs(options: HarnessOptions): string[] {
-  return ['--timeout', String(options.stepTimeoutS ?? 5)];
+  return ['--timeout', String(options.stepTimeoutS ?? 5), ...(options.freedOnce === true ? ['--freed-once'] : [])];
 }
 
 function harnessEnv(): NodeJS.ProcessEnv {

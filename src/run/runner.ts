@@ -17,7 +17,7 @@ import type { Diagnostic } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
-import { observeState, type StateView } from './observe.ts';
+import { freedShown, observeState, type StateView, type ViewScope } from './observe.ts';
 import { evalInt, IntRangeError, type IntEnv } from './values.ts';
 import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf, type TracePlans, type Written } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
@@ -65,10 +65,11 @@ export interface RunResult {
 
 export interface RunnerOptions {
   /**
-   * Each record's state view: every object made so far (`true`), the live ones only (`'live'`), none
-   * (`false`), or every object on the records of `expect` lines only (`'expects'`, what emit-c reads).
+   * Each record's state view: every object made so far (`true`), the live ones only (`'live'`), the live
+   * ones and those freed since the previous record (`'freed-once'`, what `sslsim conform` compares, observe.ts),
+   * none (`false`), or every object on the records of `expect` lines only (`'expects'`, what emit-c reads).
    */
-  readonly snapshots: boolean | 'live' | 'expects';
+  readonly snapshots: boolean | 'live' | 'freed-once' | 'expects';
   /** Which step records the run keeps; `all` when absent. */
   readonly records?: 'all' | 'findings';
   /** The state views carry each ctx's session counters (what `sslsim conform` compares); off when absent. */
@@ -87,6 +88,8 @@ export class Runner {
   readonly vars: Variables;
   private readonly records: StepRecord[] = [];
   private readonly matched = new Set<Diagnostic>();
+  /** Which objects a record's view lists (observe.ts); a `freed-once` scope remembers the freed ones listed. */
+  private readonly scope: ViewScope;
 
   /**
    * `snapshots: false` records every step without its state view. The view
@@ -106,6 +109,7 @@ export class Runner {
     private readonly checked: CheckedTrace,
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
+    this.scope = scopeOf(options.snapshots);
     this.vars = new Variables(plansOf(checked).slots);
     this.objectNames = new ObjectNames(this.vars);
     this.intEnv = intEnvOf(this.world, this.vars);
@@ -397,7 +401,7 @@ export class Runner {
       // An empty list is the shared NONE, so the world can keep its (still empty) array for the next step.
       events: events.length > 0 ? events : NONE,
       diagnostics: diagnostics.length > 0 ? diagnostics : NONE,
-      state: this.viewed(expect) ? observeState(this.world, this.vars, this.options.counters === true, this.options.snapshots === 'live') : NO_STATE,
+      state: this.viewed(expect) ? observeState(this.world, this.vars, this.options.counters === true, this.scope) : NO_STATE,
       undefined: undefinedBefore,
     };
     // Added in this order, so records keep their key order (`expect` before `reused`) in JSON.
@@ -462,4 +466,10 @@ function intEnvOf(world: World, vars: VariableTable): IntEnv {
       return v?.kind === 'int' ? v.value : 0;
     },
   };
+}
+
+function scopeOf(snapshots: RunnerOptions['snapshots']): ViewScope {
+  if (snapshots === 'live') return { kind: 'live' };
+  if (snapshots === 'freed-once') return { kind: 'freed-once', shown: freedShown() };
+  return { kind: 'all' };
 }

@@ -238,6 +238,71 @@ describe('compareRuns', () => {
   });
 });
 
+describe('compareRuns on freed-once states (conformance/PROTOCOL.md --freed-once)', () => {
+  const newSession = (line: number, id: string, m: StateView, r: RealState): Step => ({ line, fn: 'SSL_SESSION_new', model: { ret: id, state: m }, real: [ok(line, 'SSL_SESSION_new', id, r)] });
+  const free = (line: number, m: StateView, r: RealState): Step => ({ line, fn: 'SSL_SESSION_free', model: { ret: null, state: m }, real: [ok(line, 'SSL_SESSION_free', null, r)] });
+
+  it('agrees when both sides leave out what they showed freed before', () => {
+    const { model, compiled, real } = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), newSession(3, 's2', modelState({ s2: 1 }), realState({ s2: 1 }))],
+      { modelState: modelState({ s2: 1 }), leaks: ['s2'] },
+    );
+    expect(compareRuns(model, compiled, real)).toMatchObject({ agree: true, compared: 3 });
+    // Either side may list every object (the harness without --freed-once): a freed one reads the same.
+    for (const [m3, r3] of [
+      [modelState({ s2: 1 }), realState({ s1: 0, s2: 1 })],
+      [modelState({ s1: 0, s2: 1 }), realState({ s2: 1 })],
+    ] as const) {
+      const mixed = build(
+        [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), newSession(3, 's2', m3, r3)],
+        { modelState: m3, leaks: ['s2'] },
+      );
+      expect(compareRuns(mixed.model, mixed.compiled, mixed.real)).toMatchObject({ agree: true, compared: 3 });
+    }
+  });
+
+  it('an object left out reads as destroyed only on a side that showed it destroyed', () => {
+    // The model drops s1 from its states without ever showing it freed, while libssl still holds it.
+    const { model, compiled, real } = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), newSession(2, 's2', modelState({ s2: 1 }), realState({ s1: 1, s2: 1 }))],
+      { modelState: modelState({ s2: 1 }), leaks: ['s1', 's2'] },
+    );
+    expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1', model: '(none)', real: { refs: 1, freed: false, resumable: 1 } }] });
+  });
+
+  it('a side that left out an object it showed destroyed differs from one that shows it alive', () => {
+    // libssl freed s1 at line 2, the model only at line 3: line 2 differs, whatever line 3 leaves out.
+    const { model, compiled, real } = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 1 }), realState({ s1: 0 })), free(3, modelState({ s1: 0 }), realState({}))],
+      { modelState: modelState({}), leaks: [] },
+    );
+    expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1.refs', model: 1, real: 0 }, { path: 'state.sessions.s1.freed' }, { path: 'state.sessions.s1.resumable' }] });
+    // Compared from line 3 alone, the model's freed s1 and libssl's s1 left out after its free agree.
+    const later = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), free(3, modelState({ s1: 0 }), realState({}))],
+      { modelState: modelState({}), leaks: [] },
+    );
+    expect(compareRuns(later.model, later.compiled, later.real).agree).toBe(true);
+  });
+
+  it("notes what an expect line's first call showed freed, though only its last state is compared", () => {
+    const { model, compiled, real } = build(
+      [
+        newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })),
+        {
+          line: 2,
+          fn: 'SSL_SESSION_free',
+          model: { ret: null, state: modelState({ s1: 0 }), expect: { ok: true, left: 0, right: 0 } },
+          calls: [{ origin: 'left' }, { origin: 'right', fn: 'SSL_CTX_sess_number' }],
+          real: [ok(2, 'SSL_SESSION_free', 0, realState({ s1: 0 })), ok(2, 'SSL_CTX_sess_number', 0, realState({}))],
+        },
+      ],
+      { modelState: modelState({}), leaks: [] },
+    );
+    expect(compareRuns(model, compiled, real)).toMatchObject({ agree: true, compared: 2 });
+  });
+});
+
 describe('formatReport', () => {
   it('shows a difference in the leaks at the end of the trace', () => {
     const report = {

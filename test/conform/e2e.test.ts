@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileTrace } from '../../src/conform/compile.ts';
 import { conformText } from '../../src/conform/conform.ts';
-import { ensureHarness } from '../../src/conform/harness.ts';
+import { ensureHarness, isFault, runHarness, type RealState } from '../../src/conform/harness.ts';
+import { Runner } from '../../src/run/runner.ts';
 import { checkTrace } from '../../src/trace/check.ts';
 import { parseTrace } from '../../src/trace/parser.ts';
 
@@ -35,6 +36,39 @@ describe('conform against real libssl', () => {
       expect(conform(file)).toEqual(report);
     });
   }
+
+  it('--freed-once states are the full states less what an earlier state showed freed, in the harness and in the model', () => {
+    const file = 'examples/tls12-client-resumption.trace';
+    const checked = checkTrace(parseTrace(readFileSync(file, 'utf8'), file));
+    const text = compileTrace(checked).text;
+    const states = (run: ReturnType<typeof runHarness>) => run.records.map((r) => (isFault(r) ? null : r.state));
+    const full = states(runHarness(text));
+    const once = states(runHarness(text, { freedOnce: true }));
+    const model = (snapshots: true | 'freed-once') => new Runner(checked, { snapshots, counters: true }).run().records.map((r) => r.state);
+    const fullModel = model(true);
+    const onceModel = model('freed-once');
+    type Tables = Pick<RealState, 'sessions' | 'ssl' | 'ctx'>;
+    // What a freed-once state must be: the full one without the objects the previous full state had freed.
+    const expected = (states: readonly (Tables | null)[], i: number): Tables => {
+      const drop = <T extends { freed: boolean }>(table: Readonly<Record<string, T>>, before: Readonly<Record<string, T>> | undefined) =>
+        Object.fromEntries(Object.entries(table).filter(([id]) => before?.[id]?.freed !== true));
+      const now = states[i]!;
+      const before = i > 0 ? states[i - 1]! : null;
+      return { sessions: drop(now.sessions, before?.sessions), ssl: drop(now.ssl, before?.ssl), ctx: drop(now.ctx, before?.ctx) };
+    };
+    expect(full.length).toBeGreaterThan(20);
+    expect(once.length).toBe(full.length);
+    let left = 0;
+    for (let i = 0; i < full.length; i++) {
+      expect(once[i]).toEqual(expected(full, i));
+      left += Object.keys(full[i]!.sessions).length - Object.keys(once[i]!.sessions).length;
+    }
+    expect(left).toBeGreaterThan(0); // some state did leave a session out
+    for (let i = 0; i < fullModel.length; i++) {
+      const { sessions, ssl, ctx } = onceModel[i]!;
+      expect({ sessions, ssl, ctx }).toEqual(expected(fullModel, i));
+    }
+  });
 
   it('d2i_SSL_SESSION gets the real DER length (v:n), which the model cannot know', () => {
     const file = join(tmp, 'der.trace');
