@@ -1,12 +1,12 @@
 /*
  * harness: runs the ssl-session-sim line protocol against the real libssl.
  *
- *   harness [--timeout SECONDS] [--max-rss-mb MB] [--freed-once]   supervised (default)
- *   harness [--freed-once] --worker                                 execute directly, no watchdog
+ *   harness [--timeout SECONDS] [--max-rss-mb MB] [--changes]   supervised (default)
+ *   harness [--changes] --worker                                 execute directly, no watchdog
  *
- * --freed-once: a state line leaves out the objects an earlier state line showed
- * destroyed, so a long trace's output grows with its live objects, not with every
- * object it ever made (PROTOCOL.md).
+ * --changes: a state line lists an object only when it differs from how the last
+ * line that listed it showed it, so a long trace's output grows with what its
+ * statements change, not with every object it made (PROTOCOL.md).
  *
  * See conformance/README.md and conformance/PROTOCOL.md.
  */
@@ -17,7 +17,7 @@
 
 static void usage(void)
 {
-    die("usage: harness [--timeout SECONDS] [--max-rss-mb MB] [--freed-once] | harness [--freed-once] --worker  (protocol on stdin)");
+    die("usage: harness [--timeout SECONDS] [--max-rss-mb MB] [--changes] | harness [--changes] --worker  (protocol on stdin)");
 }
 
 int main(int argc, char **argv)
@@ -36,8 +36,8 @@ int main(int argc, char **argv)
             timeout = atof(argv[++i]);
         else if (strcmp(argv[i], "--max-rss-mb") == 0 && i + 1 < argc)
             max_rss_mb = atol(argv[++i]);
-        else if (strcmp(argv[i], "--freed-once") == 0)
-            setenv(HARNESS_FREED_ONCE_ENV, "1", 1); /* the worker reads it, here or after the supervisor's exec */
+        else if (strcmp(argv[i], "--changes") == 0)
+            setenv(HARNESS_CHANGES_ENV, "1", 1); /* the worker reads it, here or after the supervisor's exec */
         else
             usage();
     }

@@ -56,7 +56,8 @@ typedef struct Obj {
     int destroyed;          /* the ex_data free_func has run */
     long created_line, destroyed_line;
     Str last_note;          /* the last list/lhash disagreement reported */
-    int freed_shown;        /* a state line has shown it destroyed (--freed-once leaves it out afterwards) */
+    Str last_value;         /* --changes: its value in the last state line that listed it */
+    int freed_shown;        /* --changes: a state line has shown it destroyed */
 } Obj;
 
 void objects_init(void);
@@ -96,8 +97,8 @@ extern Str g_events;
 /* ---- worker.c / supervisor.c ------------------------------------------- */
 
 int worker_main(FILE *in, FILE *out);
-/* --freed-once (PROTOCOL.md): set in the environment for the worker the supervisor starts. */
-#define HARNESS_FREED_ONCE_ENV "HARNESS_FREED_ONCE"
+/* --changes (PROTOCOL.md): set in the environment for the worker the supervisor starts. */
+#define HARNESS_CHANGES_ENV "HARNESS_CHANGES"
 int supervisor_main(double step_timeout, long max_rss_mb);
 
 #endif

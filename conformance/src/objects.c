@@ -131,6 +131,7 @@ void objects_reset(void)
                 die("calibration left %s %p alive", kind_name(o->kind), obj_ptr(o));
             free(o->id);
             free(o->last_note.buf);
+            free(o->last_value.buf);
             free(o);
         }
         g_lists[k].len = 0;

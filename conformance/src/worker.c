@@ -588,81 +588,84 @@ static void add_ptr_id(Str *s, ObjKind kind, const void *p)
         str_add_json_string(s, o != NULL ? obj_id(o) : "?");
 }
 
-/* --freed-once: leave out an object an earlier state line showed destroyed (PROTOCOL.md). */
-static int g_freed_once;
+/* --changes: a state line lists an object only when it differs from how the last line showed it (PROTOCOL.md). */
+static int g_changes;
+static Str g_value; /* one object's value in a state line, built before it is compared with the last one shown */
 
-/* Is o left out of this state line? Under --freed-once, a destroyed object is shown once, then no more. */
-static int skip_in_state(Obj *o)
+static void session_value(Obj *o, Str *v)
 {
-    if (!o->destroyed || !g_freed_once)
-        return 0;
-    if (o->freed_shown)
-        return 1;
-    o->freed_shown = 1;
-    return 0;
+    if (o->destroyed)
+        str_addf(v, "{\"refs\":0,\"freed\":true,\"resumable\":null}");
+    else
+        str_addf(v, "{\"refs\":%d,\"freed\":false,\"resumable\":%d}", probe_refs(o), SSL_SESSION_is_resumable(obj_ptr(o)));
+}
+
+static void ssl_value(Obj *o, Str *v)
+{
+    if (o->destroyed) {
+        str_addf(v, "{\"refs\":0,\"freed\":true,\"session\":null}");
+        return;
+    }
+    str_addf(v, "{\"refs\":%d,\"freed\":false,\"session\":", probe_refs(o));
+    add_ptr_id(v, OBJ_SESSION, SSL_get_session(obj_ptr(o)));
+    str_addf(v, "}");
+}
+
+static void ctx_value(Obj *o, Str *v)
+{
+    if (o->destroyed) {
+        str_addf(v, "{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0,\"stats\":null}");
+        return;
+    }
+    probe_cache_list(o, &g_cache);
+    SSL_CTX *c = (SSL_CTX *)obj_ptr(o);
+    str_addf(v, "{\"refs\":%d,\"freed\":false,\"cache\":%s,\"sess_number\":%ld,", probe_refs(o), g_cache.buf,
+             SSL_CTX_sess_number(c));
+    /* The counters of SSL_CTX_ctrl the model keeps (spec §4 Statistics and sizes). */
+    str_addf(v, "\"stats\":{\"connect\":%ld,\"connect_renegotiate\":%ld,\"connect_good\":%ld,"
+                "\"accept\":%ld,\"accept_renegotiate\":%ld,\"accept_good\":%ld,\"hits\":%ld,\"cb_hits\":%ld,"
+                "\"misses\":%ld,\"timeouts\":%ld,\"cache_full\":%ld}}",
+             SSL_CTX_sess_connect(c), SSL_CTX_sess_connect_renegotiate(c), SSL_CTX_sess_connect_good(c),
+             SSL_CTX_sess_accept(c), SSL_CTX_sess_accept_renegotiate(c), SSL_CTX_sess_accept_good(c), SSL_CTX_sess_hits(c),
+             SSL_CTX_sess_cb_hits(c), SSL_CTX_sess_misses(c), SSL_CTX_sess_timeouts(c), SSL_CTX_sess_cache_full(c));
+}
+
+/*
+ * The objects of one kind as a JSON object's members. Under --changes an object is left out when its
+ * value is the one the last line showed; a destroyed object, once shown, is skipped without probing it.
+ */
+static void add_objects(Str *s, ObjKind kind, void (*value)(Obj *, Str *))
+{
+    int first = 1;
+
+    for (size_t i = 0; i < obj_count(kind); i++) {
+        Obj *o = obj_at(kind, i);
+        if (g_changes && o->destroyed && o->freed_shown)
+            continue;
+        str_reset(&g_value);
+        value(o, &g_value);
+        if (g_changes) {
+            if (o->last_value.buf != NULL && strcmp(o->last_value.buf, g_value.buf) == 0)
+                continue;
+            str_reset(&o->last_value);
+            str_addf(&o->last_value, "%s", g_value.buf);
+            o->freed_shown = o->destroyed;
+        }
+        str_addf(s, "%s", first ? "" : ",");
+        first = 0;
+        str_add_json_string(s, obj_id(o));
+        str_addf(s, ":%s", g_value.buf);
+    }
 }
 
 static void add_state(Str *s)
 {
-    int first = 1;
-
     str_addf(s, "\"state\":{\"sessions\":{");
-    for (size_t i = 0; i < obj_count(OBJ_SESSION); i++) {
-        Obj *o = obj_at(OBJ_SESSION, i);
-        if (skip_in_state(o))
-            continue;
-        str_addf(s, "%s", first ? "" : ",");
-        first = 0;
-        str_add_json_string(s, obj_id(o));
-        if (o->destroyed)
-            str_addf(s, ":{\"refs\":0,\"freed\":true,\"resumable\":null}");
-        else
-            str_addf(s, ":{\"refs\":%d,\"freed\":false,\"resumable\":%d}", probe_refs(o),
-                     SSL_SESSION_is_resumable(obj_ptr(o)));
-    }
+    add_objects(s, OBJ_SESSION, session_value);
     str_addf(s, "},\"ssl\":{");
-    first = 1;
-    for (size_t i = 0; i < obj_count(OBJ_SSL); i++) {
-        Obj *o = obj_at(OBJ_SSL, i);
-        if (skip_in_state(o))
-            continue;
-        str_addf(s, "%s", first ? "" : ",");
-        first = 0;
-        str_add_json_string(s, obj_id(o));
-        if (o->destroyed) {
-            str_addf(s, ":{\"refs\":0,\"freed\":true,\"session\":null}");
-        } else {
-            str_addf(s, ":{\"refs\":%d,\"freed\":false,\"session\":", probe_refs(o));
-            add_ptr_id(s, OBJ_SESSION, SSL_get_session(obj_ptr(o)));
-            str_addf(s, "}");
-        }
-    }
+    add_objects(s, OBJ_SSL, ssl_value);
     str_addf(s, "},\"ctx\":{");
-    first = 1;
-    for (size_t i = 0; i < obj_count(OBJ_CTX); i++) {
-        Obj *o = obj_at(OBJ_CTX, i);
-        if (skip_in_state(o))
-            continue;
-        str_addf(s, "%s", first ? "" : ",");
-        first = 0;
-        str_add_json_string(s, obj_id(o));
-        if (o->destroyed) {
-            str_addf(s, ":{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0,\"stats\":null}");
-        } else {
-            probe_cache_list(o, &g_cache);
-            SSL_CTX *c = (SSL_CTX *)obj_ptr(o);
-            str_addf(s, ":{\"refs\":%d,\"freed\":false,\"cache\":%s,\"sess_number\":%ld,",
-                     probe_refs(o), g_cache.buf, SSL_CTX_sess_number(c));
-            /* The counters of SSL_CTX_ctrl the model keeps (spec §4 Statistics and sizes). */
-            str_addf(s, "\"stats\":{\"connect\":%ld,\"connect_renegotiate\":%ld,\"connect_good\":%ld,"
-                        "\"accept\":%ld,\"accept_renegotiate\":%ld,\"accept_good\":%ld,\"hits\":%ld,\"cb_hits\":%ld,"
-                        "\"misses\":%ld,\"timeouts\":%ld,\"cache_full\":%ld}}",
-                     SSL_CTX_sess_connect(c), SSL_CTX_sess_connect_renegotiate(c), SSL_CTX_sess_connect_good(c),
-                     SSL_CTX_sess_accept(c), SSL_CTX_sess_accept_renegotiate(c), SSL_CTX_sess_accept_good(c), SSL_CTX_sess_hits(c),
-                     SSL_CTX_sess_cb_hits(c), SSL_CTX_sess_misses(c), SSL_CTX_sess_timeouts(c),
-                     SSL_CTX_sess_cache_full(c));
-        }
-    }
+    add_objects(s, OBJ_CTX, ctx_value);
     str_addf(s, "}}");
 }
 
@@ -793,7 +796,7 @@ int worker_main(FILE *in, FILE *out)
     size_t cap = 0;
     int have_clock = 0;
 
-    g_freed_once = getenv(HARNESS_FREED_ONCE_ENV) != NULL;
+    g_changes = getenv(HARNESS_CHANGES_ENV) != NULL;
     alloc_install();
     objects_init();
     sim_registry_init();

@@ -29,12 +29,13 @@
  * warns about in libssl's own state at its step (not resumable, evicted).
  */
 import type { RunResult, StepRecord } from '../run/runner.ts';
-import type { StateView } from '../run/observe.ts';
+import type { CtxView, StateView } from '../run/observe.ts';
+import type { CtxStats } from '../../machines/ssl-ctx.ts';
 import { type Diagnostic, type DiagnosticKind, isUndefinedBehaviour, KINDS, type Outcome } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import type { CompiledTrace, ProtocolCall } from './compile.ts';
 import { type HarnessRun, isFault, type RealFault, type RealState, type RealStep } from './harness.ts';
-import { FreedSoFar, type Table } from './freed-so-far.ts';
+import { LastShown, type Table } from './last-shown.ts';
 
 /** One field that differs, with both sides. */
 export interface FieldDiff {
@@ -114,8 +115,8 @@ function compareSteps(model: RunResult, compiled: CompiledTrace, real: HarnessRu
   const ub = ubIndex < 0 ? null : model.records[ubIndex]!.diagnostics.find(isUndefinedBehaviour)!;
   const base = { file: model.file, steps: units.length, notes: real.notes };
   let compared = 0;
-  // What each side showed destroyed before the states compared (freed-so-far.ts): the records before a unit's.
-  const freed = { model: new FreedSoFar(), real: new FreedSoFar() };
+  // What each side last showed of every object (last-shown.ts), up to the states compared.
+  const shown: Sides = { model: new LastShown(), real: new LastShown() };
   let modelNext = 0;
   let realNext = 0;
   for (const [i, unit] of units.entries()) {
@@ -123,12 +124,14 @@ function compareSteps(model: RunResult, compiled: CompiledTrace, real: HarnessRu
       const outcome = checkOutcome(ub, model, real, unit.first);
       return { ...base, compared, difference: null, outcome, agree: outcome.ok };
     }
-    for (; modelNext < unit.recordIndex; modelNext++) freed.model.note(model.records[modelNext]!.state);
-    for (const end = Math.min(unit.first + unit.calls.length - 1, real.records.length); realNext < end; realNext++) {
+    for (; modelNext <= unit.recordIndex; modelNext++) shown.model.note(model.records[modelNext]!.state);
+    for (const end = Math.min(unit.first + unit.calls.length, real.records.length); realNext < end; realNext++) {
       const r = real.records[realNext]!;
-      if (!isFault(r)) freed.real.note(r.state);
+      if (!isFault(r)) shown.real.note(r.state);
     }
-    const diffs = compareUnit(unit, real, freed);
+    const diffs = compareUnit(unit, real, shown);
+    shown.model.settle();
+    shown.real.settle();
     if (diffs.length > 0) return { ...base, compared, difference: { line: unit.line, source: unit.record.call, step: i + 1, diffs }, outcome: null, agree: false };
     compared++;
   }
@@ -161,7 +164,7 @@ function alignUnits(model: RunResult, compiled: CompiledTrace): Unit[] {
   return units;
 }
 
-function compareUnit(unit: Unit, real: HarnessRun, freed: Sides): FieldDiff[] {
+function compareUnit(unit: Unit, real: HarnessRun, shown: Sides): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   const reals: RealStep[] = [];
   for (const [k, call] of unit.calls.entries()) {
@@ -182,7 +185,7 @@ function compareUnit(unit: Unit, real: HarnessRun, freed: Sides): FieldDiff[] {
   const modelEvents = unit.record.events.map(eventText);
   const realEvents = reals.flatMap((r) => r.events).map(eventText);
   if (modelEvents.join('; ') !== realEvents.join('; ')) diffs.push({ path: 'events', model: modelEvents, real: realEvents });
-  diffs.push(...compareState(unit.record.state, reals.at(-1)!.state, freed));
+  diffs.push(...compareShown(shown));
   return diffs;
 }
 
@@ -199,19 +202,27 @@ const SESSION_FIELDS = ['refs', 'freed', 'resumable'] as const;
 const SSL_FIELDS = ['refs', 'freed', 'session'] as const;
 const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number'] as const;
 
-/** Per side, the objects its earlier states showed destroyed (a `freed-once` state leaves them out). */
+/** Per side, what its states showed of every object so far (last-shown.ts). */
 interface Sides {
-  readonly model: FreedSoFar;
-  readonly real: FreedSoFar;
+  readonly model: LastShown;
+  readonly real: LastShown;
 }
 
-/** Two states, object by object; an object a side leaves out reads as `freed` says (freed-so-far.ts). */
-export function compareState(model: StateView, real: RealState, freed: Sides = { model: new FreedSoFar(), real: new FreedSoFar() }): FieldDiff[] {
+/** Two full states, object by object. */
+export function compareState(model: StateView, real: RealState): FieldDiff[] {
+  const shown: Sides = { model: new LastShown(), real: new LastShown() };
+  shown.model.note(model);
+  shown.real.note(real);
+  return compareShown(shown);
+}
+
+/** The objects either side listed since the last compared step, as each side last showed them. */
+function compareShown(shown: Sides): FieldDiff[] {
   return [
-    ...compareTable('sessions', model.sessions, real.sessions, SESSION_FIELDS, freed),
-    ...compareTable('ssl', model.ssl, real.ssl, SSL_FIELDS, freed),
-    ...compareTable('ctx', model.ctx, real.ctx, CTX_FIELDS, freed),
-    ...compareCounters(model.ctx, real.ctx, freed),
+    ...compareTable('sessions', SESSION_FIELDS, shown),
+    ...compareTable('ssl', SSL_FIELDS, shown),
+    ...compareTable('ctx', CTX_FIELDS, shown),
+    ...compareCounters(shown),
   ];
 }
 
@@ -220,11 +231,11 @@ export function compareState(model: StateView, real: RealState, freed: Sides = {
  * (`state.ctx.sctx.stats.timeouts`) whatever order either side lists them in. A ctx on one side only is
  * reported by compareTable already; a freed ctx has none (null) on both.
  */
-function compareCounters(model: StateView['ctx'], real: RealState['ctx'], freed: Sides): FieldDiff[] {
+function compareCounters(shown: Sides): FieldDiff[] {
   const diffs: FieldDiff[] = [];
-  for (const id of idsOf(model, real)) {
-    const mv = freed.model.lookup('ctx', model, id);
-    const rv = freed.real.lookup('ctx', real, id);
+  for (const id of idsOf(shown, 'ctx')) {
+    const mv = shown.model.get<CtxView>('ctx', id);
+    const rv = shown.real.get<CtxView>('ctx', id);
     if (mv === undefined || rv === undefined) continue;
     const m = mv.stats ?? null;
     const r = rv.stats ?? null;
@@ -232,29 +243,24 @@ function compareCounters(model: StateView['ctx'], real: RealState['ctx'], freed:
       if (m !== r) diffs.push({ path: `state.ctx.${id}.stats`, model: m, real: r });
       continue;
     }
-    const keys = [...Object.keys(m), ...Object.keys(r).filter((k) => !Object.hasOwn(m, k))] as (keyof typeof m)[];
+    const keys = [...Object.keys(m), ...Object.keys(r).filter((k) => !Object.hasOwn(m, k))] as (keyof CtxStats)[];
     for (const k of keys) if (m[k] !== r[k]) diffs.push({ path: `state.ctx.${id}.stats.${k}`, model: m[k] ?? '(none)', real: r[k] ?? '(none)' });
   }
   return diffs;
 }
 
-/** The ids either side lists: the model's in its order, then the real ones it lacks. */
-function idsOf(model: Readonly<Record<string, unknown>>, real: Readonly<Record<string, unknown>>): string[] {
-  return [...Object.keys(model), ...Object.keys(real).filter((id) => !Object.hasOwn(model, id))];
+/** The objects of `table` either side listed since the last compared step: the model's in its order, then the others. */
+function idsOf(shown: Sides, table: Table): string[] {
+  const model = shown.model.changed(table);
+  return [...model, ...[...shown.real.changed(table)].filter((id) => !model.has(id))];
 }
 
-function compareTable<F extends string>(
-  table: Table,
-  model: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
-  real: Readonly<Record<string, Readonly<Record<F, unknown>>>>,
-  fields: readonly F[],
-  freed: Sides,
-): FieldDiff[] {
+function compareTable<F extends string>(table: Table, fields: readonly F[], shown: Sides): FieldDiff[] {
   const diffs: FieldDiff[] = [];
   const pick = (o: Readonly<Record<F, unknown>>) => Object.fromEntries(fields.map((f) => [f, o[f]]));
-  for (const id of idsOf(model, real)) {
-    const m = freed.model.lookup(table, model, id);
-    const r = freed.real.lookup(table, real, id);
+  for (const id of idsOf(shown, table)) {
+    const m = shown.model.get<Readonly<Record<F, unknown>>>(table, id);
+    const r = shown.real.get<Readonly<Record<F, unknown>>>(table, id);
     if (m === undefined || r === undefined) {
       diffs.push({ path: `state.${table}.${id}`, model: m ? pick(m) : '(none)', real: r ? pick(r) : '(none)' });
       continue;
@@ -283,10 +289,16 @@ function faultText(f: RealFault): string {
 /** Sessions alive at the end (model) against the harness's leaks; any fault is a difference already. */
 function compareEnd(model: RunResult, real: HarnessRun): FieldDiff[] {
   if (real.end === null) return [{ path: 'end', model: 'an end line', real: 'none' }];
-  const last = model.records.findLast((r) => r.call === END) ?? model.records.at(-1);
-  const alive = last ? Object.entries(last.state.sessions).filter(([, s]) => !s.freed).map(([id]) => id) : [];
+  const alive = aliveAtEnd(model);
   const leaks = [...real.end.leaks];
   return JSON.stringify(alive) === JSON.stringify(leaks) ? [] : [{ path: 'leaks', model: alive, real: leaks }];
+}
+
+/** The sessions the model leaves alive, in creation order: its states replayed to the end (last-shown.ts). */
+function aliveAtEnd(model: RunResult): string[] {
+  const shown = new LastShown();
+  for (const r of model.records) shown.note(r.state);
+  return Object.entries(shown.state<StateView>().sessions).filter(([, s]) => !s.freed).map(([id]) => id);
 }
 
 /** The model's diagnostics, in order, with the index of the record that reported them. */
@@ -321,11 +333,27 @@ function predictors(model: RunResult, line: number | null): Diagnostic[] {
 /** The diagnostics whose consequence the real run shows (module comment). */
 function confirmations(model: RunResult, units: readonly Unit[], real: HarnessRun, report: Omit<ConformReport, 'confirmed'>): Confirmation[] {
   const out: Confirmation[] = [];
-  // Warnings: the fact, in libssl's own state at the step (compared steps only).
+  // Warnings: the fact, in libssl's own state at the step (compared steps only), the states replayed (last-shown.ts).
+  const shown = new LastShown();
+  let next = 0;
+  const replayTo = (end: number) => {
+    for (; next < Math.min(end, real.records.length); next++) {
+      const r = real.records[next]!;
+      if (!isFault(r)) shown.note(r.state);
+    }
+  };
   for (const unit of units.slice(0, report.compared)) {
-    for (const d of unit.record.diagnostics) {
-      if (d.severity !== 'warning') continue;
-      const fact = warningFact(d.kind, unit, real);
+    const warnings = unit.record.diagnostics.filter((d) => d.severity === 'warning');
+    if (warnings.length === 0) continue;
+    replayTo(unit.first);
+    const prev = unit.first > 0 ? shown.state<RealState>() : null;
+    const lastIndex = unit.first + unit.calls.length - 1;
+    replayTo(lastIndex + 1);
+    const after = real.records[lastIndex];
+    if (after === undefined || isFault(after)) continue;
+    const state = shown.state<RealState>();
+    for (const d of warnings) {
+      const fact = warningFact(d.kind, after, state, prev);
       if (fact !== null) out.push({ kind: d.kind, line: d.line, real: 'observed', predicted: [], evidence: fact });
     }
   }
@@ -345,19 +373,14 @@ function confirmations(model: RunResult, units: readonly Unit[], real: HarnessRu
   // A leak: exactly the sessions the model leaves alive (without undefined behaviour compareEnd already required it).
   const leaks = real.end?.leaks ?? [];
   if (leaks.length === 0) return out;
-  const last = model.records.findLast((r) => r.call === END) ?? model.records.at(-1);
-  const alive = last ? Object.entries(last.state.sessions).filter(([, s]) => !s.freed).map(([id]) => id) : [];
+  const alive = aliveAtEnd(model);
   if (JSON.stringify(alive) === JSON.stringify([...leaks])) confirm(all, 'leak', `LeakSanitizer: sessions never destroyed: ${leaks.join(', ')} (the model's too)`);
   return out;
 }
 
 /** A warning's observable fact in libssl's state after its step, or null when libssl does not show it. */
-function warningFact(kind: DiagnosticKind, unit: Unit, real: HarnessRun): string | null {
-  const after = real.records[unit.first + unit.calls.length - 1];
-  const before = unit.first > 0 ? real.records[unit.first - 1] : undefined;
-  if (after === undefined || isFault(after)) return null;
-  const prev = before !== undefined && !isFault(before) ? before.state : null;
-  const sessions = after.state.sessions;
+function warningFact(kind: DiagnosticKind, after: RealStep, state: Pick<RealState, Table>, prev: Pick<RealState, Table> | null): string | null {
+  const sessions = state.sessions;
   switch (kind) {
     case 'not-resumable': {
       // A session that was resumable before the step and is alive but not resumable after it.
@@ -373,7 +396,7 @@ function warningFact(kind: DiagnosticKind, unit: Unit, real: HarnessRun): string
     case 'capacity': {
       // A session that left a cache at this step, marked not resumable, while the cache holds fewer than it was sized for.
       if (prev === null) return null;
-      for (const [ctx, c] of Object.entries(after.state.ctx)) {
+      for (const [ctx, c] of Object.entries(state.ctx)) {
         const evicted = (prev.ctx[ctx]?.cache ?? []).filter((id) => !c.cache.includes(id) && sessions[id]?.resumable !== 1);
         if (evicted.length > 0) return `${evicted.join(', ')} evicted from ${ctx}, now resumable 0; ${ctx} holds ${c.sess_number} (${c.cache.join(', ')})`;
       }

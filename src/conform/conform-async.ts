@@ -29,8 +29,8 @@ export async function conformTextAsync(text: string, file: string, options: Harn
   const started = performance.now();
   const checked = checkTrace(parseTrace(text, file));
   const compiled = compileTrace(checked);
-  // Both sides leave out what they showed destroyed before: states that grow with the live objects only.
-  const model = new Runner(checked, { snapshots: 'freed-once', counters: true }).run();
-  const real = await runHarnessAsync(compiled.text, { freedOnce: true, ...options });
+  // Both sides list only the objects a step changed: states that grow with what the trace changes.
+  const model = new Runner(checked, { snapshots: 'changes', counters: true }).run();
+  const real = await runHarnessAsync(compiled.text, { changes: true, ...options });
   return { report: compareRuns(model, compiled, real), model, harnessMs: real.ms, totalMs: performance.now() - started };
 }

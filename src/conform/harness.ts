@@ -19,7 +19,7 @@ import type { CtxView } from '../run/observe.ts';
 
 /**
  * How real libssl's objects look after a step: the model's StateView without the model-only fields. With
- * `freedOnce`, an object an earlier state showed destroyed is left out (src/conform/freed-so-far.ts).
+ * `changes`, only the objects that changed are listed (src/conform/last-shown.ts).
  */
 export interface RealState {
   readonly sessions: Readonly<Record<string, { refs: number; freed: boolean; resumable: 0 | 1 | null }>>;
@@ -93,10 +93,11 @@ export interface HarnessOptions {
   /** The harness's per-statement watchdog (`--timeout`), in seconds. */
   readonly stepTimeoutS?: number;
   /**
-   * `--freed-once`: a state leaves out the objects an earlier state showed destroyed (PROTOCOL.md), so a
-   * long trace's output grows with its live objects; off when absent (every object in every state).
+   * `--changes`: a state lists only the objects that differ from how the last state listing them showed
+   * them (PROTOCOL.md), so a long trace's output grows with what it changes; off when absent (every
+   * object in every state).
    */
-  readonly freedOnce?: boolean;
+  readonly changes?: boolean;
 }
 
 /** Runs one protocol text through the harness. */
@@ -154,7 +155,7 @@ export function runHarnessAsync(protocol: string, options: HarnessOptions = {}):
 }
 
 function harnessArgs(options: HarnessOptions): string[] {
-  return ['--timeout', String(options.stepTimeoutS ?? 5), ...(options.freedOnce === true ? ['--freed-once'] : [])];
+  return ['--timeout', String(options.stepTimeoutS ?? 5), ...(options.changes === true ? ['--changes'] : [])];
 }
 
 function harnessEnv(): NodeJS.ProcessEnv {

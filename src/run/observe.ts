@@ -33,32 +33,57 @@ export interface CtxView {
  * - `live`: only what `sslsim run`'s table of live objects shows: no freed object, and no handles. A long
  *   trace's view of every object and variable made so far grows with each step, and building it at each
  *   step made the text output of 25,000 calls take minutes;
- * - `freed-once`: the live objects and those freed since the previous view, no handles: what the harness
- *   prints with `--freed-once` (conformance/PROTOCOL.md), for `sslsim conform`. `shown` remembers, per
- *   kind, the freed objects a view has listed (the runner keeps one for the run).
+ * - `changes`: the objects whose view differs from the one the previous view listed for them (every
+ *   object the first time), no handles: what the harness prints with `--changes`
+ *   (conformance/PROTOCOL.md), for `sslsim conform`. `shown` keeps, per kind, each object's last listed
+ *   view (the runner keeps one for the run).
  */
-export type ViewScope = { readonly kind: 'all' } | { readonly kind: 'live' } | { readonly kind: 'freed-once'; readonly shown: FreedShown };
+export type ViewScope = { readonly kind: 'all' } | { readonly kind: 'live' } | { readonly kind: 'changes'; readonly shown: ShownViews };
 
-/** The freed objects a `freed-once` view has listed, per kind. */
-export interface FreedShown {
-  readonly session: Set<string>;
-  readonly ssl: Set<string>;
-  readonly ctx: Set<string>;
+/** The view a `changes` scope last listed for each object, per kind. */
+export interface ShownViews {
+  readonly session: Map<string, object>;
+  readonly ssl: Map<string, object>;
+  readonly ctx: Map<string, object>;
 }
 
-export function freedShown(): FreedShown {
-  return { session: new Set(), ssl: new Set(), ctx: new Set() };
+export function shownViews(): ShownViews {
+  return { session: new Map(), ssl: new Map(), ctx: new Map() };
 }
 
 const ALL: ViewScope = { kind: 'all' };
 
-/** Is a freed object left out of this view? Under `freed-once`, the first view after its free lists it. */
-function skipFreed(scope: ViewScope, kind: keyof FreedShown, id: string): boolean {
+/** Is a freed object left out of this view without building it? Under `live` always; under `changes` once shown freed. */
+function skipFreed(scope: ViewScope, kind: keyof ShownViews, id: string): boolean {
   if (scope.kind === 'all') return false;
   if (scope.kind === 'live') return true;
-  if (scope.shown[kind].has(id)) return true;
-  scope.shown[kind].add(id);
-  return false;
+  return (scope.shown[kind].get(id) as { freed?: boolean } | undefined)?.freed === true;
+}
+
+/** Does the view go in? Under `changes`, only if it differs from the last one listed (which it then becomes). */
+function listed(scope: ViewScope, kind: keyof ShownViews, id: string, view: object): boolean {
+  if (scope.kind !== 'changes') return true;
+  const last = scope.shown[kind].get(id);
+  if (last !== undefined && sameView(last, view)) return false;
+  scope.shown[kind].set(id, view);
+  return true;
+}
+
+/** Two views of one object, field by field: numbers, strings, null, a list of ids, the counters. */
+function sameView(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key of Object.keys(y)) {
+    const u = x[key];
+    const v = y[key];
+    if (u === v) continue;
+    if (Array.isArray(u) && Array.isArray(v)) {
+      if (u.length !== v.length || u.some((e, i) => e !== v[i])) return false;
+    } else if (u !== null && v !== null && typeof u === 'object' && typeof v === 'object') {
+      if (!sameView(u, v)) return false;
+    } else return false;
+  }
+  return true;
 }
 
 /**
@@ -72,21 +97,24 @@ export function observeState(world: World, vars: Iterable<readonly [string, Vari
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'session', id)) continue;
     const c = snap.context;
-    sessions[id] = { refs: freed ? 0 : c.refs, freed, resumable: freed ? null : isResumable(c) ? 1 : 0, owner: freed ? null : c.owner };
+    const view = { refs: freed ? 0 : c.refs, freed, resumable: freed ? null : isResumable(c) ? (1 as const) : (0 as const), owner: freed ? null : c.owner };
+    if (listed(scope, 'session', id, view)) sessions[id] = view;
   }
   const ssl: Record<string, StateView['ssl'][string]> = {};
   for (const [id, snap] of world.ssls) {
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'ssl', id)) continue;
-    ssl[id] = { refs: freed ? 0 : snap.context.refs, freed, session: freed ? null : snap.context.session };
+    const view = { refs: freed ? 0 : snap.context.refs, freed, session: freed ? null : snap.context.session };
+    if (listed(scope, 'ssl', id, view)) ssl[id] = view;
   }
   const ctx: Record<string, StateView['ctx'][string]> = {};
   for (const [id, snap] of world.ctxs) {
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'ctx', id)) continue;
     const c = snap.context;
-    const view: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.entries().map((e) => e.sid), sess_number: freed ? 0 : c.lhash.size };
-    ctx[id] = counters ? { ...view, stats: freed ? null : c.stats } : view;
+    const base: CtxView = { refs: freed ? 0 : c.refs, freed, cache: freed ? [] : c.list.entries().map((e) => e.sid), sess_number: freed ? 0 : c.lhash.size };
+    const view = counters ? { ...base, stats: freed ? null : c.stats } : base;
+    if (listed(scope, 'ctx', id, view)) ctx[id] = view;
   }
   const handles: Record<string, string | null> = {};
   if (scope.kind === 'all') for (const [name, v] of vars) if (v.kind === 'object' || v.kind === 'null') handles[name] = v.kind === 'object' ? v.id : null;

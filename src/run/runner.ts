@@ -17,7 +17,7 @@ import type { Diagnostic } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { type ObjectKind, World } from '../world/world.ts';
-import { freedShown, observeState, type StateView, type ViewScope } from './observe.ts';
+import { observeState, shownViews, type StateView, type ViewScope } from './observe.ts';
 import { evalInt, IntRangeError, type IntEnv } from './values.ts';
 import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf, type TracePlans, type Written } from './call-plan.ts';
 import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.ts';
@@ -65,11 +65,11 @@ export interface RunResult {
 
 export interface RunnerOptions {
   /**
-   * Each record's state view: every object made so far (`true`), the live ones only (`'live'`), the live
-   * ones and those freed since the previous record (`'freed-once'`, what `sslsim conform` compares, observe.ts),
-   * none (`false`), or every object on the records of `expect` lines only (`'expects'`, what emit-c reads).
+   * Each record's state view: every object made so far (`true`), the live ones only (`'live'`), those whose
+   * view changed since the previous record (`'changes'`, what `sslsim conform` compares, observe.ts), none
+   * (`false`), or every object on the records of `expect` lines only (`'expects'`, what emit-c reads).
    */
-  readonly snapshots: boolean | 'live' | 'freed-once' | 'expects';
+  readonly snapshots: boolean | 'live' | 'changes' | 'expects';
   /** Which step records the run keeps; `all` when absent. */
   readonly records?: 'all' | 'findings';
   /** The state views carry each ctx's session counters (what `sslsim conform` compares); off when absent. */
@@ -88,7 +88,7 @@ export class Runner {
   readonly vars: Variables;
   private readonly records: StepRecord[] = [];
   private readonly matched = new Set<Diagnostic>();
-  /** Which objects a record's view lists (observe.ts); a `freed-once` scope remembers the freed ones listed. */
+  /** Which objects a record's view lists (observe.ts); a `changes` scope remembers each object's last view. */
   private readonly scope: ViewScope;
 
   /**
@@ -470,6 +470,6 @@ function intEnvOf(world: World, vars: VariableTable): IntEnv {
 
 function scopeOf(snapshots: RunnerOptions['snapshots']): ViewScope {
   if (snapshots === 'live') return { kind: 'live' };
-  if (snapshots === 'freed-once') return { kind: 'freed-once', shown: freedShown() };
+  if (snapshots === 'changes') return { kind: 'changes', shown: shownViews() };
   return { kind: 'all' };
 }

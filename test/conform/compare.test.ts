@@ -172,12 +172,12 @@ describe('compareRuns', () => {
         {
           line: 8,
           fn: 'SSL_CTX_sess_number',
-          model: { ret: null, state: modelState({}), expect: { ok: true, left: 0, right: 0 } },
+          model: { ret: null, state: modelState({ s9: 2 }), expect: { ok: true, left: 0, right: 0 } },
           calls: [{ origin: 'left' }, { origin: 'right' }],
-          real: [ok(8, 'SSL_CTX_sess_number', 0, realState({ s9: 1 })), ok(8, 'SSL_CTX_sess_number', 1, realState({}))],
+          real: [ok(8, 'SSL_CTX_sess_number', 0, realState({ s9: 1 })), ok(8, 'SSL_CTX_sess_number', 1, realState({ s9: 2 }))],
         },
       ],
-      { modelState: modelState({}), leaks: [] },
+      { modelState: modelState({ s9: 2 }), leaks: ['s9'] },
     );
     expect(compareRuns(model, compiled, real).difference?.diffs).toEqual([{ path: 'ret (SSL_CTX_sess_number, right side)', model: 0, real: 1 }]);
   });
@@ -238,68 +238,83 @@ describe('compareRuns', () => {
   });
 });
 
-describe('compareRuns on freed-once states (conformance/PROTOCOL.md --freed-once)', () => {
+describe('compareRuns on --changes states (conformance/PROTOCOL.md): an object a state leaves out is as its side last showed it', () => {
   const newSession = (line: number, id: string, m: StateView, r: RealState): Step => ({ line, fn: 'SSL_SESSION_new', model: { ret: id, state: m }, real: [ok(line, 'SSL_SESSION_new', id, r)] });
   const free = (line: number, m: StateView, r: RealState): Step => ({ line, fn: 'SSL_SESSION_free', model: { ret: null, state: m }, real: [ok(line, 'SSL_SESSION_free', null, r)] });
+  const upRef = (line: number, m: StateView, r: RealState): Step => ({ line, fn: 'SSL_SESSION_up_ref', model: { ret: 1, state: m }, real: [ok(line, 'SSL_SESSION_up_ref', 1, r)] });
 
-  it('agrees when both sides leave out what they showed freed before', () => {
-    const { model, compiled, real } = build(
-      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), newSession(3, 's2', modelState({ s2: 1 }), realState({ s2: 1 }))],
-      { modelState: modelState({ s2: 1 }), leaks: ['s2'] },
-    );
+  it('agrees when both sides leave out what did not change, freed objects included', () => {
+    const steps = (m3: StateView, r3: RealState) => [
+      newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })),
+      free(2, modelState({ s1: 0 }), realState({ s1: 0 })),
+      newSession(3, 's2', m3, r3),
+    ];
+    const { model, compiled, real } = build(steps(modelState({ s2: 1 }), realState({ s2: 1 })), { modelState: modelState({}), leaks: ['s2'] });
     expect(compareRuns(model, compiled, real)).toMatchObject({ agree: true, compared: 3 });
-    // Either side may list every object (the harness without --freed-once): a freed one reads the same.
+    // Either side may list every object (the harness without --changes): an unchanged one reads the same.
     for (const [m3, r3] of [
       [modelState({ s2: 1 }), realState({ s1: 0, s2: 1 })],
       [modelState({ s1: 0, s2: 1 }), realState({ s2: 1 })],
     ] as const) {
-      const mixed = build(
-        [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), newSession(3, 's2', m3, r3)],
-        { modelState: m3, leaks: ['s2'] },
-      );
+      const mixed = build(steps(m3, r3), { modelState: modelState({}), leaks: ['s2'] });
       expect(compareRuns(mixed.model, mixed.compiled, mixed.real)).toMatchObject({ agree: true, compared: 3 });
     }
   });
 
-  it('an object left out reads as destroyed only on a side that showed it destroyed', () => {
-    // The model drops s1 from its states without ever showing it freed, while libssl still holds it.
+  it('an object one side lists is compared with what the other side last showed', () => {
+    // The model takes a reference libssl does not: libssl's state leaves s1 out, unchanged at refs 1.
     const { model, compiled, real } = build(
-      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), newSession(2, 's2', modelState({ s2: 1 }), realState({ s1: 1, s2: 1 }))],
-      { modelState: modelState({ s2: 1 }), leaks: ['s1', 's2'] },
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), upRef(2, modelState({ s1: 2 }), realState({}))],
+      { modelState: modelState({}), leaks: ['s1'] },
     );
-    expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1', model: '(none)', real: { refs: 1, freed: false, resumable: 1 } }] });
+    expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1.refs', model: 2, real: 1 }] });
   });
 
-  it('a side that left out an object it showed destroyed differs from one that shows it alive', () => {
-    // libssl freed s1 at line 2, the model only at line 3: line 2 differs, whatever line 3 leaves out.
+  it('an object only one side ever showed is missing on the other', () => {
     const { model, compiled, real } = build(
-      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 1 }), realState({ s1: 0 })), free(3, modelState({ s1: 0 }), realState({}))],
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), newSession(2, 's2', modelState({ s2: 1 }), realState({ s2: 1, s3: 1 }))],
+      { modelState: modelState({}), leaks: ['s1', 's2', 's3'] },
+    );
+    expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s3', model: '(none)', real: { refs: 1, freed: false, resumable: 1 } }] });
+  });
+
+  it('a side that showed an object destroyed differs from one that shows it alive, whatever later states leave out', () => {
+    // libssl freed s1 at line 2, the model only at line 3: line 2 differs.
+    const { model, compiled, real } = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({}), realState({ s1: 0 })), free(3, modelState({ s1: 0 }), realState({}))],
       { modelState: modelState({}), leaks: [] },
     );
     expect(compareRuns(model, compiled, real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1.refs', model: 1, real: 0 }, { path: 'state.sessions.s1.freed' }, { path: 'state.sessions.s1.resumable' }] });
-    // Compared from line 3 alone, the model's freed s1 and libssl's s1 left out after its free agree.
-    const later = build(
-      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), free(2, modelState({ s1: 0 }), realState({ s1: 0 })), free(3, modelState({ s1: 0 }), realState({}))],
-      { modelState: modelState({}), leaks: [] },
-    );
-    expect(compareRuns(later.model, later.compiled, later.real).agree).toBe(true);
   });
 
-  it("notes what an expect line's first call showed freed, though only its last state is compared", () => {
+  it("compares what an expect line's first call changed, though its last state leaves it out", () => {
+    const steps = (m2: StateView) => [
+      newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })),
+      {
+        line: 2,
+        fn: 'SSL_SESSION_free',
+        model: { ret: null, state: m2, expect: { ok: true, left: 0, right: 0 } },
+        calls: [{ origin: 'left' as const }, { origin: 'right' as const, fn: 'SSL_CTX_sess_number' }],
+        real: [ok(2, 'SSL_SESSION_free', 0, realState({ s1: 0 })), ok(2, 'SSL_CTX_sess_number', 0, realState({}))],
+      },
+    ];
+    const agreeing = build(steps(modelState({ s1: 0 })), { modelState: modelState({}), leaks: [] });
+    expect(compareRuns(agreeing.model, agreeing.compiled, agreeing.real)).toMatchObject({ agree: true, compared: 2 });
+    const differing = build(steps(modelState({})), { modelState: modelState({}), leaks: [] });
+    expect(compareRuns(differing.model, differing.compiled, differing.real).difference).toMatchObject({ line: 2, diffs: [{ path: 'state.sessions.s1.refs', model: 1, real: 0 }, {}, {}] });
+  });
+
+  it('the sessions alive at the end are those of the replayed states', () => {
     const { model, compiled, real } = build(
-      [
-        newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })),
-        {
-          line: 2,
-          fn: 'SSL_SESSION_free',
-          model: { ret: null, state: modelState({ s1: 0 }), expect: { ok: true, left: 0, right: 0 } },
-          calls: [{ origin: 'left' }, { origin: 'right', fn: 'SSL_CTX_sess_number' }],
-          real: [ok(2, 'SSL_SESSION_free', 0, realState({ s1: 0 })), ok(2, 'SSL_CTX_sess_number', 0, realState({}))],
-        },
-      ],
-      { modelState: modelState({}), leaks: [] },
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), newSession(2, 's2', modelState({ s2: 1 }), realState({ s2: 1 })), free(3, modelState({ s1: 0 }), realState({ s1: 0 }))],
+      { modelState: modelState({}), leaks: ['s2'] },
     );
-    expect(compareRuns(model, compiled, real)).toMatchObject({ agree: true, compared: 2 });
+    expect(compareRuns(model, compiled, real)).toMatchObject({ agree: true, compared: 3 });
+    const leaky = build(
+      [newSession(1, 's1', modelState({ s1: 1 }), realState({ s1: 1 })), newSession(2, 's2', modelState({ s2: 1 }), realState({ s2: 1 }))],
+      { modelState: modelState({}), leaks: ['s2'] },
+    );
+    expect(compareRuns(leaky.model, leaky.compiled, leaky.real).difference?.diffs).toEqual([{ path: 'leaks', model: ['s1', 's2'], real: ['s2'] }]);
   });
 });
 
