@@ -26,10 +26,11 @@ echo "== examples (each trace's expect lines and expected diagnostics)"
 npm run --silent build
 node dist/src/cli/main.js run-all examples
 
-echo "== bench smoke (npm run bench prints its two figures; its speed is measured there, never tested)"
-bench_out=$(BENCH_CALLS=300 BENCH_MS=50 BENCH_WARMUP_MS=0 node dist/bench/bench.js)
+echo "== bench smoke (npm run bench prints its figures; its speed is measured there, never tested)"
+bench_out=$(BENCH_CALLS=300 BENCH_CONNECTIONS=100 BENCH_MS=50 BENCH_WARMUP_MS=0 node dist/bench/bench.js)
 grep -Eq '^simulate: [0-9]+ calls/s$' <<<"$bench_out" || { echo "bench: no simulate figure"; echo "$bench_out"; exit 1; }
 grep -Eq '^check: [0-9]+ sequences/s$' <<<"$bench_out" || { echo "bench: no check figure"; echo "$bench_out"; exit 1; }
+grep -Eq '^cache: [0-9]+ calls/s$' <<<"$bench_out" || { echo "bench: no cache figure"; echo "$bench_out"; exit 1; }
 
 echo "== doc traces (docs/recipes run clean, docs/anti-patterns announce their diagnostics)"
 node dist/src/cli/main.js run-all docs
