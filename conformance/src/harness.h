@@ -58,6 +58,7 @@ typedef struct Obj {
     Str last_note;          /* the last list/lhash disagreement reported */
     Str last_value;         /* --changes: its value in the last state line that listed it */
     int freed_shown;        /* --changes: a state line has shown it destroyed */
+    unsigned long in_list, in_lhash; /* the last cache cross-check that found it in a list, in an lhash */
 } Obj;
 
 void objects_init(void);

@@ -25,6 +25,155 @@ typedef struct {
 } ObjList;
 
 static ObjList g_lists[3];
+
+/*
+ * Per kind, the newest object at each (masked) address, by open addressing: a
+ * lookup by address was a scan of every object ever made, and a cache list of
+ * 2,000 sessions made each step's probe read 2,000 times the whole list of
+ * sessions (a 1,000-connection trace took two minutes).
+ */
+typedef struct {
+    uintptr_t *keys; /* masked addresses; 0 marks a free slot */
+    Obj **vals;
+    size_t cap, used;
+} AddrMap;
+
+static AddrMap g_by_addr[3];
+
+static size_t addr_slot(const AddrMap *m, uintptr_t key)
+{
+    return (size_t)(((uint64_t)key >> 4) * 0x9e3779b97f4a7c15ULL >> 16) & (m->cap - 1);
+}
+
+static void addr_put(AddrMap *m, uintptr_t key, Obj *o);
+
+static void addr_grow(AddrMap *m)
+{
+    AddrMap old = *m;
+
+    m->cap = old.cap ? old.cap * 2 : 1024;
+    m->used = 0;
+    m->keys = calloc(m->cap, sizeof(*m->keys));
+    m->vals = calloc(m->cap, sizeof(*m->vals));
+    if (m->keys == NULL || m->vals == NULL)
+        die("out of memory");
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i] != 0)
+            addr_put(m, old.keys[i], old.vals[i]);
+    free(old.keys);
+    free(old.vals);
+}
+
+/* The newest object at `key` is `o` (an address libssl reuses names its newest object). */
+static void addr_put(AddrMap *m, uintptr_t key, Obj *o)
+{
+    size_t i;
+
+    if ((m->used + 1) * 2 > m->cap)
+        addr_grow(m);
+    for (i = addr_slot(m, key); m->keys[i] != 0 && m->keys[i] != key; i = (i + 1) & (m->cap - 1))
+        ;
+    if (m->keys[i] == 0)
+        m->used++;
+    m->keys[i] = key;
+    m->vals[i] = o;
+}
+
+static Obj *addr_get(const AddrMap *m, uintptr_t key)
+{
+    if (m->cap == 0)
+        return NULL;
+    for (size_t i = addr_slot(m, key); m->keys[i] != 0; i = (i + 1) & (m->cap - 1))
+        if (m->keys[i] == key)
+            return m->vals[i];
+    return NULL;
+}
+
+static void addr_clear(AddrMap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}
+
+/*
+ * A table of strings to numbers by open addressing: the ids of SSLs and SSL_CTXs taken so far, and
+ * per variable name the suffix to try next. Naming the 1,000th SSL of a reused variable compared
+ * "c#2" to "c#1000" with every id made so far.
+ */
+typedef struct {
+    char **keys;
+    long *vals;
+    size_t cap, used;
+} StrMap;
+
+static StrMap g_taken, g_next_suffix;
+
+static size_t str_slot(const StrMap *m, const char *key)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)h & (m->cap - 1);
+}
+
+static void strmap_set(StrMap *m, const char *key, long val);
+
+static void strmap_grow(StrMap *m)
+{
+    StrMap old = *m;
+
+    m->cap = old.cap ? old.cap * 2 : 256;
+    m->used = 0;
+    m->keys = calloc(m->cap, sizeof(*m->keys));
+    m->vals = calloc(m->cap, sizeof(*m->vals));
+    if (m->keys == NULL || m->vals == NULL)
+        die("out of memory");
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.keys[i] != NULL) {
+            strmap_set(m, old.keys[i], old.vals[i]);
+            free(old.keys[i]);
+        }
+    }
+    free(old.keys);
+    free(old.vals);
+}
+
+static void strmap_set(StrMap *m, const char *key, long val)
+{
+    size_t i;
+
+    if ((m->used + 1) * 2 > m->cap)
+        strmap_grow(m);
+    for (i = str_slot(m, key); m->keys[i] != NULL && strcmp(m->keys[i], key) != 0; i = (i + 1) & (m->cap - 1))
+        ;
+    if (m->keys[i] == NULL) {
+        m->keys[i] = xstrdup(key);
+        m->used++;
+    }
+    m->vals[i] = val;
+}
+
+/* The number kept for `key`, or 0. */
+static long strmap_get(const StrMap *m, const char *key)
+{
+    if (m->cap == 0)
+        return 0;
+    for (size_t i = str_slot(m, key); m->keys[i] != NULL; i = (i + 1) & (m->cap - 1))
+        if (strcmp(m->keys[i], key) == 0)
+            return m->vals[i];
+    return 0;
+}
+
+static void strmap_clear(StrMap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}
+
 static unsigned long g_next_session;
 long g_current_line;
 /* HARNESS_TRACE_OBJECTS=1: log every session creation/destruction with its
@@ -75,6 +224,8 @@ static void obj_created(ObjKind kind, void *p)
         o->id = xstrdup(id);
     }
     list_push(&g_lists[kind], o);
+    if (o->masked != 0) /* 0 is the free slot's mark: an object at MASK itself is found by the scan below */
+        addr_put(&g_by_addr[kind], o->masked, o);
     trace("new", o);
 }
 
@@ -135,7 +286,10 @@ void objects_reset(void)
             free(o);
         }
         g_lists[k].len = 0;
+        addr_clear(&g_by_addr[k]);
     }
+    strmap_clear(&g_taken);
+    strmap_clear(&g_next_suffix);
     g_next_session = 0;
     g_trace = getenv("HARNESS_TRACE_OBJECTS") != NULL && *getenv("HARNESS_TRACE_OBJECTS") == '1';
 }
@@ -152,6 +306,8 @@ Obj *obj_find(ObjKind kind, const void *p)
 
     if (p == NULL)
         return NULL;
+    if (m != 0)
+        return addr_get(&g_by_addr[kind], m);
     for (size_t i = l->len; i-- > 0;)
         if (l->items[i]->masked == m)
             return l->items[i];
@@ -189,25 +345,27 @@ Obj *obj_at(ObjKind kind, size_t i)
     return g_lists[kind].items[i];
 }
 
-static int id_taken(const char *id)
-{
-    for (int k = OBJ_SSL; k <= OBJ_CTX; k++)
-        for (size_t i = 0; i < g_lists[k].len; i++)
-            if (g_lists[k].items[i]->id != NULL && strcmp(g_lists[k].items[i]->id, id) == 0)
-                return 1;
-    return 0;
-}
-
 void obj_name(Obj *o, const char *name)
 {
     char buf[160];
+    long n;
 
     if (o->id != NULL)
         return;
-    snprintf(buf, sizeof(buf), "%s", name);
-    /* A variable reused for a second object: "c1", then "c1#2". */
-    for (int n = 2; id_taken(buf); n++)
-        snprintf(buf, sizeof(buf), "%s#%d", name, n);
+    /* A variable reused for a second object: "c1", then "c1#2". Ids are never given back, so the search
+     * resumes where it stopped for this name (the model's World.freshHandleId does the same). */
+    n = strmap_get(&g_next_suffix, name);
+    if (n < 1)
+        n = 1;
+    if (n == 1)
+        snprintf(buf, sizeof(buf), "%s", name);
+    else
+        snprintf(buf, sizeof(buf), "%s#%ld", name, n);
+    while (strmap_get(&g_taken, buf) != 0)
+        snprintf(buf, sizeof(buf), "%s#%ld", name, ++n);
+    if (n > 1)
+        strmap_set(&g_next_suffix, name, n);
+    strmap_set(&g_taken, buf, 1);
     o->id = xstrdup(buf);
 }
 

@@ -36,18 +36,26 @@ void str_addf(Str *s, const char *fmt, ...)
     s->len += (size_t)n;
 }
 
+/* Appends one character: a state line appends thousands of ids, and a format call each was most of its cost. */
+static void str_addc(Str *s, char c)
+{
+    str_reserve(s, 1);
+    s->buf[s->len++] = c;
+    s->buf[s->len] = '\0';
+}
+
 void str_add_json_string(Str *s, const char *text)
 {
-    str_addf(s, "\"");
+    str_addc(s, '"');
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (*p == '"' || *p == '\\')
             str_addf(s, "\\%c", *p);
         else if (*p < 0x20 || *p >= 0x7f)
             str_addf(s, "\\u%04x", *p);
         else
-            str_addf(s, "%c", *p);
+            str_addc(s, (char)*p);
     }
-    str_addf(s, "\"");
+    str_addc(s, '"');
 }
 
 void str_reset(Str *s)
