@@ -57,6 +57,8 @@ typedef struct Obj {
     long created_line, destroyed_line;
     Str last_note;          /* the last list/lhash disagreement reported */
     Str last_value;         /* --changes: its value in the last state line that listed it */
+    long last_print[3];     /* --changes: what last_value was made from, for a session or an SSL */
+    int has_print;
     int freed_shown;        /* --changes: a state line has shown it destroyed */
     unsigned long in_list, in_lhash; /* the last cache cross-check that found it in a list, in an lhash */
 } Obj;

@@ -592,27 +592,66 @@ static void add_ptr_id(Str *s, ObjKind kind, const void *p)
 static int g_changes;
 static Str g_value; /* one object's value in a state line, built before it is compared with the last one shown */
 
-static void session_value(Obj *o, Str *v)
+/*
+ * What a session's or an SSL's value is made from, read without formatting it: under --changes an
+ * object whose print is the one of its last listed value is left out before any format call (a trace
+ * holding thousands of sessions formatted each of them at every statement). A ctx has none.
+ */
+typedef struct {
+    long v[3];
+} Print;
+
+static Print session_print(Obj *o)
+{
+    Print p = {{o->destroyed, 0, 0}};
+    if (!o->destroyed) {
+        p.v[1] = probe_refs(o);
+        p.v[2] = SSL_SESSION_is_resumable(obj_ptr(o));
+    }
+    return p;
+}
+
+static void session_value(Obj *o, const Print *p, Str *v)
 {
     if (o->destroyed)
         str_addf(v, "{\"refs\":0,\"freed\":true,\"resumable\":null}");
     else
-        str_addf(v, "{\"refs\":%d,\"freed\":false,\"resumable\":%d}", probe_refs(o), SSL_SESSION_is_resumable(obj_ptr(o)));
+        str_addf(v, "{\"refs\":%ld,\"freed\":false,\"resumable\":%ld}", p->v[1], p->v[2]);
 }
 
-static void ssl_value(Obj *o, Str *v)
+static Print ssl_print(Obj *o)
+{
+    Print p = {{o->destroyed, 0, 0}};
+    if (!o->destroyed) {
+        const SSL_SESSION *sess = SSL_get_session(obj_ptr(o));
+        p.v[1] = probe_refs(o);
+        /* The id shown: the newest object at the address, or "?" (-1) for one never seen, or null (-2). */
+        Obj *so = sess == NULL ? NULL : obj_find(OBJ_SESSION, sess);
+        p.v[2] = sess == NULL ? -2 : so == NULL ? -1 : (long)(uintptr_t)so;
+    }
+    return p;
+}
+
+static void ssl_value(Obj *o, const Print *p, Str *v)
 {
     if (o->destroyed) {
         str_addf(v, "{\"refs\":0,\"freed\":true,\"session\":null}");
         return;
     }
-    str_addf(v, "{\"refs\":%d,\"freed\":false,\"session\":", probe_refs(o));
+    str_addf(v, "{\"refs\":%ld,\"freed\":false,\"session\":", p->v[1]);
     add_ptr_id(v, OBJ_SESSION, SSL_get_session(obj_ptr(o)));
     str_addf(v, "}");
 }
 
-static void ctx_value(Obj *o, Str *v)
+static Print no_print(Obj *o)
 {
+    (void)o;
+    return (Print){{0, 0, 0}};
+}
+
+static void ctx_value(Obj *o, const Print *p, Str *v)
+{
+    (void)p;
     if (o->destroyed) {
         str_addf(v, "{\"refs\":0,\"freed\":true,\"cache\":[],\"sess_number\":0,\"stats\":null}");
         return;
@@ -634,7 +673,7 @@ static void ctx_value(Obj *o, Str *v)
  * The objects of one kind as a JSON object's members. Under --changes an object is left out when its
  * value is the one the last line showed; a destroyed object, once shown, is skipped without probing it.
  */
-static void add_objects(Str *s, ObjKind kind, void (*value)(Obj *, Str *))
+static void add_objects(Str *s, ObjKind kind, Print (*print)(Obj *), void (*value)(Obj *, const Print *, Str *))
 {
     int first = 1;
 
@@ -642,9 +681,14 @@ static void add_objects(Str *s, ObjKind kind, void (*value)(Obj *, Str *))
         Obj *o = obj_at(kind, i);
         if (g_changes && o->destroyed && o->freed_shown)
             continue;
+        Print p = print(o);
+        if (g_changes && print != no_print && o->has_print && memcmp(o->last_print, p.v, sizeof(p.v)) == 0)
+            continue;
         str_reset(&g_value);
-        value(o, &g_value);
+        value(o, &p, &g_value);
         if (g_changes) {
+            memcpy(o->last_print, p.v, sizeof(p.v));
+            o->has_print = 1;
             if (o->last_value.buf != NULL && strcmp(o->last_value.buf, g_value.buf) == 0)
                 continue;
             str_reset(&o->last_value);
@@ -661,11 +705,11 @@ static void add_objects(Str *s, ObjKind kind, void (*value)(Obj *, Str *))
 static void add_state(Str *s)
 {
     str_addf(s, "\"state\":{\"sessions\":{");
-    add_objects(s, OBJ_SESSION, session_value);
+    add_objects(s, OBJ_SESSION, session_print, session_value);
     str_addf(s, "},\"ssl\":{");
-    add_objects(s, OBJ_SSL, ssl_value);
+    add_objects(s, OBJ_SSL, ssl_print, ssl_value);
     str_addf(s, "},\"ctx\":{");
-    add_objects(s, OBJ_CTX, ctx_value);
+    add_objects(s, OBJ_CTX, no_print, ctx_value);
     str_addf(s, "}}");
 }
 
