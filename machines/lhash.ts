@@ -120,9 +120,14 @@ export class LHash {
     }
   }
 
-  /** OPENSSL_LH_delete of the node (`key`, `sid`), then the shrink check; `downLoad` is 0 during a flush (FINDINGS F53). */
+  /**
+   * OPENSSL_LH_delete of the node (`key`, `sid`), then the shrink check; `downLoad` is 0 during a flush
+   * (FINDINGS F53). Without such a node nothing happens: lhash.c returns before the check (the cache
+   * procedures delete only a node their lookup found, so no trace reaches that case today).
+   */
   delete(key: string, sid: string, downLoad: number): void {
     const chain = this.chainFor(keyHash(key));
+    const before = this.items;
     for (let i = chain.length - 1; i >= 0; i--) {
       const n = chain[i]!;
       if (n.key !== key || n.sid !== sid) continue;
@@ -130,6 +135,7 @@ export class LHash {
       this.items--;
       this.forget(sid);
     }
+    if (this.items === before) return;
     const s = this.shape;
     if (s.numNodes > MIN_NODES && downLoad >= Math.floor((this.items * LOAD_MULT) / s.numNodes)) this.contract();
   }

@@ -60,7 +60,9 @@ function flatApply(lh: FlatLh, o: LhOp): FlatLh {
     const g = flatGrow(lh);
     return { nodes: g.nodes.map((n) => (n.key === o.key && n.sid === o.sid ? { ...n, sid: o.by } : n)), shape: g.shape };
   }
-  return flatShrink({ nodes: lh.nodes.filter((n) => !(n.key === o.key && n.sid === o.sid)), shape: lh.shape }, o.flushing ? 0 : 256);
+  const left = lh.nodes.filter((n) => !(n.key === o.key && n.sid === o.sid));
+  // OPENSSL_LH_delete returns before its shrink check when no node matches.
+  return left.length === lh.nodes.length ? lh : flatShrink({ nodes: left, shape: lh.shape }, o.flushing ? 0 : 256);
 }
 
 function lhApply(lh: LHash, o: LhOp): void {
@@ -136,6 +138,24 @@ describe('LHash', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('a delete that finds no node leaves the table as it was, even where a delete that finds one would shrink it', () => {
+    // 80 nodes grow the table to 40 buckets.
+    const lh = new LHash();
+    const keys = Array.from({ length: 80 }, (_, i) => `771:${((i * 0x9e3779b1) >>> 0).toString(16).padStart(8, '0')}`);
+    keys.forEach((k) => lh.insert({ key: k, sid: 's1', hash: keyHash(k) }));
+    // A flush's deletes (down-load 0) leave 30 nodes in 40 buckets without shrinking: the next delete that
+    // finds a node shrinks the table.
+    let i = 0;
+    while (lh.size > 30) lh.delete(keys[i++]!, 's1', 0);
+    const shape = lh.shape;
+    expect(shape.numNodes).toBe(40);
+    lh.delete('771:ffffffff', 's1', 256);
+    lh.delete(keys[0]!, 's1', 256); // deleted already
+    expect(lh.shape).toEqual(shape);
+    lh.delete(keys[i]!, 's1', 256);
+    expect(lh.shape.numNodes).toBe(shape.numNodes - 1);
   });
 });
 
