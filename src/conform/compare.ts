@@ -7,7 +7,10 @@
  * call, `reused`, the callbacks fired (`events`) and `state` (sessions:
  * refs/freed/resumable; ssl: refs/freed/session; ctx: refs/freed/cache/
  * sess_number), the observables of conformance/PROTOCOL.md. The model-only
- * fields (owner, handles, diagnostics, undefined, expect) are not.
+ * fields (owner, handles, diagnostics, undefined, expect) are not. States may
+ * list only what a step changed (`--changes`): each side's states are replayed
+ * in order (last-shown.ts) and the objects either side listed since the last
+ * compared step are compared as each side last showed them.
  *
  * Undefined behaviour: from the step where the model reports its first
  * undefined-behaviour diagnostic, states are no longer compared (the model
@@ -206,14 +209,6 @@ const CTX_FIELDS = ['refs', 'freed', 'cache', 'sess_number'] as const;
 interface Sides {
   readonly model: LastShown;
   readonly real: LastShown;
-}
-
-/** Two full states, object by object. */
-export function compareState(model: StateView, real: RealState): FieldDiff[] {
-  const shown: Sides = { model: new LastShown(), real: new LastShown() };
-  shown.model.note(model);
-  shown.real.note(real);
-  return compareShown(shown);
 }
 
 /** The objects either side listed since the last compared step, as each side last showed them. */
