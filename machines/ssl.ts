@@ -28,6 +28,14 @@ import { Ledger } from './ledger.ts';
 import { type Counted, freedTransitions, freeTransitions, refGuards, refUpdates, fault } from './refcount.ts';
 import { type SslHolderNames, sslHolderNames } from './holders.ts';
 
+/**
+ * `undecryptablePending` when the model does not know how many unreadable records wait: more than any
+ * trace reads, and reading one leaves it as it is. A small integer, not `Infinity`: one SSL context
+ * holding a double made V8 deprecate the shape of every SSL context, and each one made later was
+ * migrated to the new shape (155,000 migrations in 8 s of the bench's long trace, bench/HISTORY.md session 14).
+ */
+export const UNKNOWN_RECORDS = 0x3fff_ffff;
+
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
 
@@ -148,7 +156,7 @@ export interface SslContext extends Counted {
    * How many records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2),
    * an implicit ClientHello of a cleared peer (F9), the rest of a failed flight (F68). Reading one is a
    * fatal error, and one record is read each time (F67). A count the model does not know (the rest of a
-   * flight, a body left behind a rejected header) is `Infinity`: unreadable from there on. 0: none.
+   * flight, a body left behind a rejected header) is `UNKNOWN_RECORDS`: unreadable from there on. 0: none.
    */
   readonly undecryptablePending: number;
   /**

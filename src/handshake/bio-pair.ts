@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import type { AlertSeal, ClientOffer, ConnectionFields, PeerFlight, RecordAfterHello, SslContext } from '../../machines/ssl.ts';
+import { type AlertSeal, type ClientOffer, type ConnectionFields, type PeerFlight, type RecordAfterHello, type SslContext, UNKNOWN_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -444,7 +444,7 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null,
  */
 function oneUnreadableRecord(world: World, reader: string): number {
   const r = world.ssl(reader);
-  return r.version === TLS1_3 ? Infinity : r.undecryptablePending + 1;
+  return r.version === TLS1_3 || r.undecryptablePending === UNKNOWN_RECORDS ? UNKNOWN_RECORDS : r.undecryptablePending + 1;
 }
 
 /** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (consumeFirstRecord). */
@@ -472,15 +472,14 @@ export function consumeFirstRecord(world: World, ssl: string): void {
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
   else if (s.closeNotifyPending) fields.closeNotifyPending = false;
   else if (s.undecryptablePending > 0) {
-    // one of the unreadable records goes (an unknown count stays unknown: Infinity)
-    fields.undecryptablePending = s.undecryptablePending - 1;
+    fields.undecryptablePending = recordsLeftOf(s.undecryptablePending, 1); // one of the unreadable records goes
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
     fields.undecryptablePending = recordsLeft(world, ssl, s.peerFlight);
   } else if (s.alertPending !== null) {
     fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
     // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
-    if (s.flightAfterAlert) Object.assign(fields, { flightAfterAlert: false, undecryptablePending: Infinity });
+    if (s.flightAfterAlert) Object.assign(fields, { flightAfterAlert: false, undecryptablePending: UNKNOWN_RECORDS });
   } else if (s.clientHelloPending !== null) {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
     // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
@@ -512,7 +511,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
 export function rejectHeader(world: World, ssl: string): void {
   world.sendSsl(ssl, {
     type: 'CONNECTION',
-    fields: { readBlocked: false, undecryptablePending: Infinity, alertPending: null, flightAfterAlert: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null },
+    fields: { readBlocked: false, undecryptablePending: UNKNOWN_RECORDS, alertPending: null, flightAfterAlert: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null },
   });
 }
 
@@ -530,7 +529,7 @@ function leavesNothing(flight: PeerFlight): boolean {
  * middlebox compatibility the client sent no ChangeCipherSpec.
  */
 function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
-  if (!leavesNothing(flight)) return flightRecords(flight) - 1;
+  if (!leavesNothing(flight)) return recordsLeftOf(flightRecords(flight), 1);
   if (world.stateOf('ssl', reader) !== 'before') return 0;
   const writer = world.ssl(reader).peer;
   const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
@@ -546,14 +545,19 @@ function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
  * Finished; the client's ClientKeyExchange (full handshake only), ChangeCipherSpec, Finished. A reader out
  * of step with them reads and fails on one record at a time, and what its peer writes after them is
  * readable again. A TLS 1.3 flight leaves its reader out of step with what follows (FINDINGS F75):
- * `Infinity`, a count the model does not know.
+ * `UNKNOWN_RECORDS`, a count the model does not know.
  */
 export function flightRecords(flight: PeerFlight): number {
   if (flight.kind === 'serverFinished') return flight.ticket === null ? 2 : 3;
-  if (flight.version === TLS1_3) return Infinity;
+  if (flight.version === TLS1_3) return UNKNOWN_RECORDS;
   if (flight.kind === 'clientFinished') return flight.hit ? 2 : 3;
   if (!flight.hit) return 4;
   return flight.ticket === null ? 3 : 4;
+}
+
+/** What is left of `count` waiting records once `read` of them are read: an unknown count stays unknown. */
+export function recordsLeftOf(count: number, read: number): number {
+  return count === UNKNOWN_RECORDS ? UNKNOWN_RECORDS : count - read;
 }
 
 /** Writes `offer` into `client`'s live pair: a second ClientHello is garbage behind the first. */

@@ -27,6 +27,7 @@ import {
   fatal,
   flightFailed,
   flightRecords,
+  recordsLeftOf,
   hasIncoming,
   inBefore,
   pairAlive,
@@ -186,7 +187,7 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   // (bad_record_mac); a TLS 1.2 one finds the ServerKeyExchange signed over another client_random
   // (decrypt_error). The rest of the flight stays. A TLS 1.2 resumption fails at its Finished (below).
   // TLS 1.2: ServerHello, Certificate and ServerKeyExchange were read; the ServerHelloDone stays (FINDINGS F88)
-  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0, flightRecords(f) - 3);
+  if (!answersOwnHello(world, client, f) && (f.version === TLS1_3 || !f.hit)) return flightFailed(world, client, 0, recordsLeftOf(flightRecords(f), 3));
   if (f.version === TLS1_3) moveAcceptCount(world, client); // the EncryptedExtensions are finalised
   const tickets = f.ticket === null ? 0 : 1;
   if (f.version === TLS1_3 || f.hit) {
@@ -215,7 +216,7 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
  */
 function refusedFlightLeft(world: World, client: string, f: Flight<'serverHello'>): number {
   const takenForFull = f.version !== TLS1_3 && f.hit && !world.ssl(client).hit;
-  return flightRecords(f) - (takenForFull ? 2 : 1);
+  return recordsLeftOf(flightRecords(f), takenForFull ? 2 : 1);
 }
 
 /**
@@ -255,7 +256,7 @@ function serverReadsClientFinished(world: World, server: string, client: string,
   // which stored the server's certificate in it (checked against 3.0.19, FINDINGS F101).
   const sid = world.ssl(server).session;
   if (!f.hit && sid !== null && world.session(sid).peer) {
-    world.sendSsl(server, { type: 'CONNECTION', fields: { undecryptablePending: flightRecords(f) - 1 } });
+    world.sendSsl(server, { type: 'CONNECTION', fields: { undecryptablePending: recordsLeftOf(flightRecords(f), 1) } });
     return failLeavingBuffer(world, server, 0);
   }
   // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
