@@ -300,15 +300,23 @@ type P = { readonly context: SslContext; readonly event: Ev };
 const SENT = 1;
 
 /** What SSL_clear resets (spec §3 SSL_clear), the patch of the `resetForClear` update. */
-const CLEARED: Partial<SslContext> = { hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null };
+export const CLEARED = { hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null } as const satisfies Partial<SslContext>;
 
-/** SSL_clear would change none of these fields: the SSL is as SSL_clear leaves it (src/handshake/clear.ts). */
+/**
+ * SSL_clear would change none of the fields of CLEARED: the SSL is as SSL_clear leaves it (src/handshake/clear.ts).
+ * Field by field, not a loop over CLEARED's keys: a computed read of a context is V8's slow (megamorphic) path, and
+ * every connect asks this of both ends. test/machines/ssl-clear.test.ts holds it to CLEARED.
+ */
 export function asCleared(c: SslContext): boolean {
-  for (const key of CLEARED_KEYS) if (c[key] !== CLEARED[key]) return false;
-  return true;
+  return (
+    c.hit === CLEARED.hit &&
+    c.shutdown === CLEARED.shutdown &&
+    c.methodReset === CLEARED.methodReset &&
+    c.closeNotifyUnsent === CLEARED.closeNotifyUnsent &&
+    c.accepting === CLEARED.accepting &&
+    c.helloUnsent === CLEARED.helloUnsent
+  );
 }
-
-const CLEARED_KEYS = Object.keys(CLEARED) as (keyof SslContext)[];
 
 /** The effects of SSL_free at refcount 0 (spec §3 SSL_free steps 2-5), in order. */
 const teardown = [
