@@ -7,7 +7,7 @@ import { addSession } from '../cache/add-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, toInt32, toUint32, VOID } from './types.ts';
+import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, objectRet, toInt32, toUint32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -51,7 +51,7 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_new: (call) => {
     const id = freshCtxId(call.world, call.target);
     call.world.createCtx({ id, method: (nameArg(call, 0) ?? 'TLS_method') as MethodKind, line: call.world.line });
-    return { kind: 'object', id, owned: true };
+    return objectRet(id, true);
   },
   SSL_CTX_free: (call) => {
     if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_CTX_free: if (a == NULL) return (FINDINGS F38)

@@ -8,7 +8,7 @@
  */
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, int, type Ret } from './types.ts';
+import { type Call, derRet, type Handler, int, objectRet, type Ret } from './types.ts';
 import { idLength, MAX_ID_LENGTH } from './id-bytes.ts';
 
 /** What a function does with NULL in its session argument: a default return, or a dereference. */
@@ -25,7 +25,7 @@ const NULL_RULES: ReadonlyMap<string, NullRule> = new Map([
   ['SSL_SESSION_set1_id', { arg: 0, checked: null }], // after the length check
   ['SSL_SESSION_set1_id_context', { arg: 0, checked: null }], // after the length check
   ['SSL_CTX_add_session', { arg: 1, checked: null }], // SSL_SESSION_up_ref(c) first
-  ['i2d_SSL_SESSION', { arg: 0, checked: { kind: 'der', der: null, length: 0 } }],
+  ['i2d_SSL_SESSION', { arg: 0, checked: derRet(null, 0) }],
   ['SSL_SESSION_get_time', { arg: 0, checked: int(0) }],
   ['SSL_SESSION_set_time', { arg: 0, checked: int(0) }],
   ['SSL_SESSION_get_timeout', { arg: 0, checked: int(0) }],
@@ -49,7 +49,7 @@ export function withNullRule(fn: string, handler: Handler): Handler {
     if (limit !== undefined && idLength(call, rule.arg + 2) > limit) return int(0);
     if (rule.checked) return rule.checked;
     reportNullDereference(call, fn, rule.arg);
-    return fn === 'SSL_SESSION_dup' ? { kind: 'object', id: null, owned: false } : int(0);
+    return fn === 'SSL_SESSION_dup' ? objectRet(null, false) : int(0);
   };
 }
 

@@ -6,7 +6,7 @@
 import { encode, freshSessionFields, isResumable } from '../../machines/ssl-session.ts';
 import { listAdd } from '../cache/list.ts';
 import type { World } from '../world/world.ts';
-import { type Handler, int, intArg, objectArg, VOID } from './types.ts';
+import { derRet, type Handler, int, intArg, objectArg, objectRet, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -27,18 +27,14 @@ function resortInOwner(world: World, sid: string): void {
 }
 
 export const sessionApi: Readonly<Record<string, Handler>> = {
-  SSL_SESSION_new: ({ world }) => ({
-    kind: 'object',
-    id: world.createSession({ who: APP, line: world.line, fields: freshSessionFields(world.now) }),
-    owned: true,
-  }),
+  SSL_SESSION_new: ({ world }) => objectRet(world.createSession({ who: APP, line: world.line, fields: freshSessionFields(world.now) }), true),
   SSL_SESSION_dup: (call) => {
     const src = objectArg(call, 0) ?? '';
     use(call.world, src);
     // spec §2 SSL_SESSION_dup: memcpy, not_resumable copied, owner/links cleared, ticket and peer_chain copied.
     const s = call.world.session(src);
     const id = call.world.createSession({ who: APP, line: call.world.line, fields: encode(s), notResumable: s.notResumable, peerChain: s.peerChain });
-    return { kind: 'object', id, owned: true };
+    return objectRet(id, true);
   },
   SSL_SESSION_up_ref: (call) => {
     call.world.sendSession(objectArg(call, 0) ?? '', { type: 'UP_REF', who: APP, line: call.world.line });
@@ -54,16 +50,16 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
     use(call.world, sid);
     const s = call.world.session(sid);
     // spec §2 i2d: 0 for a session without a cipher (a bare SSL_SESSION_new).
-    if (!s.cipher) return { kind: 'der', der: null, length: 0 };
-    return { kind: 'der', der: encode(s), length: derLength(s.sessionId) };
+    if (!s.cipher) return derRet(null, 0);
+    return derRet(encode(s), derLength(s.sessionId));
   },
   d2i_SSL_SESSION: (call) => {
     const der = call.args[1];
     const len = intArg(call, 2);
-    if (der?.kind !== 'der' || der.der === null || len < der.length) return { kind: 'object', id: null, owned: false };
+    if (der?.kind !== 'der' || der.der === null || len < der.length) return objectRet(null, false);
     // spec §2 d2i: a new object, refcount 1, in no cache; not_resumable is not encoded (so it is 0).
     const fields = { ...der.der, timeout: der.der.timeout === 0 ? 3 : der.der.timeout, time: der.der.time === 0 ? call.world.now : der.der.time };
-    return { kind: 'object', id: call.world.createSession({ who: APP, line: call.world.line, fields }), owned: true };
+    return objectRet(call.world.createSession({ who: APP, line: call.world.line, fields }), true);
   },
   SSL_SESSION_is_resumable: (call) => {
     const sid = objectArg(call, 0) ?? '';

@@ -4,7 +4,7 @@
  */
 import type { SslConfig } from '../../machines/ssl.ts';
 import type { Handler } from './types.ts';
-import { int, intArg, isNullArg, objectArg, toInt32, VOID } from './types.ts';
+import { int, intArg, isNullArg, objectArg, objectRet, toInt32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
 import { canWrite, inBefore, isVersionMethod, pairAlive, readRecords, writeCloseNotify, failLeavingBuffer } from '../handshake/bio-pair.ts';
@@ -61,7 +61,7 @@ function freshSslId(world: World, target: string | null): string {
 }
 
 export const sslApi: Readonly<Record<string, Handler>> = {
-  SSL_new: (call) => ({ kind: 'object', id: sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), owned: true }),
+  SSL_new: (call) => objectRet(sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), true),
   SSL_free: (call) => {
     if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_free: if (s == NULL) return (FINDINGS F38)
     call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: lineOf(call, 0) });
@@ -94,7 +94,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     call.world.sendSsl(ssl, ACCESS);
     const sid = call.world.isFreed('ssl', ssl) ? null : call.world.ssl(ssl).session;
     if (sid !== null) call.world.sendSession(sid, { type: 'UP_REF', who: APP, line: call.world.line });
-    return { kind: 'object', id: sid, owned: sid !== null };
+    return objectRet(sid, sid !== null);
   },
   SSL_session_reused: (call) => {
     const ssl = objectArg(call, 0) ?? '';
@@ -120,7 +120,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     // ssl_lib.c SSL_set_SSL_CTX: the same ctx returns at once; NULL then means session_ctx (spec §3), and
     // that goes on even when it is ssl->ctx: the cert is copied again, a ref taken and one dropped (F63)
     const given = objectArg(call, 1);
-    if (given === s.ctx) return { kind: 'object', id: given, owned: false };
+    if (given === s.ctx) return objectRet(given, false);
     const ctx = given ?? s.sessionCtx;
     call.world.sendCtx(ctx, ACCESS);
     // The SSL's sid_ctx follows the new ctx only if it still equals the old ctx's.
@@ -128,7 +128,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     call.world.sendSsl(ssl, { type: 'SET_CTX', ctx, line: call.world.line });
     // ssl->cert = ssl_cert_dup(ctx->cert)
     call.world.sendSsl(ssl, { type: 'CONNECTION', fields: { cert: hasServerCert(call.world.ctx(ctx).method) } });
-    return { kind: 'object', id: ctx, owned: false };
+    return objectRet(ctx, false);
   },
   SSL_dup: (call) => {
     const ssl = objectArg(call, 0) ?? '';
@@ -136,7 +136,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     if (!inBefore(call.world, ssl)) {
       // spec §1.4: an SSL past its first handshake (!SSL_in_before) is shared: +1, same pointer.
       call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
-      return { kind: 'object', id: ssl, owned: true };
+      return objectRet(ssl, true);
     }
     const s = call.world.ssl(ssl);
     // SSL_dup (ssl_lib.c): SSL_new on s's current ctx, then s's own options and version range, method,
@@ -149,7 +149,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     const handshakeFunc = s.handshakeFunc === null ? null : stateFunc(method, role === 'server' ? 'server' : 'client');
     call.world.sendSsl(id, { type: 'CONNECTION', fields: { sidCtx, method, role, hit, cert, handshakeFunc } });
     call.world.sendSsl(id, { type: 'SET_SHUTDOWN', flags: shutdown });
-    return { kind: 'object', id, owned: true };
+    return objectRet(id, true);
   },
   SSL_set_session_id_context: (call) => {
     // ssl_lib.c SSL_set_session_id_context: an unsigned length above 32 fails (F30), then memcpy (F31, F38)
@@ -163,7 +163,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
 function get0(world: World, ssl: string): ReturnType<Handler> {
   world.sendSsl(ssl, ACCESS);
   const sid = world.isFreed('ssl', ssl) ? null : world.ssl(ssl).session;
-  return { kind: 'object', id: sid, owned: false, borrowedFrom: ssl };
+  return objectRet(sid, false, ssl);
 }
 
 /**

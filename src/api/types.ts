@@ -18,10 +18,15 @@ export type Arg =
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'der'; readonly name: string; readonly der: EncodedSession | null; readonly length: number };
 
+/**
+ * A handler's result. Made only by the functions below (`int`, `VOID`, `objectRet`, `derRet`), which give
+ * every Ret the same fields in the same order: one hidden class, so the runner's reads of `kind` stay
+ * monomorphic (with a literal per kind they were V8's megamorphic path, 2% of a run, bench/HISTORY.md session 14).
+ */
 export type Ret =
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'void' }
-  | { readonly kind: 'object'; readonly id: string | null; readonly owned: boolean; readonly borrowedFrom?: string }
+  | { readonly kind: 'object'; readonly id: string | null; readonly owned: boolean; readonly borrowedFrom: string | null }
   | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
 
 export interface Call {
@@ -33,11 +38,21 @@ export interface Call {
 
 export type Handler = (call: Call) => Ret;
 
-/** The results -1, 0 and 1, most calls' return values, made once: a Ret is never changed nor kept by identity. */
-const SMALL_INTS: readonly Ret[] = [-1, 0, 1].map((value) => ({ kind: 'int', value }));
+/** Every Ret, with all the fields any kind has (see Ret). */
+function makeRet(kind: Ret['kind'], value: number, id: string | null, owned: boolean, borrowedFrom: string | null, der: EncodedSession | null, length: number): Ret {
+  return { kind, value, id, owned, borrowedFrom, der, length } as Ret;
+}
 
-export const int = (value: number): Ret => (value >= -1 && value <= 1 && Number.isInteger(value) && !Object.is(value, -0) ? SMALL_INTS[value + 1]! : { kind: 'int', value });
-export const VOID: Ret = { kind: 'void' };
+/** The results -1, 0 and 1, most calls' return values, made once: a Ret is never changed nor kept by identity. */
+const SMALL_INTS: readonly Ret[] = [-1, 0, 1].map((value) => makeRet('int', value, null, false, null, null, 0));
+
+export const int = (value: number): Ret =>
+  value >= -1 && value <= 1 && Number.isInteger(value) && !Object.is(value, -0) ? SMALL_INTS[value + 1]! : makeRet('int', value, null, false, null, null, 0);
+export const VOID: Ret = makeRet('void', 0, null, false, null, null, 0);
+/** A pointer result: `owned` when the caller now holds a reference, else borrowed (from the SSL `borrowedFrom`, for a get0). */
+export const objectRet = (id: string | null, owned: boolean, borrowedFrom: string | null = null): Ret => makeRet('object', 0, id, owned, borrowedFrom, null, 0);
+/** i2d_SSL_SESSION's result: the encoding and its length (null and 0 when it encodes nothing). */
+export const derRet = (der: EncodedSession | null, length: number): Ret => makeRet('der', 0, null, false, null, der, length);
 
 export function objectArg(call: Call, i: number): string | null {
   const a = call.args[i];

@@ -24,7 +24,11 @@ import { checkBorrow, earlySessionWarning, leakDiagnostics } from './ownership.t
 import { ObjectNames } from './object-names.ts';
 import { Variables, type VariableTable } from './variables.ts';
 
-/** A variable of the running program. */
+/**
+ * A variable of the running program. The runner makes them with the functions below the type, which give
+ * every value the same fields in the same order (one hidden class, as for Ret in api/types.ts): the
+ * runner reads `kind` on each argument, and values of four shapes made that read V8's megamorphic path.
+ */
 export type Variable =
   | {
       readonly kind: 'object';
@@ -37,6 +41,27 @@ export type Variable =
   | { readonly kind: 'null' }
   | { readonly kind: 'int'; readonly value: number }
   | { readonly kind: 'der'; readonly der: EncodedSession | null; readonly length: number };
+
+/** Every Variable the runner makes, with all the fields any kind has (see Variable). */
+function makeVariable(
+  kind: Variable['kind'],
+  objKind: ObjectKind | null,
+  id: string | null,
+  line: number,
+  owned: boolean,
+  borrowedFrom: string | null,
+  value: number,
+  der: EncodedSession | null,
+  length: number,
+): Variable {
+  return { kind, objKind, id, line, owned, borrowedFrom, value, der, length } as Variable;
+}
+
+const objectVariable = (objKind: ObjectKind, id: string, line: number, owned: boolean, borrowedFrom: string | null): Variable =>
+  makeVariable('object', objKind, id, line, owned, borrowedFrom, 0, null, 0);
+const NULL_VARIABLE: Variable = makeVariable('null', null, null, 0, false, null, 0, null, 0);
+const intVariable = (value: number): Variable => makeVariable('int', null, null, 0, false, null, value, null, 0);
+const derVariable = (der: EncodedSession | null, length: number): Variable => makeVariable('der', null, null, 0, false, null, 0, der, length);
 
 /** Both sides' SSL_session_reused after a connection, as its step record shows them. */
 type Reused = { readonly client: number; readonly server: number };
@@ -175,7 +200,7 @@ export class Runner {
     frame.args = args;
     frame.target = target === null ? null : target.name;
     const ret = handler(frame);
-    if (ret.kind === 'der' && plan.output !== null) this.setVar(plan.output, { kind: 'der', der: ret.der, length: ret.length });
+    if (ret.kind === 'der' && plan.output !== null) this.setVar(plan.output, derVariable(ret.der, ret.length));
     if (target !== null) this.setVar(target, this.variableOf(ret, plan.returns));
     if (plan.readsSession) {
       const warning = earlySessionWarning(this.world, args[0]);
@@ -243,12 +268,12 @@ export class Runner {
 
   private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
     if (ret.kind === 'object') {
-      if (ret.id === null || objKind === undefined) return { kind: 'null' };
-      return { kind: 'object', objKind, id: ret.id, line: this.world.line, owned: ret.owned, borrowedFrom: ret.borrowedFrom ?? null };
+      if (ret.id === null || objKind === undefined) return NULL_VARIABLE;
+      return objectVariable(objKind, ret.id, this.world.line, ret.owned, ret.borrowedFrom);
     }
-    if (ret.kind === 'int') return { kind: 'int', value: ret.value };
-    if (ret.kind === 'der') return { kind: 'int', value: ret.length };
-    return { kind: 'int', value: 0 };
+    if (ret.kind === 'int') return intVariable(ret.value);
+    if (ret.kind === 'der') return intVariable(ret.length);
+    return intVariable(0);
   }
 
   private expect(step: Extract<Step, { kind: 'expect' }>, text: string, undefinedBefore: boolean): StepRecord | null {
