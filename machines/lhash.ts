@@ -44,12 +44,26 @@ export const NEW_LHASH: LhShape = { numNodes: MIN_NODES / 2, p: 0, pmax: MIN_NOD
  * -1 for an id the model does not spell in hex (the TLS 1.3 client's random legacy id).
  */
 export function keyHash(key: string): number {
-  const hex = key.slice(key.indexOf(':') + 1, key.indexOf(':') + 9).padEnd(8, '0');
-  // An id the model does not spell in hex (the TLS 1.3 client's random legacy id) has random bytes: no node shares them.
-  if (!/^[0-9a-f]{8}$/.test(hex)) return -1;
+  const start = key.indexOf(':') + 1;
   let h = 0;
-  for (let i = 3; i >= 0; i--) h = h * 256 + parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  // Read digit by digit, not sliced and parsed: every cache lookup, insert and delete hashes its key.
+  for (let i = 3; i >= 0; i--) {
+    const high = hexDigitAt(key, start + 2 * i);
+    const low = hexDigitAt(key, start + 2 * i + 1);
+    // An id the model does not spell in hex (the TLS 1.3 client's random legacy id) has random bytes: no node shares them.
+    if (high < 0 || low < 0) return -1;
+    h = h * 256 + high * 16 + low;
+  }
   return h;
+}
+
+/** The lower-case hex digit at `at` of `s` (0 past its end: a short id is zero padded), -1 for any other character. */
+function hexDigitAt(s: string, at: number): number {
+  if (at >= s.length) return 0;
+  const c = s.charCodeAt(at);
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  return -1;
 }
 
 /** getrn's bucket: `hash % pmax`, or `hash % num_alloc_nodes` for a bucket already split. */

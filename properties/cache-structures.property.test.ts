@@ -187,3 +187,34 @@ describe('SessionList', () => {
     );
   });
 });
+
+// ---- ssl_session_hash --------------------------------------------------------
+
+/** keyHash as first written: the id's first eight characters, zero padded, parsed byte by byte (little endian). */
+function referenceKeyHash(key: string): number {
+  const hex = key.slice(key.indexOf(':') + 1, key.indexOf(':') + 9).padEnd(8, '0');
+  if (!/^[0-9a-f]{8}$/.test(hex)) return -1;
+  let h = 0;
+  for (let i = 3; i >= 0; i--) h = h * 256 + parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return h;
+}
+
+describe('keyHash', () => {
+  it('reads the first four bytes of the id, little endian, zero padded', () => {
+    expect(keyHash('771:01020304aabbccdd')).toBe(0x04030201);
+    expect(keyHash('772:ff')).toBe(0xff);
+    expect(keyHash('771:')).toBe(0);
+  });
+
+  it('is -1 for an id not spelled in lower-case hex within its first four bytes', () => {
+    expect(keyHash('772:0102030G')).toBe(-1);
+    expect(keyHash('772:ABCDEF01')).toBe(-1);
+    expect(keyHash('772:01020304zz')).toBe(0x04030201);
+  });
+
+  it('agrees with the sliced and parsed reference on any key', () => {
+    const char = fc.constantFrom(...'0123456789abcdefABCDEFxz:-'.split(''));
+    const key = fc.tuple(fc.constantFrom('771', '772', '0', ''), fc.array(char, { maxLength: 12 })).map(([v, cs]) => `${v}:${cs.join('')}`);
+    fc.assert(fc.property(fc.oneof(key, fc.string()), (k) => keyHash(k) === referenceKeyHash(k)), { numRuns: 2000 });
+  });
+});
