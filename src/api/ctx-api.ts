@@ -11,7 +11,6 @@ import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, ob
 import { idBytes } from './id-bytes.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
-const APP = 'app';
 
 function ctxOf(call: Call): string {
   const ctx = objectArg(call, 0) ?? '';
@@ -56,11 +55,11 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_free: (call) => {
     if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_CTX_free: if (a == NULL) return (FINDINGS F38)
     const a = call.args[0];
-    call.world.sendCtx(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: a?.kind === 'object' ? a.line : 0 });
+    call.world.appFree('ctx', objectArg(call, 0) ?? '', a?.kind === 'object' ? a.line : 0);
     return VOID;
   },
   SSL_CTX_up_ref: (call) => {
-    call.world.sendCtx(objectArg(call, 0) ?? '', { type: 'UP_REF', who: APP, line: call.world.line });
+    call.world.appUpRef('ctx', objectArg(call, 0) ?? '', call.world.line);
     return int(1);
   },
   SSL_CTX_add_session: (call) => int(addSession(call.world, ctxOf(call), objectArg(call, 1) ?? '')),

@@ -37,12 +37,12 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
     return objectRet(id, true);
   },
   SSL_SESSION_up_ref: (call) => {
-    call.world.sendSession(objectArg(call, 0) ?? '', { type: 'UP_REF', who: APP, line: call.world.line });
+    call.world.appUpRef('session', objectArg(call, 0) ?? '', call.world.line);
     return int(1);
   },
   SSL_SESSION_free: (call) => {
     const sid = objectArg(call, 0);
-    if (sid !== null) call.world.sendSession(sid, { type: 'FREE', who: APP, line: lineOfHandle(call) });
+    if (sid !== null) call.world.appFree('session', sid, lineOfHandle(call));
     return VOID;
   },
   i2d_SSL_SESSION: (call) => {

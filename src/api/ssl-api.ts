@@ -13,7 +13,6 @@ import { clearSsl } from '../handshake/clear.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
-const APP = 'app';
 const SENT = 1;
 const RECEIVED = 2;
 
@@ -64,11 +63,11 @@ export const sslApi: Readonly<Record<string, Handler>> = {
   SSL_new: (call) => objectRet(sslNew(call.world, objectArg(call, 0) ?? '', freshSslId(call.world, call.target)), true),
   SSL_free: (call) => {
     if (isNullArg(call, 0)) return VOID; // ssl_lib.c SSL_free: if (s == NULL) return (FINDINGS F38)
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'FREE', who: APP, line: lineOf(call, 0) });
+    call.world.appFree('ssl', objectArg(call, 0) ?? '', lineOf(call, 0));
     return VOID;
   },
   SSL_up_ref: (call) => {
-    call.world.sendSsl(objectArg(call, 0) ?? '', { type: 'UP_REF', who: APP, line: call.world.line });
+    call.world.appUpRef('ssl', objectArg(call, 0) ?? '', call.world.line);
     return int(1);
   },
   SSL_clear: (call) => {
@@ -93,7 +92,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     const ssl = objectArg(call, 0) ?? '';
     call.world.sendSsl(ssl, ACCESS);
     const sid = call.world.isFreed('ssl', ssl) ? null : call.world.ssl(ssl).session;
-    if (sid !== null) call.world.sendSession(sid, { type: 'UP_REF', who: APP, line: call.world.line });
+    if (sid !== null) call.world.appUpRef('session', sid, call.world.line);
     return objectRet(sid, sid !== null);
   },
   SSL_session_reused: (call) => {
@@ -135,7 +134,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     call.world.sendSsl(ssl, ACCESS);
     if (!inBefore(call.world, ssl)) {
       // spec §1.4: an SSL past its first handshake (!SSL_in_before) is shared: +1, same pointer.
-      call.world.sendSsl(ssl, { type: 'UP_REF', who: APP, line: call.world.line });
+      call.world.appUpRef('ssl', ssl, call.world.line);
       return objectRet(ssl, true);
     }
     const s = call.world.ssl(ssl);

@@ -25,7 +25,7 @@ import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
 import { hex32 } from './hex.ts';
-import type { Counted } from '../../machines/refcount.ts';
+import type { Counted, RefEvent } from '../../machines/refcount.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
@@ -56,6 +56,16 @@ const ZEROS_48 = '0'.repeat(48);
 export const CLOCK_START = 1_800_000_000;
 
 type Ev = MachineEvent;
+
+/** The application's name in the ledgers (machines/holders.ts). */
+const APP = 'app';
+
+/** Whether an event sent is the application taking or releasing one of its own references (World.appUpRef, appFree). */
+const enum AppRef {
+  None,
+  UpRef,
+  Free,
+}
 
 export class World {
   readonly engines: Engines;
@@ -189,13 +199,34 @@ export class World {
   // ---- sending -------------------------------------------------------------
 
   sendSession(id: string, event: SessionEvent): void {
-    this.send('session', this.snapshotOf(this.sessions, this.recentSessions, id), this.engines.session, id, event);
+    this.send('session', this.snapshotOf(this.sessions, this.recentSessions, id), this.engines.session, id, event, AppRef.None);
   }
   sendSsl(id: string, event: SslEvent): void {
-    this.send('ssl', this.snapshotOf(this.ssls, this.recentSsls, id), this.engines.ssl, id, event);
+    this.send('ssl', this.snapshotOf(this.ssls, this.recentSsls, id), this.engines.ssl, id, event, AppRef.None);
   }
   sendCtx(id: string, event: CtxEvent): void {
-    this.send('ctx', this.snapshotOf(this.ctxs, this.recentCtxs, id), this.engines.ctx, id, event);
+    this.send('ctx', this.snapshotOf(this.ctxs, this.recentCtxs, id), this.engines.ctx, id, event, AppRef.None);
+  }
+
+  /**
+   * The application takes a reference at `line` (an up_ref call, SSL_get1_session, SSL_dup): UP_REF by `app`,
+   * noted for the cause of a later bad-free. The API handlers say so by calling this rather than sendX, so that
+   * the world need not look into every event it sends for the application's (a read of `type` on events of
+   * twenty shapes is V8's slow path, and a run sends a hundred thousand).
+   */
+  appUpRef(kind: ObjectKind, id: string, line: number): void {
+    this.sendAs(kind, id, { type: 'UP_REF', who: APP, line }, AppRef.UpRef);
+  }
+
+  /** The application releases a reference (SSL_free, SSL_SESSION_free, SSL_CTX_free) acquired at `line`, if it knows it. */
+  appFree(kind: ObjectKind, id: string, line: number): void {
+    this.sendAs(kind, id, { type: 'FREE', who: APP, line }, AppRef.Free);
+  }
+
+  private sendAs(kind: ObjectKind, id: string, event: RefEvent, app: AppRef): void {
+    if (kind === 'session') this.send(kind, this.snapshotOf(this.sessions, this.recentSessions, id), this.engines.session, id, event, app);
+    else if (kind === 'ssl') this.send(kind, this.snapshotOf(this.ssls, this.recentSsls, id), this.engines.ssl, id, event, app);
+    else this.send(kind, this.snapshotOf(this.ctxs, this.recentCtxs, id), this.engines.ctx, id, event, app);
   }
 
   /** Runs `body` with every fault attributed to `via` (a cache walk, a callback). */
@@ -224,12 +255,13 @@ export class World {
     engine: Engine<C, E & Ev>,
     id: string,
     event: E,
+    app: AppRef,
   ): void {
     const before = snapshot.value;
     // The application's own references, for the cause of a bad-free (faults.ts badFree): which lines took one, and
     // the latest release of one it held (the ledger forgets a dropped entry).
-    const appRelease = event.type === 'FREE' && event.who === 'app' && (snapshot.context as Counted).holders.holds('app');
-    if (event.type === 'UP_REF' && event.who === 'app') this.infoOf(kind, id)?.appLines.push(event.line);
+    const appRelease = app === AppRef.Free && (snapshot.context as Counted).holders.holds(APP);
+    if (app === AppRef.UpRef) this.infoOf(kind, id)?.appLines.push((event as RefEvent).line);
     const signals = engine.step(snapshot, event as E & Ev);
     if (appRelease) {
       const info = this.infoOf(kind, id);
