@@ -218,21 +218,23 @@ export const sslSessionMachine = defineMachine<SessionContext, Ev, SessionInput>
 /**
  * The encoded fields a FILL gives, and no other (a FILL never reaches refs, holders, owner or not_resumable).
  * Written out field by field rather than a loop over the names with `in` and a computed store: FILL is the
- * session update a handshake sends most, and the loop built each patch through V8's generic paths.
+ * session update a handshake sends most, and the loop built each patch through V8's generic paths. A field
+ * is given when it is not undefined (no encoded field ever is): an `in` test on patches of many shapes cost
+ * four times a read (bench/HISTORY.md session 14).
  */
 function pickEncoded(f: Partial<EncodedSession>): Partial<EncodedSession> {
   const out: { -readonly [K in keyof EncodedSession]?: EncodedSession[K] } = {};
-  if ('sessionId' in f) out.sessionId = f.sessionId;
-  if ('sidCtx' in f) out.sidCtx = f.sidCtx;
-  if ('version' in f) out.version = f.version;
-  if ('time' in f) out.time = f.time;
-  if ('timeout' in f) out.timeout = f.timeout;
-  if ('cipher' in f) out.cipher = f.cipher;
-  if ('peer' in f) out.peer = f.peer;
-  if ('ticket' in f) out.ticket = f.ticket;
-  if ('tickLifetimeHint' in f) out.tickLifetimeHint = f.tickLifetimeHint;
-  if ('maxEarlyData' in f) out.maxEarlyData = f.maxEarlyData;
-  if ('masterKey' in f) out.masterKey = f.masterKey;
+  if (f.sessionId !== undefined) out.sessionId = f.sessionId;
+  if (f.sidCtx !== undefined) out.sidCtx = f.sidCtx;
+  if (f.version !== undefined) out.version = f.version;
+  if (f.time !== undefined) out.time = f.time;
+  if (f.timeout !== undefined) out.timeout = f.timeout;
+  if (f.cipher !== undefined) out.cipher = f.cipher;
+  if (f.peer !== undefined) out.peer = f.peer;
+  if (f.ticket !== undefined) out.ticket = f.ticket;
+  if (f.tickLifetimeHint !== undefined) out.tickLifetimeHint = f.tickLifetimeHint;
+  if (f.maxEarlyData !== undefined) out.maxEarlyData = f.maxEarlyData;
+  if (f.masterKey !== undefined) out.masterKey = f.masterKey;
   return out;
 }
 
