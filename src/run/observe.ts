@@ -5,7 +5,7 @@
  */
 import type { CtxStats } from '../../machines/ssl-ctx.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
-import type { World } from '../world/world.ts';
+import type { ObjectKind, World } from '../world/world.ts';
 import type { Variable } from './runner.ts';
 
 export interface StateView {
@@ -87,13 +87,24 @@ function sameView(a: object, b: object): boolean {
 }
 
 /**
+ * The objects whose views may go in, in creation order: every one made, or under `changes`, when the world
+ * notes which objects steps touched (World.trackChanges), only those touched since the last view; the views
+ * of the others are the ones last listed.
+ */
+function candidates<S>(world: World, scope: ViewScope, kind: ObjectKind, table: ReadonlyMap<string, S>): Iterable<readonly [string, S]> {
+  const changes = world.changes;
+  if (scope.kind !== 'changes' || changes === null) return table;
+  return changes.take(kind).map((id) => [id, table.get(id)!] as const);
+}
+
+/**
  * `counters`: add each ctx's session counters, which `sslsim conform` compares with libssl's at every step
  * (conformance/PROTOCOL.md); the records of `sslsim run --json` leave them out (a trace reads them with
  * SSL_CTX_sess_hits and the other counter calls).
  */
 export function observeState(world: World, vars: Iterable<readonly [string, Variable]>, counters = false, scope: ViewScope = ALL): StateView {
   const sessions: Record<string, StateView['sessions'][string]> = {};
-  for (const [id, snap] of world.sessions) {
+  for (const [id, snap] of candidates(world, scope, 'session', world.sessions)) {
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'session', id)) continue;
     const c = snap.context;
@@ -101,14 +112,14 @@ export function observeState(world: World, vars: Iterable<readonly [string, Vari
     if (listed(scope, 'session', id, view)) sessions[id] = view;
   }
   const ssl: Record<string, StateView['ssl'][string]> = {};
-  for (const [id, snap] of world.ssls) {
+  for (const [id, snap] of candidates(world, scope, 'ssl', world.ssls)) {
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'ssl', id)) continue;
     const view = { refs: freed ? 0 : snap.context.refs, freed, session: freed ? null : snap.context.session };
     if (listed(scope, 'ssl', id, view)) ssl[id] = view;
   }
   const ctx: Record<string, StateView['ctx'][string]> = {};
-  for (const [id, snap] of world.ctxs) {
+  for (const [id, snap] of candidates(world, scope, 'ctx', world.ctxs)) {
     const freed = snap.value === 'freed';
     if (freed && skipFreed(scope, 'ctx', id)) continue;
     const c = snap.context;

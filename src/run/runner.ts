@@ -135,6 +135,8 @@ export class Runner {
     private readonly options: RunnerOptions = { snapshots: true },
   ) {
     this.scope = scopeOf(options.snapshots);
+    // A view of what changed needs only the objects a step touched (world/changes.ts).
+    if (this.scope.kind === 'changes') this.world.trackChanges();
     this.vars = new Variables(plansOf(checked).slots);
     this.objectNames = new ObjectNames(this.vars);
     this.intEnv = intEnvOf(this.world, this.vars);

@@ -24,6 +24,7 @@ import { describeHolder, diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
+import { ChangedObjects } from './changes.ts';
 import { hex32 } from './hex.ts';
 import type { Counted, RefEvent } from '../../machines/refcount.ts';
 
@@ -102,6 +103,14 @@ export class World {
     this.engines = engines;
   }
 
+  /** The objects steps touched, once `trackChanges` is called (null before: a run that lists every object pays nothing). */
+  changes: ChangedObjects | null = null;
+
+  /** Notes from now on which objects each step touches (World.changes); call before the first object is made. */
+  trackChanges(): void {
+    this.changes ??= new ChangedObjects();
+  }
+
   // ---- reading -------------------------------------------------------------
 
   session(id: string): SessionContext {
@@ -138,18 +147,21 @@ export class World {
     const id = `s${this.nextSession++}`;
     const { who, line, fields, notResumable, peerChain } = input;
     this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable, peerChain }));
+    this.changes?.created('session', id);
     this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
     this.ssls.set(input.id, this.engines.ssl.initial(input));
+    this.changes?.created('ssl', input.id);
     this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
+    this.changes?.created('ctx', input.id);
     this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     this.stores.set(input.id, new Map());
     return input.id;
@@ -263,6 +275,7 @@ export class World {
     const appRelease = app === AppRef.Free && (snapshot.context as Counted).holders.holds(APP);
     if (app === AppRef.UpRef) this.infoOf(kind, id)?.appLines.push((event as RefEvent).line);
     const signals = engine.step(snapshot, event as E & Ev);
+    if (this.changes !== null) this.changes.touch(kind, id);
     if (appRelease) {
       const info = this.infoOf(kind, id);
       if (info) info.appReleasedLine = this.line;
