@@ -103,12 +103,18 @@ export class World {
     this.engines = engines;
   }
 
+  private touched: ChangedObjects | null = null;
+
   /** The objects steps touched, once `trackChanges` is called (null before: a run that lists every object pays nothing). */
-  changes: ChangedObjects | null = null;
+  get changes(): ChangedObjects | null {
+    return this.touched;
+  }
 
   /** Notes from now on which objects each step touches (World.changes); call before the first object is made. */
   trackChanges(): void {
-    this.changes ??= new ChangedObjects();
+    // An object made before would have no place in the creation order the changes are listed in.
+    if (this.touched === null && this.sessions.size + this.ssls.size + this.ctxs.size > 0) throw new Error('trackChanges after objects were made');
+    this.touched ??= new ChangedObjects();
   }
 
   // ---- reading -------------------------------------------------------------
@@ -147,21 +153,21 @@ export class World {
     const id = `s${this.nextSession++}`;
     const { who, line, fields, notResumable, peerChain } = input;
     this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable, peerChain }));
-    this.changes?.created('session', id);
+    this.touched?.created('session', id);
     this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
     this.ssls.set(input.id, this.engines.ssl.initial(input));
-    this.changes?.created('ssl', input.id);
+    this.touched?.created('ssl', input.id);
     this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
-    this.changes?.created('ctx', input.id);
+    this.touched?.created('ctx', input.id);
     this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
     this.stores.set(input.id, new Map());
     return input.id;
@@ -275,7 +281,7 @@ export class World {
     const appRelease = app === AppRef.Free && (snapshot.context as Counted).holders.holds(APP);
     if (app === AppRef.UpRef) this.infoOf(kind, id)?.appLines.push((event as RefEvent).line);
     const signals = engine.step(snapshot, event as E & Ev);
-    if (this.changes !== null) this.changes.touch(kind, id);
+    if (this.touched !== null) this.touched.touch(kind, id);
     if (appRelease) {
       const info = this.infoOf(kind, id);
       if (info) info.appReleasedLine = this.line;
