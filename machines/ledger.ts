@@ -24,35 +24,39 @@ export interface Holder {
   readonly who: string;
   /** The trace line that took the reference (0 for references taken before the trace, never here). */
   readonly line: number;
+  /** Its place in acquisition order within its ledger (a hand-over keeps the place of the entry it replaces). */
+  readonly seq: number;
 }
 
-/** From this many entries on, a ledger keeps its entries in an ordered set with an index by holder. */
+/** From this many entries on, a ledger keeps its entries in an index by holder. */
 const INDEXED_FROM = 16;
 
 export class Ledger {
   /** The entries in acquisition order while the ledger is short (a handed-over reference keeps its place); null once long. */
   private entries: Holder[] | null;
   /**
-   * The entries in acquisition order once the ledger has been long (null before). A set keeps
-   * insertion order and removes an entry without moving the others: a ctx with thousands of
-   * SSLs lists two entries for each, and a list's removal moved every later one (an SSL_free
-   * took 23 µs with 5,000 SSLs on one ctx, bench/HISTORY.md session 13).
-   */
-  private ordered: Set<Holder> | null = null;
-  /**
-   * Each holder's entries, once the ledger has been long (null before): its
-   * one entry, or its entries in acquisition order. One entry is the usual
-   * case in a ctx's ledger (each SSL's two names are its own), kept without a list.
+   * Each holder's entries, once the ledger has been long (null before): its one entry, or its entries in
+   * acquisition order. One entry is the usual case in a ctx's ledger (each SSL's two names are its own),
+   * kept without a list. The acquisition order across holders is each entry's `seq`: a ctx with thousands
+   * of SSLs lists two entries for each, and a list's removal moved every later one (an SSL_free took 23 µs
+   * with 5,000 SSLs on one ctx, bench/HISTORY.md session 13). Only `list()` needs that order, and it is rare
+   * (messages, the leak check at the end); an ordered set kept beside the index cost a set operation at
+   * every add and drop (bench/HISTORY.md session 15).
    */
   private byWho: Map<string, Holder | Holder[]> | null = null;
+  /** How many entries the index holds (once long). */
+  private indexed = 0;
+  /** The `seq` of the next entry. */
+  private nextSeq: number;
 
   private constructor(entries: Holder[]) {
     this.entries = entries;
+    this.nextSeq = entries.length;
   }
 
   /** A ledger whose one entry is `who`'s (the creator's reference). */
   static of(who: string, line: number): Ledger {
-    return new Ledger([{ who, line }]);
+    return new Ledger([{ who, line, seq: 0 }]);
   }
 
   /** An empty ledger. */
@@ -62,7 +66,7 @@ export class Ledger {
 
   /** How many references the ledger lists. */
   get size(): number {
-    return this.entries !== null ? this.entries.length : this.ordered!.size;
+    return this.entries !== null ? this.entries.length : this.indexed;
   }
 
   /** Does `who` hold at least one reference? */
@@ -75,15 +79,21 @@ export class Ledger {
 
   /** The entries in acquisition order, as a list that later changes do not touch once the ledger is long (copy it to keep it). */
   list(): readonly Holder[] {
-    return this.entries ?? [...this.ordered!];
+    if (this.entries !== null) return this.entries;
+    const all: Holder[] = [];
+    for (const indexed of this.byWho!.values()) {
+      if (Array.isArray(indexed)) all.push(...indexed);
+      else all.push(indexed);
+    }
+    return all.sort(bySeq);
   }
 
   /** `who` takes a reference at `line`: a new last entry. */
   add(who: string, line: number): void {
-    const holder = { who, line };
+    const holder = { who, line, seq: this.nextSeq++ };
     if (this.entries === null) {
-      this.ordered!.add(holder);
       this.index(this.byWho!, holder);
+      this.indexed++;
       return;
     }
     this.entries.push(holder);
@@ -101,11 +111,10 @@ export class Ledger {
     }
     const indexed = byWho.get(who);
     if (indexed === undefined) return;
-    const holder = Array.isArray(indexed) ? indexed[indexOfEntry(indexed, who, line)]! : indexed;
-    this.ordered!.delete(holder);
+    this.indexed--;
     // `indexed` is `who`'s index entry, read once for both the search and the removal.
     if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(who);
-    else removeAt(indexed, indexed.indexOf(holder));
+    else removeAt(indexed, indexOfEntry(indexed, who, line));
   }
 
   /** `from`'s latest entry becomes `to`'s, taken at `line`, in the same place (a reference handed over). */
@@ -113,28 +122,33 @@ export class Ledger {
     if (this.entries !== null) {
       const entries = this.entries;
       for (let i = entries.length - 1; i >= 0; i--) {
-        if (entries[i]!.who !== from) continue;
-        entries[i] = { who: to, line };
+        const h = entries[i]!;
+        if (h.who !== from) continue;
+        entries[i] = { who: to, line, seq: h.seq };
         return;
       }
       return;
     }
-    // A long ledger is rebuilt around the new entry (a rare event: only sessions are handed over, and theirs are short).
-    const entries = [...this.ordered!];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      if (entries[i]!.who !== from) continue;
-      entries[i] = { who: to, line };
-      this.becomeLong(entries);
-      return;
-    }
+    // A rare event in a long ledger (only sessions are handed over, and theirs are short): the entry moves
+    // from `from`'s index entry to `to`'s, keeping its place in the order.
+    const byWho = this.byWho!;
+    const indexed = byWho.get(from);
+    if (indexed === undefined) return;
+    const old = Array.isArray(indexed) ? indexed[indexed.length - 1]! : indexed;
+    if (!Array.isArray(indexed) || indexed.length === 1) byWho.delete(from);
+    else indexed.pop();
+    const moved = { who: to, line, seq: old.seq };
+    const target = byWho.get(to);
+    if (target === undefined) byWho.set(to, moved);
+    else byWho.set(to, [...(Array.isArray(target) ? target : [target]), moved].sort(bySeq));
   }
 
-  /** Keeps `entries` as the ordered set and its index from now on. */
+  /** Keeps `entries` as the index from now on. */
   private becomeLong(entries: readonly Holder[]): void {
     const byWho = new Map<string, Holder | Holder[]>();
     for (const h of entries) this.index(byWho, h);
-    this.ordered = new Set(entries);
     this.byWho = byWho;
+    this.indexed = entries.length;
     this.entries = null;
   }
 
@@ -145,6 +159,10 @@ export class Ledger {
     else if (Array.isArray(indexed)) indexed.push(holder);
     else byWho.set(holder.who, [indexed, holder]);
   }
+}
+
+function bySeq(a: Holder, b: Holder): number {
+  return a.seq - b.seq;
 }
 
 /**
