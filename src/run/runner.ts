@@ -16,7 +16,7 @@ import { isResumable } from '../../machines/ssl-session.ts';
 import type { Diagnostic } from '../world/diagnostics.ts';
 import type { CallbackEvent } from '../world/events.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { type ObjectKind, World } from '../world/world.ts';
+import { type ObjectKind, type ObjectRef, World } from '../world/world.ts';
 import { observeState, shownViews, type StateView, type ViewScope } from './observe.ts';
 import { evalInt, IntRangeError, type IntEnv } from './values.ts';
 import { type ArgPlan, type CallPlan, planCall, plansOf, sidePlanOf, type TracePlans, type Written } from './call-plan.ts';
@@ -37,6 +37,8 @@ export type Variable =
       readonly line: number;
       readonly owned: boolean;
       readonly borrowedFrom: string | null;
+      /** The object itself, kept so that a call naming the variable hands it to the world without a lookup by id (World.recall). */
+      readonly ref: ObjectRef;
     }
   | { readonly kind: 'null' }
   | { readonly kind: 'int'; readonly value: number }
@@ -53,15 +55,16 @@ function makeVariable(
   value: number,
   der: EncodedSession | null,
   length: number,
+  ref: ObjectRef | null,
 ): Variable {
-  return { kind, objKind, id, line, owned, borrowedFrom, value, der, length } as Variable;
+  return { kind, objKind, id, line, owned, borrowedFrom, value, der, length, ref } as Variable;
 }
 
-const objectVariable = (objKind: ObjectKind, id: string, line: number, owned: boolean, borrowedFrom: string | null): Variable =>
-  makeVariable('object', objKind, id, line, owned, borrowedFrom, 0, null, 0);
-const NULL_VARIABLE: Variable = makeVariable('null', null, null, 0, false, null, 0, null, 0);
-const intVariable = (value: number): Variable => makeVariable('int', null, null, 0, false, null, value, null, 0);
-const derVariable = (der: EncodedSession | null, length: number): Variable => makeVariable('der', null, null, 0, false, null, 0, der, length);
+const objectVariable = (objKind: ObjectKind, id: string, line: number, owned: boolean, borrowedFrom: string | null, ref: ObjectRef): Variable =>
+  makeVariable('object', objKind, id, line, owned, borrowedFrom, 0, null, 0, ref);
+const NULL_VARIABLE: Variable = makeVariable('null', null, null, 0, false, null, 0, null, 0, null);
+const intVariable = (value: number): Variable => makeVariable('int', null, null, 0, false, null, value, null, 0, null);
+const derVariable = (der: EncodedSession | null, length: number): Variable => makeVariable('der', null, null, 0, false, null, 0, der, length, null);
 
 /** Both sides' SSL_session_reused after a connection, as its step record shows them. */
 type Reused = { readonly client: number; readonly server: number };
@@ -253,6 +256,8 @@ export class Runner {
       const v = this.vars.at(plan.slot);
       if (v === undefined) return { kind: 'name', name: plan.name }; // a callback name
       if (v.kind === 'object') {
+        // Most of a call's lookups by id are its first touch of each argument: the world is handed them now.
+        this.world.recall(v.objKind, v.id, v.ref);
         const stale = checkBorrow(this.world, plan.name, v, fn, index);
         if (stale) this.world.report(stale);
       }
@@ -271,7 +276,7 @@ export class Runner {
   private variableOf(ret: Ret, objKind: ObjectKind | undefined): Variable {
     if (ret.kind === 'object') {
       if (ret.id === null || objKind === undefined) return NULL_VARIABLE;
-      return objectVariable(objKind, ret.id, this.world.line, ret.owned, ret.borrowedFrom);
+      return objectVariable(objKind, ret.id, this.world.line, ret.owned, ret.borrowedFrom, this.world.refOf(objKind, ret.id));
     }
     if (ret.kind === 'int') return intVariable(ret.value);
     if (ret.kind === 'der') return intVariable(ret.length);

@@ -20,8 +20,10 @@ export class Recent<V> {
     return undefined;
   }
 
-  /** Remembers `value` for `id`, forgetting the older of the two. */
+  /** Remembers `value` for `id`, forgetting the older of the two (nothing changes when `id` is the latest). */
   remember(id: string, value: V): void {
+    // Remembered twice in a row, it would take both places and push out the other object.
+    if (id === this.id0) return;
     this.id1 = this.id0;
     this.value1 = this.value0;
     this.id0 = id;

@@ -30,6 +30,12 @@ import type { Counted, RefEvent } from '../../machines/refcount.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
+/**
+ * An object of the world as the world hands it out to be handed back (World.refOf, World.recall): its
+ * snapshot, which no one outside the world reads. An id names the same object for the whole run.
+ */
+export type ObjectRef = { readonly value: string };
+
 /** What the world remembers about an object beyond its machine: where it came from and went. */
 export interface ObjectInfo {
   readonly kind: ObjectKind;
@@ -144,6 +150,24 @@ export class World {
   /** Where an object came from and went (objects of different kinds may share a name: session s1, SSL s1). */
   infoOf(kind: ObjectKind, id: string): ObjectInfo | undefined {
     return this.info[kind].get(id);
+  }
+
+  /** The object `id` of `kind`, for a later `recall` (the runner keeps one per variable). */
+  refOf(kind: ObjectKind, id: string): ObjectRef {
+    if (kind === 'session') return this.snapshotOf(this.sessions, this.recentSessions, id);
+    if (kind === 'ssl') return this.snapshotOf(this.ssls, this.recentSsls, id);
+    return this.snapshotOf(this.ctxs, this.recentCtxs, id);
+  }
+
+  /**
+   * The object `ref` (from `refOf(kind, id)`) is about to be worked on: the next lookups of `id` find it
+   * without searching the tables. A call's first touch of each of its arguments was most of a run's
+   * searches (21,000 of 38,000 in the bench's long trace, bench/HISTORY.md session 15).
+   */
+  recall(kind: ObjectKind, id: string, ref: ObjectRef): void {
+    if (kind === 'session') this.recentSessions.remember(id, ref as Snapshot<SessionContext>);
+    else if (kind === 'ssl') this.recentSsls.remember(id, ref as Snapshot<SslContext>);
+    else this.recentCtxs.remember(id, ref as Snapshot<CtxContext>);
   }
 
   // ---- creating ------------------------------------------------------------
