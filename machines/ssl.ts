@@ -36,6 +36,11 @@ import { type SslHolderNames, sslHolderNames } from './holders.ts';
  */
 export const UNKNOWN_RECORDS = 0x3fff_ffff;
 
+/** No ticket waits: one shared empty list (a connection's list is replaced, never changed in place). */
+export const NO_TICKETS: readonly [] = Object.freeze([]) as readonly [];
+/** Nothing waits behind a ClientHello (shared too: the list is replaced, never changed in place). */
+export const NO_RECORDS: readonly RecordAfterHello[] = Object.freeze([]);
+
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
 
@@ -399,13 +404,13 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     version: 0,
     peer: null,
     link: 0,
-    pendingTickets: [],
+    pendingTickets: NO_TICKETS,
     closeNotifyPending: false,
     undecryptablePending: 0,
     alertPending: null,
     flightAfterAlert: false,
     clientHelloPending: null,
-    recordsAfterHello: [],
+    recordsAfterHello: NO_RECORDS,
     helloUnsent: null,
     peerFlight: null,
     methodReset: false,

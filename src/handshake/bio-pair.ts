@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import { type AlertSeal, type ClientOffer, type ConnectionFields, type PeerFlight, type RecordAfterHello, type SslContext, UNKNOWN_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type ClientOffer, type ConnectionFields, type PeerFlight, type RecordAfterHello, type SslContext, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -21,10 +21,6 @@ import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 const SENT = 1;
 const RECEIVED = 2;
 
-/** No ticket waits: one shared empty list (a connection's list is replaced, never changed in place). */
-const NO_TICKETS: readonly [] = Object.freeze([]) as readonly [];
-/** Nothing waits behind a ClientHello (shared too: the list is replaced, never changed in place). */
-const NO_RECORDS: readonly RecordAfterHello[] = Object.freeze([]);
 
 /**
  * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the

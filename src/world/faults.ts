@@ -146,7 +146,9 @@ function peerChainOverwritten(world: World, fault: Fault): Diagnostic {
 function destroyedCause(world: World, kind: ObjectKind, id: string): Diagnostic['cause'] {
   const info = world.infoOf(kind, id);
   if (!info || info.destroyedLine === null) return null;
-  return { line: info.destroyedLine, what: `${world.describe(id, kind)} was destroyed here${info.destroyedBy ? ` (last reference released by ${info.destroyedBy})` : ''}` };
+  // In words, as every message names a holder (`the application`, `SSL c1/session_ctx`, `the cache of sctx`).
+  const by = info.destroyedBy === null ? null : info.destroyedByHolder ? describeHolder(info.destroyedBy) : info.destroyedBy;
+  return { line: info.destroyedLine, what: `${world.describe(id, kind)} was destroyed here${by ? ` (last reference released by ${by})` : ''}` };
 }
 
 function useAfterFree(world: World, f: Fault): Diagnostic {

@@ -20,7 +20,7 @@ import type { SslContext, SslEvent, SslInput } from '../../machines/ssl.ts';
 import type { CallbackEvent } from './events.ts';
 import { type Diagnostic, isUndefinedBehaviour, makeDiagnostic } from './diagnostics.ts';
 import { isResumable } from '../../machines/ssl-session.ts';
-import { describeHolder, diagnoseFault, type Via } from './faults.ts';
+import { diagnoseFault, type Via } from './faults.ts';
 import { removeSession } from '../cache/remove-session.ts';
 import { flushSessions } from '../cache/flush.ts';
 import { Recent } from './recent.ts';
@@ -41,8 +41,13 @@ export interface ObjectInfo {
   readonly kind: ObjectKind;
   readonly createdLine: number;
   destroyedLine: number | null;
-  /** What released the last reference (`SSL_free(c1)`, `the cache of sctx`). */
+  /**
+   * What released the last reference: a holder's name (`app`, `ssl:c1/ctx`) when `destroyedByHolder`, else a walk
+   * in words (`the cache of sctx`). Kept as it comes and put in words only by a message that names it (faults.ts):
+   * thousands of objects are destroyed in a long trace, and few are ever named.
+   */
   destroyedBy: string | null;
+  destroyedByHolder: boolean;
   /** The lines where the application took a reference (created it, SSL_get1_session, an up_ref, SSL_dup): which handles were owned. */
   readonly appLines: number[];
   /** The line of the application's latest release of a reference it held: the cause of a later bad-free through an owned handle. */
@@ -178,21 +183,25 @@ export class World {
     const { who, line, fields, notResumable, peerChain } = input;
     this.sessions.set(id, this.engines.session.initial({ id, who, line, fields, notResumable, peerChain }));
     this.touched?.created('session', id);
-    this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
+    this.info.session.set(id, { kind: 'session', createdLine: this.line, destroyedLine: null, destroyedBy: null, destroyedByHolder: false, appLines: who === 'app' ? [line] : [], appReleasedLine: null });
     return id;
   }
 
   createSsl(input: SslInput): string {
-    this.ssls.set(input.id, this.engines.ssl.initial(input));
+    const snapshot = this.engines.ssl.initial(input);
+    this.ssls.set(input.id, snapshot);
+    // SSL_new goes on with the new SSL (its references on the ctx), and no other SSL: unlike a session made in a
+    // handshake, it pushes out no object the call works on (bench/HISTORY.md session 14: remembering every new object).
+    this.recentSsls.remember(input.id, snapshot);
     this.touched?.created('ssl', input.id);
-    this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
+    this.info.ssl.set(input.id, { kind: 'ssl', createdLine: this.line, destroyedLine: null, destroyedBy: null, destroyedByHolder: false, appLines: [input.line], appReleasedLine: null });
     return input.id;
   }
 
   createCtx(input: CtxInput): string {
     this.ctxs.set(input.id, this.engines.ctx.initial(input));
     this.touched?.created('ctx', input.id);
-    this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null, appLines: [input.line], appReleasedLine: null });
+    this.info.ctx.set(input.id, { kind: 'ctx', createdLine: this.line, destroyedLine: null, destroyedBy: null, destroyedByHolder: false, appLines: [input.line], appReleasedLine: null });
     this.stores.set(input.id, new Map());
     return input.id;
   }
@@ -321,8 +330,9 @@ export class World {
     const info = this.infoOf(kind, id);
     if (!info) return;
     info.destroyedLine = this.line;
-    // In words, as every message names a holder (`the application`, `SSL c1/session_ctx`, `the cache of sctx`).
-    info.destroyedBy = 'who' in event ? describeHolder(String(event.who)) : this.via?.describe ?? null;
+    const who = 'who' in event ? String(event.who) : null;
+    info.destroyedByHolder = who !== null;
+    info.destroyedBy = who ?? this.via?.describe ?? null;
   }
 
   /** Routes one signal: a fault becomes a diagnostic; an effect goes to the object it names. */
