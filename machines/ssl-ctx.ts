@@ -165,16 +165,33 @@ const cacheEvents = {
 
 export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
   id: 'SslCtx',
-  initialContext: (input) => ({
-    id: input.id,
-    holderNames: ctxHolderNames(input.id),
-    refs: 1,
-    holders: Ledger.of('app', input.line),
-    ...defaultSettings(input.method),
-    stats: ZERO_STATS,
-    lhash: new LHash(),
-    list: new SessionList(),
-  }),
+  initialContext: (input) => {
+    // Written out, not spread: a literal with a spread keeps only the fields before it in the object itself, and
+    // every field after it (the settings, the counters, the cache) one load further away.
+    const d = defaultSettings(input.method);
+    return {
+      id: input.id,
+      holderNames: ctxHolderNames(input.id),
+      refs: 1,
+      holders: Ledger.of('app', input.line),
+      method: d.method,
+      mode: d.mode,
+      cacheSize: d.cacheSize,
+      timeout: d.timeout,
+      options: d.options,
+      numTickets: d.numTickets,
+      maxEarlyData: d.maxEarlyData,
+      minProto: d.minProto,
+      maxProto: d.maxProto,
+      sidCtx: d.sidCtx,
+      newCb: d.newCb,
+      removeCb: d.removeCb,
+      getCb: d.getCb,
+      stats: ZERO_STATS,
+      lhash: new LHash(),
+      list: new SessionList(),
+    };
+  },
   guards: { ...refGuards },
   updates: {
     ...refUpdates,
