@@ -239,6 +239,13 @@ export interface SslContext extends Counted {
   /** The first SSL_shutdown could not write its close_notify (the BIO pair is gone): s3.alert_dispatch stays set. */
   readonly closeNotifyUnsent: boolean;
   /**
+   * That close_notify's record waits in the record layer's write buffer (s->rlayer.wbuf, RECORD_LAYER_write_pending).
+   * ssl3_free and ssl3_new (a method reset) clear s3.alert_dispatch but leave the record layer, so the record still
+   * waits after `closeNotifyUnsent` is gone; SSL_clear (RECORD_LAYER_clear) drops it. While it waits ssl3_send_alert
+   * seals and writes nothing new (FINDINGS F108).
+   */
+  readonly recordUnsent: boolean;
+  /**
    * A client in a TLS 1.2 full handshake wrote its ChangeCipherSpec and Finished: s->enc_write_ctx is set
    * until the handshake ends (then the connection's keys). Its next ClientHello clears it; read only while
    * `handshaking` (bio-pair.ts hasWriteKeys, FINDINGS F98).
@@ -273,6 +280,7 @@ export type ConnectionFields = Pick<
   | 'tmpSessionId'
   | 'clientRandom'
   | 'closeNotifyUnsent'
+  | 'recordUnsent'
   | 'clientWriteKeys'
   | 'sidCtx'
 >;
@@ -305,7 +313,15 @@ type P = { readonly context: SslContext; readonly event: Ev };
 const SENT = 1;
 
 /** What SSL_clear resets (spec §3 SSL_clear), the patch of the `resetForClear` update. */
-export const CLEARED = { hit: false, shutdown: 0, methodReset: false, closeNotifyUnsent: false, accepting: false, helloUnsent: null } as const satisfies Partial<SslContext>;
+export const CLEARED = {
+  hit: false,
+  shutdown: 0,
+  methodReset: false,
+  closeNotifyUnsent: false,
+  recordUnsent: false,
+  accepting: false,
+  helloUnsent: null,
+} as const satisfies Partial<SslContext>;
 
 /**
  * SSL_clear would change none of the fields of CLEARED: the SSL is as SSL_clear leaves it (src/handshake/clear.ts).
@@ -318,6 +334,7 @@ export function asCleared(c: SslContext): boolean {
     c.shutdown === CLEARED.shutdown &&
     c.methodReset === CLEARED.methodReset &&
     c.closeNotifyUnsent === CLEARED.closeNotifyUnsent &&
+    c.recordUnsent === CLEARED.recordUnsent &&
     c.accepting === CLEARED.accepting &&
     c.helloUnsent === CLEARED.helloUnsent
   );
@@ -421,6 +438,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     tmpSessionId: '',
     clientRandom: 0,
     closeNotifyUnsent: false,
+    recordUnsent: false,
     clientWriteKeys: false,
   }),
   guards: {

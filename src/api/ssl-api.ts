@@ -210,7 +210,8 @@ function wipeConnection(world: World, ssl: string, method: string): void {
   // A state machine already running in init (accepting, or waiting for the peer's flight) reads its next
   // handshake message against the new s3 state and fails (checked against 3.0.19, FINDINGS F18).
   const running = state === 'handshaking' || (state === 'before' && s.accepting);
-  // ssl3_new also clears s3.alert_dispatch: a close_notify that could not be written is forgotten.
+  // ssl3_new also clears s3.alert_dispatch: a close_notify that could not be written is forgotten, while its
+  // record stays in the record layer (recordUnsent, FINDINGS F108).
   const fields = past ? { method, methodReset: !intact } : running ? { method, methodReset: true } : { method };
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fields, closeNotifyUnsent: false } });
 }
@@ -230,13 +231,24 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
   if (state !== 'connected' && state !== 'closed') return int(-1);
   if (state === 'connected') {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
-    if (!pairAlive(world, ssl) || !canWrite(world, ssl)) {
+    if (world.ssl(ssl).recordUnsent) {
+      // An earlier close_notify's record still waits in the record layer (a method reset since cleared
+      // s3.alert_dispatch, not the record layer): ssl3_send_alert only sets alert_dispatch and seals nothing,
+      // so even an SSL that cannot write stays connected (checked against 3.0.19, FINDINGS F108).
       world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
+      return int(-1);
+    }
+    if (!pairAlive(world, ssl) || !canWrite(world, ssl)) {
       // An SSL that cannot write fails in the record layer (canWrite) before anything reaches the BIO, pair
       // or no pair: SSLfatal puts it in the error state, in init, so no bad-session rule applies later, and
       // sends no alert, SSL_SENT_SHUTDOWN being set (checked against 3.0.19, FINDINGS F62). Otherwise a
-      // gone pair is a write error, and the alert stays pending.
-      return int(canWrite(world, ssl) ? -1 : failLeavingBuffer(world, ssl, -1));
+      // gone pair is a write error: the alert stays pending, and its sealed record waits in the record layer.
+      if (!canWrite(world, ssl)) {
+        world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true } });
+        return int(failLeavingBuffer(world, ssl, -1));
+      }
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyUnsent: true, recordUnsent: true } });
+      return int(-1);
     }
     writeCloseNotify(world, ssl);
     return int(bothWays(world, ssl));
