@@ -30,11 +30,14 @@ import type { Counted, RefEvent } from '../../machines/refcount.ts';
 
 export type ObjectKind = 'session' | 'ssl' | 'ctx';
 
+declare const objectRef: unique symbol;
+
 /**
  * An object of the world as the world hands it out to be handed back (World.refOf, World.recall): its
- * snapshot, which no one outside the world reads. An id names the same object for the whole run.
+ * snapshot, which no one outside the world reads; only `refOf` makes one. An id names the same object for
+ * the whole run.
  */
-export type ObjectRef = { readonly value: string };
+export type ObjectRef = { readonly [objectRef]: true };
 
 /** What the world remembers about an object beyond its machine: where it came from and went. */
 export interface ObjectInfo {
@@ -159,9 +162,9 @@ export class World {
 
   /** The object `id` of `kind`, for a later `recall` (the runner keeps one per variable). */
   refOf(kind: ObjectKind, id: string): ObjectRef {
-    if (kind === 'session') return this.snapshotOf(this.sessions, this.recentSessions, id);
-    if (kind === 'ssl') return this.snapshotOf(this.ssls, this.recentSsls, id);
-    return this.snapshotOf(this.ctxs, this.recentCtxs, id);
+    if (kind === 'session') return this.snapshotOf(this.sessions, this.recentSessions, id) as unknown as ObjectRef;
+    if (kind === 'ssl') return this.snapshotOf(this.ssls, this.recentSsls, id) as unknown as ObjectRef;
+    return this.snapshotOf(this.ctxs, this.recentCtxs, id) as unknown as ObjectRef;
   }
 
   /**
@@ -170,9 +173,9 @@ export class World {
    * searches (21,000 of 38,000 in the bench's long trace, bench/HISTORY.md session 15).
    */
   recall(kind: ObjectKind, id: string, ref: ObjectRef): void {
-    if (kind === 'session') this.recentSessions.remember(id, ref as Snapshot<SessionContext>);
-    else if (kind === 'ssl') this.recentSsls.remember(id, ref as Snapshot<SslContext>);
-    else this.recentCtxs.remember(id, ref as Snapshot<CtxContext>);
+    if (kind === 'session') this.recentSessions.remember(id, ref as unknown as Snapshot<SessionContext>);
+    else if (kind === 'ssl') this.recentSsls.remember(id, ref as unknown as Snapshot<SslContext>);
+    else this.recentCtxs.remember(id, ref as unknown as Snapshot<CtxContext>);
   }
 
   // ---- creating ------------------------------------------------------------
