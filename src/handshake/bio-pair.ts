@@ -170,6 +170,10 @@ export function readRecords(world: World, ssl: string): number {
   const s = world.ssl(ssl);
   const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
+    if (anything && rejectsOnHeader(s)) {
+      rejectHeader(world, ssl);
+      return failLeavingBuffer(world, ssl, 0);
+    }
     if (anything) return readFailed(world, ssl, 0);
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
     return 0;
@@ -493,6 +497,19 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     }
   }
   world.sendSsl(ssl, { type: 'CONNECTION', fields });
+}
+
+/**
+ * After a method reset, does ssl3_get_record refuse the next record on its header? The reset's ssl_new ends
+ * in tls1_clear, which sets s->version to the new method's version, or to TLS1_3_VERSION for a generic method
+ * (the one SSL_set_session installs). A record of the connection carries 0x0303 (TLS 1.2, and TLS 1.3's legacy
+ * version), so with a generic method the version check fails on the header: the fatal protocol_version error,
+ * and the body is left in the BIO. A TLS 1.3 method skips the check (SSL_IS_TLS13), and a TLS 1.2 one passes
+ * it: the whole record is read and fails (SSL_copy_session_id from a connected SSL gives its version's method).
+ * Checked against 3.0.19, TLS 1.2 and 1.3, both ways (FINDINGS F109).
+ */
+function rejectsOnHeader(s: SslContext): boolean {
+  return !isVersionMethod(s.method);
 }
 
 /**
