@@ -197,6 +197,12 @@ export interface SslContext extends Counted {
    * once one is attached (checked against 3.0.19, FINDINGS F21). SSL_clear drops it.
    */
   readonly helloUnsent: ClientOffer | null;
+  /**
+   * A method reset (SSL_copy_session_id) freed the buffering BIO with an unsent ClientHello in it: the state
+   * machine, still at writing it, finds nothing left to flush and moves on from TLS_ST_CW_CLNT_HELLO, which
+   * with a TLS 1.3 method is an internal error (FINDINGS F110). SSL_clear drops it with the state machine.
+   */
+  readonly helloDropped: boolean;
   /** The peer's next handshake flight, while the two carry a handshake on by reads. */
   readonly peerFlight: PeerFlight | null;
   /**
@@ -271,6 +277,7 @@ export type ConnectionFields = Pick<
   | 'clientHelloPending'
   | 'recordsAfterHello'
   | 'helloUnsent'
+  | 'helloDropped'
   | 'peerFlight'
   | 'methodReset'
   | 'method'
@@ -321,6 +328,7 @@ export const CLEARED = {
   recordUnsent: false,
   accepting: false,
   helloUnsent: null,
+  helloDropped: false,
 } as const satisfies Partial<SslContext>;
 
 /**
@@ -336,7 +344,8 @@ export function asCleared(c: SslContext): boolean {
     c.closeNotifyUnsent === CLEARED.closeNotifyUnsent &&
     c.recordUnsent === CLEARED.recordUnsent &&
     c.accepting === CLEARED.accepting &&
-    c.helloUnsent === CLEARED.helloUnsent
+    c.helloUnsent === CLEARED.helloUnsent &&
+    c.helloDropped === CLEARED.helloDropped
   );
 }
 
@@ -429,6 +438,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     clientHelloPending: null,
     recordsAfterHello: NO_RECORDS,
     helloUnsent: null,
+    helloDropped: false,
     peerFlight: null,
     methodReset: false,
     method: input.config.method,

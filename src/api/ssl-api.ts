@@ -213,7 +213,12 @@ function wipeConnection(world: World, ssl: string, method: string): void {
   // ssl3_new also clears s3.alert_dispatch: a close_notify that could not be written is forgotten, while its
   // record stays in the record layer (recordUnsent, FINDINGS F108).
   const fields = past ? { method, methodReset: !intact } : running ? { method, methodReset: true } : { method };
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fields, closeNotifyUnsent: false } });
+  // ssl_new ends in ssl3_clear, which frees the handshake's buffering BIO (ssl_free_wbio_buffer), and with it a
+  // ClientHello that could not be flushed: the next flush has nothing to write, and the state machine moves on
+  // (continue.ts afterDroppedHello). The failed write cleared the retry flags, yet a read of the gone pair then
+  // looks like "retry later" (checked against 3.0.19, FINDINGS F110).
+  const unsent = s.helloUnsent !== null ? { helloUnsent: null, helloDropped: true, readBlocked: true } : {};
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fields, ...unsent, closeNotifyUnsent: false } });
 }
 
 /**

@@ -123,8 +123,9 @@ export function readInHandshake(world: World, ssl: string): number {
 
 /** SSL_do_handshake of an SSL in the `handshaking` state: it reads the peer's flight, if one waits, and answers it. */
 export function stepHandshake(world: World, ssl: string): number {
-  const { peerFlight, peer, helloUnsent } = world.ssl(ssl);
+  const { peerFlight, peer, helloUnsent, helloDropped } = world.ssl(ssl);
   if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
+  if (helloDropped && afterDroppedHello(world, ssl)) return 0;
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
   // records written before a ServerHello flight come first: the peer's close_notify or tickets from the
   // connection before (it shut down, was SSL_clear'ed and served a ClientHello on the same pair; a server in
@@ -142,6 +143,19 @@ export function stepHandshake(world: World, ssl: string): number {
   if (peerFlight.kind === 'serverHello') return clientReadsServerHello(world, ssl, peer ?? '', peerFlight);
   if (peerFlight.kind === 'clientFinished') return serverReadsClientFinished(world, ssl, peer ?? '', peerFlight);
   return clientReadsServerFinished(world, ssl, peerFlight);
+}
+
+/**
+ * The first step after a method reset dropped an unsent ClientHello (FINDINGS F110): the flush succeeds with
+ * nothing to write, and the state machine takes its transition from TLS_ST_CW_CLNT_HELLO. With a TLS 1.3
+ * method (SSL_copy_session_id from a TLS 1.3 SSL) ossl_statem_client13_write_transition has none: an internal
+ * error, fatal. Otherwise the client waits for a ServerHello that never comes. True when the step ended fatally.
+ */
+function afterDroppedHello(world: World, client: string): boolean {
+  world.sendSsl(client, { type: 'CONNECTION', fields: { helloDropped: false } });
+  if (!world.ssl(client).method.startsWith(`${TLS1_3}:`)) return false;
+  failLeavingBuffer(world, client, 0);
+  return true;
 }
 
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
