@@ -21,7 +21,6 @@ import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 const SENT = 1;
 const RECEIVED = 2;
 
-
 /**
  * attach() of the harness: a fresh pair for both ends (SSL_set_bio frees the
  * old ones, so their former peers lose their connection). The link number is
