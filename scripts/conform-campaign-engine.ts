@@ -28,7 +28,7 @@ import { formatReport } from '../src/conform/format.ts';
 import { limiter } from '../src/conform/pool.ts';
 import type { RunResult } from '../src/run/runner.ts';
 import type { DiagnosticKind, Outcome } from '../src/world/diagnostics.ts';
-import { coverage, type CoverageReport, type GeneratedTrace, legalTrace, MISUSE_KINDS, type MisuseTrace, misuseTrace } from '../properties/gen/index.ts';
+import { coverage, type CoverageReport, type GeneratedTrace, legalTrace, MISUSE_KINDS, type MisuseTrace, misuseTrace, type OpWeights } from '../properties/gen/index.ts';
 
 export type CaseKind = 'legal' | DiagnosticKind;
 
@@ -36,6 +36,8 @@ export interface CampaignOptions {
   readonly runs: number;
   readonly seed: number;
   readonly maxCalls: number;
+  /** Weights replacing some of the generator's op weights (`--focus`); the generator's own when absent. */
+  readonly focus?: OpWeights;
   /** Harness processes at once (and sequences in flight). */
   readonly jobs: number;
   /** Probability in [0, 1] that a sequence is a misuse trace. */
@@ -124,20 +126,20 @@ export function caseOf(o: Pick<CampaignOptions, 'seed' | 'misuseShare'>, index: 
 }
 
 const arbitraries = new Map<string, fc.Arbitrary<GeneratedTrace>>();
-function arbitraryOf(kind: CaseKind, maxCalls: number): fc.Arbitrary<GeneratedTrace> {
-  const key = `${kind}/${maxCalls}`;
+function arbitraryOf(kind: CaseKind, maxCalls: number, weights: OpWeights | undefined): fc.Arbitrary<GeneratedTrace> {
+  const key = `${kind}/${maxCalls}/${JSON.stringify(weights ?? {})}`;
   let arb = arbitraries.get(key);
   if (!arb) {
-    arb = kind === 'legal' ? legalTrace({ maxCalls }) : misuseTrace(kind, { maxCalls });
+    arb = kind === 'legal' ? legalTrace({ maxCalls, weights }) : misuseTrace(kind, { maxCalls, weights });
     arbitraries.set(key, arb);
   }
   return arb;
 }
 
 /** The trace of sequence `index`. */
-export function traceOf(o: Pick<CampaignOptions, 'seed' | 'misuseShare' | 'maxCalls'>, index: number): { kind: CaseKind; seed: number; trace: GeneratedTrace } {
+export function traceOf(o: Pick<CampaignOptions, 'seed' | 'misuseShare' | 'maxCalls' | 'focus'>, index: number): { kind: CaseKind; seed: number; trace: GeneratedTrace } {
   const c = caseOf(o, index);
-  return { ...c, trace: fc.sample(arbitraryOf(c.kind, o.maxCalls), { seed: c.seed, numRuns: 1 })[0]! };
+  return { ...c, trace: fc.sample(arbitraryOf(c.kind, o.maxCalls, o.focus), { seed: c.seed, numRuns: 1 })[0]! };
 }
 
 /** The callee of a statement as printed: `x = SSL_get1_session(c1)` and `expect connect(c1, s1) == 1` give the function's name. */
@@ -237,7 +239,7 @@ async function shrink(o: CampaignOptions, group: DifferenceGroup): Promise<Shrun
   let check: fc.RunDetails<[GeneratedTrace]> | null = null;
   try {
     check = await fc.check(
-      fc.asyncProperty(arbitraryOf(kind, o.maxCalls), async (t) => {
+      fc.asyncProperty(arbitraryOf(kind, o.maxCalls, o.focus), async (t) => {
         if (found.last !== null && ++runs > o.shrinkRuns) return true;
         const r = await runCase(t.text, `${index}.trace`, o.stepTimeoutS);
         if (r.signature === null || !sameDifference(group.signature, r.signature)) return true;

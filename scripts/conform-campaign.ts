@@ -4,6 +4,7 @@
  *
  *   npm run conform -- --runs 20000 [--seed N] [--max-calls 40] [--jobs 2] [--misuse-share 0.2]
  *                      [--max-shrinks 10] [--shrink-runs 300] [--step-timeout 1] [--out conform-failures]
+ *                      [--focus op=weight,...]
  *
  * Why a script under scripts/ run by tsx (as `npm run docs` is) and not a
  * module of src/: the traces come from the property suites' generator
@@ -28,10 +29,11 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ensureHarness, HarnessError } from '../src/conform/harness.ts';
 import { CATALOGUE } from '../src/trace/catalogue.ts';
+import { type OpWeights, parseOpWeights } from '../properties/gen/index.ts';
 import { type CampaignOptions, type CampaignResult, type DifferenceGroup, runCampaign, type Shrunk } from './conform-campaign-engine.ts';
 
 const USAGE = `usage: npm run conform -- [--runs N] [--seed N] [--max-calls N] [--jobs N] [--misuse-share P]
-                          [--max-shrinks N] [--shrink-runs N] [--step-timeout S] [--out DIR]
+                          [--max-shrinks N] [--shrink-runs N] [--step-timeout S] [--out DIR] [--focus OP=W,...]
   --runs N           sequences to run (default 1000)
   --seed N           32-bit integer (a negative one as --seed=-N); the same seed runs the same sequences
                      (default: from the clock, printed)
@@ -41,7 +43,10 @@ const USAGE = `usage: npm run conform -- [--runs N] [--seed N] [--max-calls N] [
   --max-shrinks N    distinct differences to shrink to a minimal trace (default 10)
   --shrink-runs N    harness runs each shrink may make (default 300)
   --step-timeout S   the harness's per-statement watchdog in seconds (default 1)
-  --out DIR          where the minimal traces go (default conform-failures)`;
+  --out DIR          where the minimal traces go (default conform-failures)
+  --focus OP=W,...   give these generator ops these weights (0 to 1000) instead of their own, to make the
+                     calls near a suspected bug frequent (ops and weights: properties/gen/plan.ts OPS),
+                     e.g. --focus copySessionId=6,setSslCtx=6,sslDup=5`;
 
 export class UsageError extends Error {}
 
@@ -84,6 +89,7 @@ export function parseCli(argv: readonly string[]): Cli | null {
         'shrink-runs': { type: 'string' },
         'step-timeout': { type: 'string' },
         out: { type: 'string' },
+        focus: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -95,6 +101,8 @@ export function parseCli(argv: readonly string[]): Cli | null {
   // Mixing in Math.random() keeps two campaigns started in the same millisecond apart.
   const clockSeed = (Date.now() ^ Math.floor(Math.random() * 0x1_0000_0000)) | 0;
   if (values.out === '') throw new UsageError('--out must name a directory');
+  const focus = values.focus === undefined ? undefined : parseOpWeights(values.focus);
+  if (typeof focus === 'string') throw new UsageError(`--focus: ${focus}`);
   return {
     runs: integer('runs', values.runs, 1000, 1, 10_000_000),
     seed: integer('seed', values.seed, clockSeed, -0x8000_0000, 0x7fff_ffff),
@@ -105,6 +113,7 @@ export function parseCli(argv: readonly string[]): Cli | null {
     shrinkRuns: integer('shrink-runs', values['shrink-runs'], 300, 0, 1_000_000),
     stepTimeoutS: decimal('step-timeout', values['step-timeout'], 1, 0.05, 600),
     out: values.out ?? 'conform-failures',
+    ...(focus === undefined ? {} : { focus }),
     seedGiven,
   };
 }
@@ -130,6 +139,12 @@ function progress(total: number): { update: (done: number, differing: number) =>
   };
 }
 
+/** ` --focus op=w,...` as a replay needs it, or nothing for the generator's own weights. */
+function focusArg(focus: OpWeights | undefined): string {
+  if (focus === undefined) return '';
+  return ` --focus ${Object.entries(focus).map(([op, w]) => `${op}=${w}`).join(',')}`;
+}
+
 function shrunkText(s: Shrunk): string {
   if (!s.reproduced) return 'not reproduced when shrinking: the unshrunk trace';
   return `shrunk ${s.shrinks} time(s)${s.limited ? ', stopped at the --shrink-runs limit' : ''}`;
@@ -144,7 +159,7 @@ function traceFile(r: CampaignResult, g: DifferenceGroup): string {
       .split('\n')
       .map((l) => `# ${l}`.trimEnd());
   return [
-    `# npm run conform -- --seed ${r.options.seed} --max-calls ${r.options.maxCalls} --misuse-share ${r.options.misuseShare}: sequence ${g.first.index} (${g.first.kind}), ${g.count} sequence(s) with this difference`,
+    `# npm run conform -- --seed ${r.options.seed} --max-calls ${r.options.maxCalls} --misuse-share ${r.options.misuseShare}${focusArg(r.options.focus)}: sequence ${g.first.index} (${g.first.kind}), ${g.count} sequence(s) with this difference`,
     `# ${g.signature}`,
     ...(s.misuse ? [`# misuse: ${s.misuse.kind} injected from line ${s.misuse.from}, reported at line ${s.misuse.line}`] : []),
     `# ${shrunkText(s)}; replay: sslsim conform <this file>`,
@@ -184,7 +199,7 @@ function report(r: CampaignResult, files: ReadonlyMap<DifferenceGroup, string>):
   const misuseRun = r.sequences - r.legal;
   const c = r.coverage;
   out.push('== summary');
-  out.push(`seed: ${o.seed} (replay with --seed ${o.seed}); at most ${o.maxCalls} calls before the teardown; misuse share ${o.misuseShare}; ${o.jobs} job(s)`);
+  out.push(`seed: ${o.seed} (replay with --seed ${o.seed}${focusArg(o.focus)}); at most ${o.maxCalls} calls before the teardown; misuse share ${o.misuseShare}; ${o.jobs} job(s)`);
   out.push(`sequences run: ${r.sequences} (${r.legal} legal, ${misuseRun} with a misuse)`);
   out.push(`steps compared: ${r.stepsCompared}`);
   out.push(`differences found: ${r.differing} sequence(s), ${r.groups.length} distinct`);

@@ -24,7 +24,7 @@ import type { GeneratedTrace } from './materialize.ts';
 export { legalPlan, legalTrace, type LegalOptions } from './legal.ts';
 export { DEFAULT_MAX_CALLS, type GeneratedTrace, type GenOptions, materialize } from './materialize.ts';
 export { type MisuseOptions, type MisusePlan, type MisuseTrace, MISUSE_KINDS, materializeMisuse, misusePlan, misuseTrace } from './misuse/index.ts';
-export { type Op, type OpKind, OPS, type Plan, planArb } from './plan.ts';
+export { type Op, type OpKind, OPS, type OpWeights, opArbOf, parseOpWeights, type Plan, planArb } from './plan.ts';
 export type { StepHook, StepView } from './program.ts';
 export { coverage, type CoverageInput, type CoverageReport, formatCoverage } from './coverage.ts';
 

@@ -8,16 +8,18 @@
  */
 import type fc from 'fast-check';
 import { DEFAULT_MAX_CALLS, type GeneratedTrace, materialize } from './materialize.ts';
-import { type Plan, planArb } from './plan.ts';
+import { type OpWeights, type Plan, planArb } from './plan.ts';
 
 export interface LegalOptions {
   /** Most calls of the random part (default 40); the teardown is added after it. */
   readonly maxCalls?: number;
+  /** Weights replacing some of OPS's (a focused campaign); OPS's when absent. */
+  readonly weights?: OpWeights;
 }
 
 /** The plans behind legal traces (for suites that re-materialize with a hook). */
 export function legalPlan(options: LegalOptions = {}): fc.Arbitrary<Plan> {
-  return planArb(options.maxCalls ?? DEFAULT_MAX_CALLS);
+  return planArb(options.maxCalls ?? DEFAULT_MAX_CALLS, options.weights);
 }
 
 /** A legal trace. Shrinks through its plan, so a counterexample is a short legal trace. */

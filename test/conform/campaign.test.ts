@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../../scripts/conform-campaign.ts';
-import { caseOf, sameDifference } from '../../scripts/conform-campaign-engine.ts';
+import { caseOf, sameDifference, traceOf } from '../../scripts/conform-campaign-engine.ts';
 
 const campaign = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conform-campaign.ts', ...args], { encoding: 'utf8' });
 
@@ -34,6 +34,10 @@ describe('npm run conform: arguments', () => {
     [['--max-calls'], /argument missing/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /does not take positional arguments/],
+    [['--focus', 'sslDup'], /--focus: expected op=weight, got "sslDup"/],
+    [['--focus', 'sslDupe=3'], /--focus: unknown op sslDupe/],
+    [['--focus', 'sslDup=-1'], /--focus: expected op=weight/],
+    [['--focus', 'sslDup=1001'], /--focus: the weight of sslDup must be at most 1000/],
   ];
   for (const [args, message] of bad) {
     it(`${args.join(' ')}: refused`, () => {
@@ -54,6 +58,8 @@ describe('npm run conform: arguments', () => {
       seedGiven: true,
     });
     expect(parseCli(['--help'])).toBeNull();
+    expect(parseCli([])).not.toHaveProperty('focus');
+    expect(parseCli(['--focus', 'copySessionId=6, sslDup = 5,connect=0'])).toMatchObject({ focus: { copySessionId: 6, sslDup: 5, connect: 0 } });
   });
 
   it('from the command line: the message and the usage on stderr, exit 2, nothing run', () => {
@@ -118,6 +124,16 @@ describe('npm run conform: a short campaign', () => {
 });
 
 describe('the campaign engine', () => {
+  it('--focus: the ops given their weights come as often as the weights say, and the same seed gives the same sequence', () => {
+    const calls = (text: string, fn: string) => text.split('\n').filter((l) => l.includes(`${fn}(`)).length;
+    const plain = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400 }, 0).trace.text;
+    const focused = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text;
+    // sslDup has weight 1 of 85 in OPS: a few SSL_dup lines in 400 calls; at 60 of the 130 left, about half the ops are.
+    expect(calls(focused, 'SSL_dup')).toBeGreaterThan(4 * Math.max(1, calls(plain, 'SSL_dup')));
+    expect(calls(focused, 'connect')).toBeLessThan(calls(plain, 'connect'));
+    expect(traceOf({ seed: 11, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text).toBe(focused);
+  });
+
   it('picks legal or misuse sequences by the share, from the seed alone', () => {
     const kinds = (share: number) => Array.from({ length: 200 }, (_, i) => caseOf({ seed: 3, misuseShare: share }, i).kind);
     expect(new Set(kinds(0))).toEqual(new Set(['legal']));

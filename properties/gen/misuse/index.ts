@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import type { DiagnosticKind } from '../../../src/world/diagnostics.ts';
 import { KINDS } from '../../../src/world/diagnostics.ts';
 import { DEFAULT_MAX_CALLS, type GeneratedTrace, runPlan, traceOf } from '../materialize.ts';
-import { type Plan, planArb } from '../plan.ts';
+import { type OpWeights, type Plan, planArb } from '../plan.ts';
 import { Program, type StepHook } from '../program.ts';
 import { teardown } from '../teardown.ts';
 import { badFree, callbackContract, crossContext, danglingCacheEntry, doubleFree, nullDereference, staleBorrow, useAfterFree } from './errors.ts';
@@ -90,11 +90,11 @@ export function materializeMisuse(kind: DiagnosticKind, m: MisusePlan, options: 
   return { ...trace, kind, line, from, [fc.toStringMethod]: () => `${kind} at line ${line}\n${trace.text}` } as MisuseTrace;
 }
 
-export function misusePlan(options: { readonly maxCalls?: number } = {}): fc.Arbitrary<MisusePlan> {
-  return fc.record({ plan: planArb(options.maxCalls ?? DEFAULT_MAX_CALLS), at: fc.nat(), q: fc.nat(7), r: fc.nat(5) });
+export function misusePlan(options: { readonly maxCalls?: number; readonly weights?: OpWeights } = {}): fc.Arbitrary<MisusePlan> {
+  return fc.record({ plan: planArb(options.maxCalls ?? DEFAULT_MAX_CALLS, options.weights), at: fc.nat(), q: fc.nat(7), r: fc.nat(5) });
 }
 
 /** A trace with one misuse of `kind`: `{ text, kind, line, from, … }`. */
-export function misuseTrace(kind: DiagnosticKind, options: { readonly maxCalls?: number } = {}): fc.Arbitrary<MisuseTrace> {
+export function misuseTrace(kind: DiagnosticKind, options: { readonly maxCalls?: number; readonly weights?: OpWeights } = {}): fc.Arbitrary<MisuseTrace> {
   return misusePlan(options).map((m) => materializeMisuse(kind, m, options));
 }
