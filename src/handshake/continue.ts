@@ -43,6 +43,7 @@ import {
 } from './bio-pair.ts';
 import { clearAtStart } from './clear.ts';
 import { clientHello, finishClient, processServerCertificate, processServerHello, processTls12Ticket } from './client.ts';
+import { runsStateMachine } from './handshake-func.ts';
 import { deliver, done, stall } from './outcome.ts';
 import { moveAcceptCount } from './server-name.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
@@ -116,6 +117,9 @@ function wrongVersionAlert(world: World, server: string): number {
  * Returns the NewSessionTickets read, as the harness counts them.
  */
 export function readInHandshake(world: World, ssl: string): number {
+  // SSL_read in init calls s->handshake_func first: SSL_set_ssl_method may have made it ssl_undefined_function
+  // mid-handshake (a generic method swapped for one without this role keeps the flow, FINDINGS F111)
+  if (!runsStateMachine(world.ssl(ssl).handshakeFunc)) return 0;
   const tickets = stepHandshake(world, ssl);
   const state = world.stateOf('ssl', ssl);
   return state === 'connected' || state === 'closed' ? tickets + readRecords(world, ssl) : tickets;
@@ -400,6 +404,8 @@ function reachedBySomething(world: World, ssl: string): boolean {
  */
 function doHandshake(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
+  // ssl_undefined_function mid-handshake (F111): SSL_do_handshake fails at once; in before, implicitHandshake says so
+  if (state === 'handshaking' && !runsStateMachine(world.ssl(ssl).handshakeFunc)) return true;
   if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl) && pairAlive(world, ssl) && hasIncoming(world, ssl)) {
     consumeFirstRecord(world, ssl);
     return false;

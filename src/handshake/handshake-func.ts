@@ -50,3 +50,12 @@ export function remapFunc(hf: HandshakeFunc | null, oldMethod: string, newMethod
   if (hf === acceptFunc(oldMethod)) return acceptFunc(newMethod);
   return hf;
 }
+
+/**
+ * Does calling s->handshake_func run the state machine? ssl_undefined_function (and NULL) returns an
+ * error at once, reading and writing nothing, whatever state the handshake is in: SSL_do_handshake, and
+ * SSL_read in init, call it before anything else (ssl_lib.c SSL_do_handshake, ssl3_read_bytes).
+ */
+export function runsStateMachine(hf: HandshakeFunc | null): boolean {
+  return hf === 'connect' || hf === 'accept';
+}
