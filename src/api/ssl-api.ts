@@ -215,9 +215,9 @@ function wipeConnection(world: World, ssl: string, method: string): void {
   const fields = past ? { method, methodReset: !intact } : running ? { method, methodReset: true } : { method };
   // ssl_new ends in ssl3_clear, which frees the handshake's buffering BIO (ssl_free_wbio_buffer), and with it a
   // ClientHello that could not be flushed: the next flush has nothing to write, and the state machine moves on
-  // (continue.ts afterDroppedHello). With a TLS 1.2 method a read of the gone pair is then not the fatal
-  // unexpected EOF of F6 but "retry later": observed with 3.0.19, why was not traced (FINDINGS F110).
-  const unsent = s.helloUnsent !== null ? { helloUnsent: null, helloDropped: true, readBlocked: true } : {};
+  // (continue.ts afterDroppedHello). The BIO is left alone: a read of the gone pair then goes by its retry
+  // flag as the pair's last successful read or write left it (F6; checked against 3.0.19, FINDINGS F112).
+  const unsent = s.helloUnsent !== null ? { helloUnsent: null, helloDropped: true } : {};
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...fields, ...unsent, closeNotifyUnsent: false } });
 }
 

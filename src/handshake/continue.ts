@@ -329,10 +329,8 @@ function sendFlight(world: World, ssl: string, flight: PeerFlight): void {
  * pair (attached since) it goes, and the client reads on (F21).
  */
 function retryClientHello(world: World, client: string, offer: ClientOffer): number {
-  if (!pairAlive(world, client)) {
-    world.sendSsl(client, { type: 'CONNECTION', fields: { readBlocked: false } });
-    return 0;
-  }
+  // the write into the orphaned half fails before it touches the BIO's retry flag (FINDINGS F112)
+  if (!pairAlive(world, client)) return 0;
   world.sendSsl(client, { type: 'CONNECTION', fields: { helloUnsent: null } });
   writeClientHello(world, client, offer);
   return waitForPeer(world, client);
@@ -466,7 +464,7 @@ export function implicitHandshake(world: World, ssl: string): number {
   const offer = clientHello(world, ssl);
   if (!pairAlive(world, ssl)) {
     // the ClientHello cannot be written: a write error, not a fatal one; the next read writes it again (F21)
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { helloUnsent: offer, readBlocked: false } });
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { helloUnsent: offer } }); // the retry flag untouched (F112)
     return stall(world, ssl);
   }
   // the ClientHello is written first, then the read finds any garbage waiting, or would block: the same
