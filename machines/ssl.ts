@@ -252,6 +252,13 @@ export interface SslContext extends Counted {
    */
   readonly recordUnsent: boolean;
   /**
+   * A record the state machine read with SSL_RECEIVED_SHUTDOWN set was thrown away (F23): ssl3_read_bytes set its
+   * length to 0 without marking it read, so it is still the record layer's current one. While the flag stays set,
+   * every read of the state machine throws that empty record away again and reads nothing from the BIO; the first
+   * read without the flag skips it; SSL_clear (RECORD_LAYER_clear) drops it (FINDINGS F113).
+   */
+  readonly recordThrownAway: boolean;
+  /**
    * A client in a TLS 1.2 full handshake wrote its ChangeCipherSpec and Finished: s->enc_write_ctx is set
    * until the handshake ends (then the connection's keys). Its next ClientHello clears it; read only while
    * `handshaking` (bio-pair.ts hasWriteKeys, FINDINGS F98).
@@ -288,6 +295,7 @@ export type ConnectionFields = Pick<
   | 'clientRandom'
   | 'closeNotifyUnsent'
   | 'recordUnsent'
+  | 'recordThrownAway'
   | 'clientWriteKeys'
   | 'sidCtx'
 >;
@@ -326,6 +334,7 @@ export const CLEARED = {
   methodReset: false,
   closeNotifyUnsent: false,
   recordUnsent: false,
+  recordThrownAway: false,
   accepting: false,
   helloUnsent: null,
   helloDropped: false,
@@ -343,6 +352,7 @@ export function asCleared(c: SslContext): boolean {
     c.methodReset === CLEARED.methodReset &&
     c.closeNotifyUnsent === CLEARED.closeNotifyUnsent &&
     c.recordUnsent === CLEARED.recordUnsent &&
+    c.recordThrownAway === CLEARED.recordThrownAway &&
     c.accepting === CLEARED.accepting &&
     c.helloUnsent === CLEARED.helloUnsent &&
     c.helloDropped === CLEARED.helloDropped
@@ -449,6 +459,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     clientRandom: 0,
     closeNotifyUnsent: false,
     recordUnsent: false,
+    recordThrownAway: false,
     clientWriteKeys: false,
   }),
   guards: {

@@ -14,7 +14,7 @@
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { readRecords } from './bio-pair.ts';
-import { carryOn, finished, implicitHandshake, readInHandshake } from './continue.ts';
+import { carryOn, finished, implicitHandshake, readInHandshake, skipThrownAway } from './continue.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 const RECEIVED_SHUTDOWN = 2;
@@ -56,9 +56,10 @@ export function readPending(world: World, ssl: string): number {
   // ssl_read_internal: once the peer's close_notify is in (or the flag was set by hand), SSL_read returns 0 at once
   if ((world.ssl(ssl).shutdown & RECEIVED_SHUTDOWN) !== 0) return 0;
   const state = world.stateOf('ssl', ssl);
+  if (state === 'failed') return 0; // the error state: SSL_read fails at once
+  skipThrownAway(world, ssl);
   if (state === 'before') return implicitHandshake(world, ssl);
   if (state === 'handshaking') return readInHandshake(world, ssl);
-  if (state === 'failed') return 0; // the error state: SSL_read fails at once
   return readRecords(world, ssl);
 }
 

@@ -404,14 +404,34 @@ function doHandshake(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
   // ssl_undefined_function mid-handshake (F111): SSL_do_handshake fails at once; in before, implicitHandshake says so
   if (state === 'handshaking' && !runsStateMachine(world.ssl(ssl).handshakeFunc)) return true;
-  if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl) && pairAlive(world, ssl) && hasIncoming(world, ssl)) {
-    consumeFirstRecord(world, ssl);
-    return false;
+  if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl)) {
+    // the record an earlier throw-away left current is thrown away again: nothing is read (FINDINGS F113)
+    if (world.ssl(ssl).recordThrownAway) return false;
+    if (pairAlive(world, ssl) && hasIncoming(world, ssl)) {
+      consumeFirstRecord(world, ssl);
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: true } });
+      return false;
+    }
   }
-  if (state === 'handshaking') stepHandshake(world, ssl);
-  else if (state === 'before') implicitHandshake(world, ssl);
+  if (state === 'handshaking') {
+    skipThrownAway(world, ssl);
+    stepHandshake(world, ssl);
+  } else if (state === 'before') {
+    skipThrownAway(world, ssl);
+    implicitHandshake(world, ssl);
+  }
   // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
   return true;
+}
+
+/**
+ * A read of the state machine without SSL_RECEIVED_SHUTDOWN: the empty record a throw-away left current is
+ * marked read and skipped, and the read goes on to the BIO (rec_layer_s3.c ssl3_read_bytes, FINDINGS F113).
+ */
+export function skipThrownAway(world: World, ssl: string): void {
+  const s = world.ssl(ssl);
+  // only a handshake function that runs reads (ssl_undefined_function fails first, F111)
+  if (s.recordThrownAway && runsStateMachine(s.handshakeFunc)) world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: false } });
 }
 
 /** The side's state machine reads before it writes: it waits for the peer's flight, or accepts (a client's unsent ClientHello goes first). */
