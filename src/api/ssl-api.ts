@@ -260,8 +260,10 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
   }
   if (world.ssl(ssl).closeNotifyUnsent) return int(-1);
   if ((world.ssl(ssl).shutdown & RECEIVED) === 0) readRecords(world, ssl);
-  if (world.stateOf('ssl', ssl) === 'failed') return int(-1);
-  if ((world.ssl(ssl).shutdown & RECEIVED) === 0) return int(-1); // WANT_READ
+  // ssl3_shutdown asks only whether the read set SSL_RECEIVED_SHUTDOWN: a fatal alert read from the peer sets it
+  // too (an error state, no alert sent, so no alert_dispatch): 1; any other failed read leaves it clear: -1
+  // (checked against 3.0.19, FINDINGS F114)
+  if ((world.ssl(ssl).shutdown & RECEIVED) === 0) return int(-1); // WANT_READ, or the read failed
   return int(bothWays(world, ssl));
 }
 
