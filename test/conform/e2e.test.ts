@@ -12,6 +12,7 @@ import { compileTrace } from '../../src/conform/compile.ts';
 import { conformText } from '../../src/conform/conform.ts';
 import { ensureHarness, isFault, runHarness, type RealState } from '../../src/conform/harness.ts';
 import { Runner } from '../../src/run/runner.ts';
+import { sampleLegalTraces } from '../../properties/gen/index.ts';
 import { checkTrace } from '../../src/trace/check.ts';
 import { parseTrace } from '../../src/trace/parser.ts';
 
@@ -36,6 +37,16 @@ describe('conform against real libssl', () => {
       expect(conform(file)).toEqual(report);
     });
   }
+
+  // bench/bench.ts's default workload (BENCH_SEED 6, BENCH_CALLS 20000): the figure the README reports is of
+  // a sequence libssl runs the same way. Its step 6,889 found F113 (properties/gen/FINDINGS.md).
+  it("the bench's long sequence: every one of its 25,000 steps agrees", () => {
+    const [long] = sampleLegalTraces(1, { seed: 6, maxCalls: 20_000 });
+    const report = conformText(long!.text, 'bench-long.trace').report;
+    expect(report.difference).toBeNull();
+    expect(report).toMatchObject({ agree: true, outcome: null });
+    expect(report.compared).toBeGreaterThan(25_000);
+  }, 600_000);
 
   it('--changes states are the objects whose view differs from the previous full state, in the harness and in the model', () => {
     const file = 'examples/tls12-client-resumption.trace';
