@@ -155,8 +155,11 @@ export interface SslContext extends Counted {
    */
   readonly link: number;
   readonly pendingTickets: readonly PendingTicket[];
-  /** The peer's close_notify waits in our read buffer. */
-  readonly closeNotifyPending: boolean;
+  /**
+   * How many of the peer's close_notify records wait in our read buffer: SSL_set_shutdown(peer, 0) lets its next
+   * SSL_shutdown write another, and a read takes one at a time (FINDINGS F115).
+   */
+  readonly closeNotifiesPending: number;
   /**
    * How many records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2),
    * an implicit ClientHello of a cleared peer (F9), the rest of a failed flight (F68). Reading one is a
@@ -277,7 +280,7 @@ export type ConnectionFields = Pick<
   | 'peer'
   | 'link'
   | 'pendingTickets'
-  | 'closeNotifyPending'
+  | 'closeNotifiesPending'
   | 'undecryptablePending'
   | 'alertPending'
   | 'flightAfterAlert'
@@ -441,7 +444,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     peer: null,
     link: 0,
     pendingTickets: NO_TICKETS,
-    closeNotifyPending: false,
+    closeNotifiesPending: 0,
     undecryptablePending: 0,
     alertPending: null,
     flightAfterAlert: false,

@@ -51,7 +51,7 @@ type Fields = { -readonly [K in keyof ConnectionFields]?: ConnectionFields[K] };
 function nothingWaiting(): Fields {
   return {
     pendingTickets: NO_TICKETS,
-    closeNotifyPending: false,
+    closeNotifiesPending: 0,
     undecryptablePending: 0,
     alertPending: null,
     flightAfterAlert: false,
@@ -65,7 +65,7 @@ function nothingWaiting(): Fields {
 function waitsNothing(s: SslContext): boolean {
   return (
     s.pendingTickets.length === 0 &&
-    !s.closeNotifyPending &&
+    s.closeNotifiesPending === 0 &&
     s.undecryptablePending === 0 &&
     s.alertPending === null &&
     !s.flightAfterAlert &&
@@ -152,7 +152,7 @@ export function writeCloseNotify(world: World, ssl: string): void {
   const { peer, methodReset } = world.ssl(ssl);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: false } }); // bio_write clears the retry flags
   if (peer === null) return;
-  const fields = methodReset ? { undecryptablePending: oneUnreadableRecord(world, peer) } : { closeNotifyPending: true };
+  const fields = methodReset ? { undecryptablePending: oneUnreadableRecord(world, peer) } : { closeNotifiesPending: world.ssl(peer).closeNotifiesPending + 1 };
   world.sendSsl(peer, { type: 'CONNECTION', fields });
 }
 
@@ -184,7 +184,7 @@ export function readRecords(world: World, ssl: string): number {
   // implicit ClientHello), and SSL_read stops at it.
   // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
   const after = world.ssl(ssl);
-  if (!after.closeNotifyPending && waitingClientHello(world, ssl) !== null) {
+  if (after.closeNotifiesPending === 0 && waitingClientHello(world, ssl) !== null) {
     // A ClientHello's record version is TLS1_VERSION (do_ssl3_write), and ssl3_get_record rejects it on its
     // header on a connection (TLS 1.2: not s->version, with write keys: SSLfatal(SSL_AD_PROTOCOL_VERSION);
     // TLS 1.3: a handshake record in plaintext, SSL_R_BAD_RECORD_TYPE): the alert is sent, and the body stays
@@ -193,12 +193,13 @@ export function readRecords(world: World, ssl: string): number {
     rejectHeader(world, ssl);
     return failLeavingBuffer(world, ssl, tickets.length);
   }
-  if (!after.closeNotifyPending && (after.undecryptablePending > 0 || after.alertPending !== null || after.clientHelloPending !== null)) {
+  if (after.closeNotifiesPending === 0 && (after.undecryptablePending > 0 || after.alertPending !== null || after.clientHelloPending !== null)) {
     return readGarbage(world, ssl, tickets.length);
   }
-  if (world.ssl(ssl).closeNotifyPending) {
-    // SSL_read stops at the close_notify: the last BIO read succeeded
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifyPending: false, readBlocked: false } });
+  const closeNotifies = world.ssl(ssl).closeNotifiesPending;
+  if (closeNotifies > 0) {
+    // SSL_read stops at the (first) close_notify: the last BIO read succeeded
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifiesPending: closeNotifies - 1, readBlocked: false } });
     world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
   } else {
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } }); // read until it would block
@@ -223,7 +224,7 @@ export function hasIncoming(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   return (
     s.pendingTickets.length > 0 ||
-    s.closeNotifyPending ||
+    s.closeNotifiesPending > 0 ||
     s.undecryptablePending > 0 ||
     s.alertPending !== null ||
     s.clientHelloPending !== null ||
@@ -236,7 +237,7 @@ export function hasIncoming(world: World, ssl: string): boolean {
 export function waitingClientHello(world: World, ssl: string): ClientOffer | null {
   const s = world.ssl(ssl);
   // an alert comes before a ClientHello its sender wrote once cleared
-  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifyPending || s.undecryptablePending > 0 || s.alertPending !== null || s.peerFlight !== null) {
+  if (!pairAlive(world, ssl) || s.pendingTickets.length > 0 || s.closeNotifiesPending > 0 || s.undecryptablePending > 0 || s.alertPending !== null || s.peerFlight !== null) {
     return null;
   }
   return s.clientHelloPending;
@@ -378,7 +379,7 @@ export function receiveAlert(world: World, ssl: string, ret: number): number {
  */
 export function readGarbage(world: World, ssl: string, ret: number): number {
   const s = world.ssl(ssl);
-  const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && !s.closeNotifyPending && s.undecryptablePending === 0 && s.peerFlight === null;
+  const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && s.closeNotifiesPending === 0 && s.undecryptablePending === 0 && s.peerFlight === null;
   if (alertFirst && s.alertPending === 'plain' && checksRecordVersion(world, ssl)) return alertAfterMethodReset(world, ssl, ret);
   if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
   return readFailed(world, ssl, ret);
@@ -469,7 +470,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const fields: Fields = { readBlocked: false }; // the read succeeded: no retry flag
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
-  else if (s.closeNotifyPending) fields.closeNotifyPending = false;
+  else if (s.closeNotifiesPending > 0) fields.closeNotifiesPending = s.closeNotifiesPending - 1;
   else if (s.undecryptablePending > 0) {
     fields.undecryptablePending = recordsLeftOf(s.undecryptablePending, 1); // one of the unreadable records goes
   } else if (s.peerFlight !== null) {

@@ -509,5 +509,5 @@ function serverHelloFirst(world: World, client: string): boolean {
 /** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: bio-pair.ts consumeFirstRecord's order). */
 function connectionRecordsWaiting(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
-  return s.pendingTickets.length > 0 || s.closeNotifyPending;
+  return s.pendingTickets.length > 0 || s.closeNotifiesPending > 0;
 }
