@@ -402,8 +402,9 @@ function reachedBySomething(world: World, ssl: string): boolean {
  */
 function doHandshake(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
-  // ssl_undefined_function mid-handshake (F111): SSL_do_handshake fails at once; in before, implicitHandshake says so
-  if (state === 'handshaking' && !runsStateMachine(world.ssl(ssl).handshakeFunc)) return true;
+  // ssl_undefined_function (F14, F111): SSL_do_handshake fails at once, reading and writing nothing, with an error
+  // that is no fatal one, which the harness counts as the side's failure (it is not stepped again)
+  if ((state === 'handshaking' || state === 'before') && !runsStateMachine(world.ssl(ssl).handshakeFunc)) return false;
   if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl)) {
     // the record an earlier throw-away left current is thrown away again: nothing is read (FINDINGS F113)
     if (world.ssl(ssl).recordThrownAway) return false;
@@ -430,8 +431,11 @@ function doHandshake(world: World, ssl: string): boolean {
  */
 export function skipThrownAway(world: World, ssl: string): void {
   const s = world.ssl(ssl);
-  // only a handshake function that runs reads (ssl_undefined_function fails first, F111)
-  if (s.recordThrownAway && runsStateMachine(s.handshakeFunc)) world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: false } });
+  // only a handshake function that runs reads (ssl_undefined_function fails first, F111), and with the flag still
+  // set the read would throw the record away again instead (doHandshake)
+  if (s.recordThrownAway && !receivedShutdown(world, ssl) && runsStateMachine(s.handshakeFunc)) {
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: false } });
+  }
 }
 
 /** The side's state machine reads before it writes: it waits for the peer's flight, or accepts (a client's unsent ClientHello goes first). */

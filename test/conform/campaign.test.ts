@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../../scripts/conform-campaign.ts';
 import { caseOf, sameDifference, traceOf } from '../../scripts/conform-campaign-engine.ts';
+import { OPS } from '../../properties/gen/index.ts';
 
 const campaign = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conform-campaign.ts', ...args], { encoding: 'utf8' });
 
@@ -38,6 +39,7 @@ describe('npm run conform: arguments', () => {
     [['--focus', 'sslDupe=3'], /--focus: unknown op sslDupe/],
     [['--focus', 'sslDup=-1'], /--focus: expected op=weight/],
     [['--focus', 'sslDup=1001'], /--focus: the weight of sslDup must be at most 1000/],
+    [['--focus', Object.keys(OPS).map((op) => `${op}=0`).join(',')], /--focus: every op has weight 0/],
   ];
   for (const [args, message] of bad) {
     it(`${args.join(' ')}: refused`, () => {
@@ -124,7 +126,7 @@ describe('npm run conform: a short campaign', () => {
 });
 
 describe('the campaign engine', () => {
-  it('--focus: the ops given their weights come as often as the weights say, and the same seed gives the same sequence', () => {
+  it('--focus: an op given a high weight comes far more often, one given 0 less, and the same seed gives the same sequence', () => {
     const calls = (text: string, fn: string) => text.split('\n').filter((l) => l.includes(`${fn}(`)).length;
     const plain = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400 }, 0).trace.text;
     const focused = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text;
