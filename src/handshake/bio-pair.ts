@@ -297,8 +297,19 @@ function alertSeal(world: World, ssl: string): AlertSeal | null {
  */
 function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
   const state = world.stateOf('ssl', reader);
-  if (world.ssl(reader).methodReset) return false;
+  if (world.ssl(reader).methodReset && !readsPlainAfterReset(world, reader, seal)) return false;
   return seal === 'plain' ? state === 'before' || state === 'handshaking' : state === 'connected' || state === 'closed';
+}
+
+/**
+ * A client in the middle of its handshake whose s3 state a method reset threw away (SSL_copy_session_id) still
+ * reads the server's plaintext alert as an alert: ssl3_get_record and the alert branch of ssl3_read_bytes use
+ * the record layer and s->version, not s3, and a client has no read keys before the server's ChangeCipherSpec.
+ * Its record-version check (checksRecordVersion) came first. So the alert is received: the error state, no
+ * alert back, nothing written to the server (checked against 3.0.19, FINDINGS F116).
+ */
+function readsPlainAfterReset(world: World, reader: string, seal: AlertSeal): boolean {
+  return seal === 'plain' && world.ssl(reader).role === 'client' && world.stateOf('ssl', reader) === 'handshaking';
 }
 
 /**
