@@ -70,6 +70,11 @@ export interface DifferenceGroup {
   readonly count: number;
   /** The first sequence (lowest index) with this signature. */
   readonly first: { readonly index: number; readonly kind: CaseKind; readonly seed: number };
+  /**
+   * Every sequence with this signature, in increasing order. One signature (where and in which field the
+   * first difference is) can hide several causes: a fix for the first sequence's cause is checked on all.
+   */
+  readonly sequences: readonly number[];
   /** Set when it was shrunk. */
   readonly shrunk?: Shrunk;
 }
@@ -260,7 +265,7 @@ async function shrink(o: CampaignOptions, group: DifferenceGroup): Promise<Shrun
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const started = performance.now();
-  const bySignature = new Map<string, { signature: string; count: number; first: DifferenceGroup['first'] }>();
+  const bySignature = new Map<string, { signature: string; count: number; first: DifferenceGroup['first']; sequences: number[] }>();
   const misuse = new Map<DiagnosticKind, KindTally>();
   const generatorErrors = new Map<string, { count: number; first: number }>();
   let cov: CoverageReport | null = null;
@@ -300,9 +305,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       if (r.signature !== null) {
         differing++;
         const g = bySignature.get(r.signature);
-        if (!g) bySignature.set(r.signature, { signature: r.signature, count: 1, first: { index, kind, seed } });
+        if (!g) bySignature.set(r.signature, { signature: r.signature, count: 1, first: { index, kind, seed }, sequences: [index] });
         else {
           g.count++;
+          g.sequences.push(index);
           if (index < g.first.index) g.first = { index, kind, seed };
         }
       }
@@ -314,6 +320,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   await Promise.all(Array.from({ length: Math.min(o.jobs, o.runs) }, lane));
   const sweepMs = performance.now() - started;
 
+  // the lanes finish sequences out of order
+  for (const g of bySignature.values()) g.sequences.sort((a, b) => a - b);
   const sorted = [...bySignature.values()].sort((a, b) => b.count - a.count || a.first.index - b.first.index);
   const shrinking = Math.min(o.maxShrinks, sorted.length);
   const slot = limiter(o.jobs);

@@ -16,7 +16,9 @@
  * otherwise a plain line every 5% (CI logs). The report goes to stdout: each
  * distinct difference shrunk to a minimal trace with the first differing step
  * side by side (also written to OUT/<n>.trace, which `sslsim conform` replays;
- * the directory's old *.trace files are removed first), then the summary.
+ * the directory's old *.trace files are removed first), then the summary. A
+ * difference past --max-shrinks is written too, as the sweep's whole trace of
+ * its first sequence, and the summary lists every sequence of each difference.
  *
  * Exit status: 0 no difference, 1 at least one (or a sequence the generator
  * could not make, counted apart), 2 bad arguments or a harness
@@ -30,7 +32,7 @@ import cliProgress from 'cli-progress';
 import { ensureHarness, HarnessError } from '../src/conform/harness.ts';
 import { CATALOGUE } from '../src/trace/catalogue.ts';
 import { type OpWeights, parseOpWeights } from '../properties/gen/index.ts';
-import { type CampaignOptions, type CampaignResult, type DifferenceGroup, runCampaign, type Shrunk } from './conform-campaign-engine.ts';
+import { type CampaignOptions, type CampaignResult, type DifferenceGroup, runCampaign, type Shrunk, traceOf } from './conform-campaign-engine.ts';
 
 const USAGE = `usage: npm run conform -- [--runs N] [--seed N] [--max-calls N] [--jobs N] [--misuse-share P]
                           [--max-shrinks N] [--shrink-runs N] [--step-timeout S] [--out DIR] [--focus OP=W,...]
@@ -43,7 +45,7 @@ const USAGE = `usage: npm run conform -- [--runs N] [--seed N] [--max-calls N] [
   --max-shrinks N    distinct differences to shrink to a minimal trace (default 10)
   --shrink-runs N    harness runs each shrink may make (default 300)
   --step-timeout S   the harness's per-statement watchdog in seconds (default 1)
-  --out DIR          where the minimal traces go (default conform-failures)
+  --out DIR          where the traces of the differences go (default conform-failures)
   --focus OP=W,...   give these generator ops these weights (0 to 1000) instead of their own, to make the
                      calls near a suspected bug frequent (ops and weights: properties/gen/plan.ts OPS),
                      e.g. --focus copySessionId=6,setSslCtx=6,sslDup=5`;
@@ -150,6 +152,18 @@ function shrunkText(s: Shrunk): string {
   return `shrunk ${s.shrinks} time(s)${s.limited ? ', stopped at the --shrink-runs limit' : ''}`;
 }
 
+/** Where a difference came from, as the first comment line of its trace file. */
+function origin(r: CampaignResult, g: DifferenceGroup): string {
+  const o = r.options;
+  return `# npm run conform -- --seed ${o.seed} --max-calls ${o.maxCalls} --misuse-share ${o.misuseShare}${focusArg(o.focus)}: sequence ${g.first.index} (${g.first.kind}), ${g.count} sequence(s) with this difference: ${sequenceList(g)}`;
+}
+
+/** The sequences of a difference, the first twenty of them: enough to replay each on a fixed model. */
+function sequenceList(g: DifferenceGroup): string {
+  const shown = g.sequences.slice(0, 20).join(', ');
+  return g.sequences.length > 20 ? `${shown} and ${g.sequences.length - 20} more` : shown;
+}
+
 /** The trace file of a shrunk difference: comments saying where it came from and what differed, then the trace. */
 function traceFile(r: CampaignResult, g: DifferenceGroup): string {
   const s = g.shrunk!;
@@ -159,7 +173,7 @@ function traceFile(r: CampaignResult, g: DifferenceGroup): string {
       .split('\n')
       .map((l) => `# ${l}`.trimEnd());
   return [
-    `# npm run conform -- --seed ${r.options.seed} --max-calls ${r.options.maxCalls} --misuse-share ${r.options.misuseShare}${focusArg(r.options.focus)}: sequence ${g.first.index} (${g.first.kind}), ${g.count} sequence(s) with this difference`,
+    origin(r, g),
     `# ${g.signature}`,
     ...(s.misuse ? [`# misuse: ${s.misuse.kind} injected from line ${s.misuse.from}, reported at line ${s.misuse.line}`] : []),
     `# ${shrunkText(s)}; replay: sslsim conform <this file>`,
@@ -169,22 +183,38 @@ function traceFile(r: CampaignResult, g: DifferenceGroup): string {
   ].join('\n');
 }
 
-/** Writes the shrunk traces as OUT/1.trace, 2.trace, ... (old ones removed) and returns each group's file. */
-function writeFailures(r: CampaignResult, out: string): Map<DifferenceGroup, string> {
+/**
+ * The trace file of a difference left unshrunk (past --max-shrinks): its first sequence as the sweep ran it,
+ * regenerated from the seed, so that it can be replayed, cut and shrunk by hand.
+ */
+function unshrunkFile(r: CampaignResult, g: DifferenceGroup): string {
+  const { trace } = traceOf(r.options, g.first.index);
+  return [
+    origin(r, g),
+    `# ${g.signature}`,
+    `# not shrunk (--max-shrinks ${r.options.maxShrinks}): the sweep's trace, ${trace.calls} calls; replay: sslsim conform <this file>`,
+    trace.text.trimEnd(),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes each difference's trace as OUT/1.trace, 2.trace, ... in the summary's order (old ones removed): the
+ * minimal trace of a shrunk one, the sweep's trace of one past --max-shrinks. Returns each group's file.
+ */
+export function writeFailures(r: CampaignResult, out: string): Map<DifferenceGroup, string> {
   const files = new Map<DifferenceGroup, string>();
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync(out)) if (f.endsWith('.trace')) rmSync(join(out, f));
-  let n = 0;
-  for (const g of r.groups) {
-    if (!g.shrunk) continue;
-    const file = join(out, `${++n}.trace`);
-    writeFileSync(file, traceFile(r, g));
+  r.groups.forEach((g, i) => {
+    const file = join(out, `${i + 1}.trace`);
+    writeFileSync(file, g.shrunk ? traceFile(r, g) : unshrunkFile(r, g));
     files.set(g, file);
-  }
+  });
   return files;
 }
 
-function report(r: CampaignResult, files: ReadonlyMap<DifferenceGroup, string>): string {
+export function report(r: CampaignResult, files: ReadonlyMap<DifferenceGroup, string>): string {
   const out: string[] = [];
   for (const g of r.groups) {
     if (!g.shrunk) continue;
@@ -203,7 +233,11 @@ function report(r: CampaignResult, files: ReadonlyMap<DifferenceGroup, string>):
   out.push(`sequences run: ${r.sequences} (${r.legal} legal, ${misuseRun} with a misuse)`);
   out.push(`steps compared: ${r.stepsCompared}`);
   out.push(`differences found: ${r.differing} sequence(s), ${r.groups.length} distinct`);
-  for (const g of r.groups) out.push(`  ${String(g.count).padStart(6)}  ${g.signature}${files.has(g) ? `  -> ${files.get(g)}` : ''}`);
+  for (const g of r.groups) {
+    const shrunk = g.shrunk ? '' : ' (not shrunk)';
+    out.push(`  ${String(g.count).padStart(6)}  ${g.signature}${files.has(g) ? `  -> ${files.get(g)}${shrunk}` : ''}`);
+    out.push(`          sequence(s): ${sequenceList(g)}`);
+  }
   if (r.generatorErrors.length > 0) {
     out.push(`generator errors (properties/gen bugs, not run): ${r.generatorErrors.reduce((n, g) => n + g.count, 0)} sequence(s)`);
     for (const g of r.generatorErrors) out.push(`  ${String(g.count).padStart(6)}  ${g.message} (first: sequence ${g.first})`);

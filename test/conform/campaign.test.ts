@@ -8,13 +8,13 @@
  * not fixed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCli, UsageError } from '../../scripts/conform-campaign.ts';
-import { caseOf, sameDifference, traceOf } from '../../scripts/conform-campaign-engine.ts';
-import { OPS } from '../../properties/gen/index.ts';
+import { parseCli, report, UsageError, writeFailures } from '../../scripts/conform-campaign.ts';
+import { type CampaignResult, caseOf, type DifferenceGroup, sameDifference, traceOf } from '../../scripts/conform-campaign-engine.ts';
+import { coverage, OPS } from '../../properties/gen/index.ts';
 
 const campaign = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conform-campaign.ts', ...args], { encoding: 'utf8' });
 
@@ -108,11 +108,12 @@ describe('npm run conform: a short campaign', () => {
     expect(s).toMatch(/^wall time: [\d.]+ s \(sweep [\d.]+ s, shrinking [\d.]+ s\); [\d.]+ sequences\/s, \d+ ms each with 1 job\(s\)$/m);
   });
 
-  it('exits 1 exactly when it found a difference (or the generator failed), and writes one minimal trace per shrunk difference', () => {
+  it('exits 1 exactly when it found a difference (or the generator failed), and writes one trace per distinct difference', () => {
     const differing = Number(/^differences found: (\d+)/m.exec(one.stdout)![1]);
+    const distinct = Number(/^differences found: \d+ sequence\(s\), (\d+) distinct/m.exec(one.stdout)![1]);
     const generator = /^generator errors/m.test(one.stdout);
     expect(one.status).toBe(differing > 0 || generator ? 1 : 0);
-    expect(readdirSync(join(tmp, 'j1'))).toEqual(differing > 0 ? ['1.trace'] : []);
+    expect(readdirSync(join(tmp, 'j1')).sort()).toEqual(Array.from({ length: distinct }, (_, i) => `${i + 1}.trace`));
   });
 
   it('runs the same sequences with the same results whatever --jobs', () => {
@@ -122,6 +123,45 @@ describe('npm run conform: a short campaign', () => {
 
   it('without a terminal, reports progress as plain lines on stderr', () => {
     expect(one.stderr).toMatch(/^conform: 5\/5 sequences, \d+ differing, [\d.]+\/s$/m);
+  });
+});
+
+describe('npm run conform: the traces of the differences', () => {
+  // A result as runCampaign returns it, with two differences, neither shrunk (as with --max-shrinks 0): the
+  // writing does not depend on the harness, so the differences can be made up; their traces are regenerated.
+  const options = { runs: 30, seed: 5, maxCalls: 60, jobs: 1, misuseShare: 0.2, maxShrinks: 0, shrinkRuns: 0, stepTimeoutS: 1 };
+  const group = (signature: string, sequences: number[]): DifferenceGroup => {
+    const { kind, seed } = caseOf(options, sequences[0]!);
+    return { signature, count: sequences.length, first: { index: sequences[0]!, kind, seed }, sequences };
+  };
+  const groups = [group('at read: events', [4, 17, 23]), group('at connect: ret', [9])];
+  const result: CampaignResult = {
+    options, sequences: 30, legal: 24, stepsCompared: 1000, differing: 4, groups, generatorErrors: [],
+    misuse: new Map(), coverage: coverage([]), sweepMs: 1, shrinkMs: 0,
+  };
+
+  it('writes a difference past --max-shrinks as its first sequence, regenerated whole, and lists its sequences', () => {
+    const out = join(tmp, 'unshrunk');
+    writeFailures(result, out); // over an old trace
+    writeFileSync(join(out, '3.trace'), 'stale\n');
+    const files = writeFailures(result, out);
+    expect(readdirSync(out).sort()).toEqual(['1.trace', '2.trace']);
+    const first = readFileSync(join(out, '1.trace'), 'utf8');
+    const { trace } = traceOf(options, 4);
+    expect(first.endsWith(trace.text.trimEnd() + '\n')).toBe(true);
+    expect(first).toMatch(/^# npm run conform -- --seed 5 --max-calls 60 --misuse-share 0\.2: sequence 4 \(\w+\), 3 sequence\(s\) with this difference: 4, 17, 23$/m);
+    expect(first).toMatch(/^# at read: events$/m);
+    expect(first).toMatch(new RegExp(`^# not shrunk \\(--max-shrinks 0\\): the sweep's trace, ${trace.calls} calls`, 'm'));
+    expect(readFileSync(join(out, '2.trace'), 'utf8')).toContain(traceOf(options, 9).trace.text.trimEnd());
+    const summary = report(result, files);
+    expect(summary).toContain(`     3  at read: events  -> ${join(out, '1.trace')} (not shrunk)\n          sequence(s): 4, 17, 23\n`);
+    expect(summary).toContain(`     1  at connect: ret  -> ${join(out, '2.trace')} (not shrunk)\n          sequence(s): 9\n`);
+  });
+
+  it('shows the first twenty sequences of a difference and counts the rest', () => {
+    const many = group('at read: events', Array.from({ length: 25 }, (_, i) => i));
+    const summary = report({ ...result, groups: [many] }, new Map());
+    expect(summary).toContain('sequence(s): 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19 and 5 more\n');
   });
 });
 
