@@ -294,22 +294,32 @@ function alertSeal(world: World, ssl: string): AlertSeal | null {
  * ssl3_record.c ssl3_get_record); connected, the connection's keys. A sealed
  * alert is read by the peer of the same handshake once it has the keys too
  * (it reads the flight before it first).
+ *
+ * A method reset (ssl_free + ssl_new: s3 thrown away) does not change how a plaintext alert is read in init:
+ * ssl3_get_record and the alert branch of ssl3_read_bytes work on the record layer, s->version, s->method and
+ * the read keys (none in init, the TLS 1.3 server's aside), not on s3. Before them, a record-version check can
+ * refuse it (checksRecordVersion, asked first by readGarbage; s->first_packet, set while a flow waits for its
+ * first message, skips it), and a server with a generic method refuses any record but a handshake one
+ * (versionUndecided). So a client waiting for its ServerHello, and a server with a version's method whose
+ * state machine waits for a ClientHello, receive it: the error state, no alert back, s->session removed
+ * whatever s->shutdown (checked against 3.0.19, FINDINGS F116). A sealed alert needs the connection's keys and
+ * s3's cipher state, which the reset lost.
  */
 function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
   const state = world.stateOf('ssl', reader);
-  if (world.ssl(reader).methodReset && !readsPlainAfterReset(world, reader, seal)) return false;
-  return seal === 'plain' ? state === 'before' || state === 'handshaking' : state === 'connected' || state === 'closed';
+  if (seal === 'plain') return (state === 'before' || state === 'handshaking') && !versionUndecided(world.ssl(reader));
+  return !world.ssl(reader).methodReset && (state === 'connected' || state === 'closed');
 }
 
 /**
- * A client in the middle of its handshake whose s3 state a method reset threw away (SSL_copy_session_id) still
- * reads the server's plaintext alert as an alert: ssl3_get_record and the alert branch of ssl3_read_bytes use
- * the record layer and s->version, not s3, and a client has no read keys before the server's ChangeCipherSpec.
- * Its record-version check (checksRecordVersion) came first. So the alert is received: the error state, no
- * alert back, nothing written to the server (checked against 3.0.19, FINDINGS F116).
+ * A server whose method is still a generic one (TLS_ANY_VERSION: it has chosen no version, or a method reset
+ * gave it the generic one back) expects nothing but a ClientHello: ssl3_read_bytes takes any other record, an
+ * alert included, for an unexpected message ("this must be a client side alert", rec_layer_s3.c) before its
+ * alert branch, SSLfatal(SSL_AD_UNEXPECTED_MESSAGE): an alert of its own, which removes s->session unless
+ * SSL_SENT_SHUTDOWN is set (spec §8). A client reads the alert (checked against 3.0.19, FINDINGS F117).
  */
-function readsPlainAfterReset(world: World, reader: string, seal: AlertSeal): boolean {
-  return seal === 'plain' && world.ssl(reader).role === 'client' && world.stateOf('ssl', reader) === 'handshaking';
+function versionUndecided(s: SslContext): boolean {
+  return s.role === 'server' && !isVersionMethod(s.method);
 }
 
 /**
