@@ -124,6 +124,30 @@ describe('compareRuns', () => {
     );
   });
 
+  it("takes an SSL's destroyed session named by a newer session's id for the same dangling pointer, and nothing else", () => {
+    // c's session s1 was destroyed while c still points at it; libssl may have made s2 at that address since.
+    const withSsl = (state: StateView | RealState, session: string) => ({ ...state, ssl: { c: { refs: 1, freed: false, session } } });
+    const run = (modelSessions: Record<string, number>, realSession: string) => {
+      const { model, compiled, real } = build(
+        [
+          {
+            line: 7,
+            fn: 'SSL_SESSION_new',
+            model: { ret: 's2', state: withSsl(modelState(modelSessions), 's1') as StateView },
+            real: [ok(7, 'SSL_SESSION_new', 's2', withSsl(realState(modelSessions), realSession) as RealState)],
+          },
+        ],
+        { modelState: withSsl(modelState(modelSessions), 's1') as StateView, leaks: Object.keys(modelSessions).filter((id) => modelSessions[id]! > 0) },
+      );
+      return compareRuns(model, compiled, real);
+    };
+    expect(run({ s1: 0, s2: 1 }, 's2').agree).toBe(true);
+    // a live session is no dangling pointer: libssl naming another is a difference
+    expect(run({ s1: 1, s2: 1 }, 's2').difference?.diffs).toEqual([{ path: 'state.ssl.c.session', model: 's1', real: 's2' }]);
+    // an older session cannot sit at the address of one destroyed later
+    expect(run({ s0: 1, s1: 0 }, 's0').difference?.diffs).toEqual([{ path: 'state.ssl.c.session', model: 's1', real: 's0' }]);
+  });
+
   it("compares each ctx's session counters, which only conform's records carry (FINDINGS F81)", () => {
     const ctx = (stats: typeof NO_COUNTS) => ({ ctx: { refs: 1, freed: false, cache: [], sess_number: 0, stats } });
     const { model, compiled, real } = build(
