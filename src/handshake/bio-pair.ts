@@ -458,14 +458,25 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null,
 
 /**
  * The count of unreadable records once a peer whose method was reset writes one more (a close_notify, an
- * alert). Reading one is a fatal error that marks s->session (spec §8). A TLS 1.2 reader reads the whole
- * record and fails on it, so what the writer sends once cleared is
- * read after it (FINDINGS F75, checked against 3.0.19). A TLS 1.3 reader is left out of step with the records
- * behind it (seen in the same probes; the model takes it as unreadable from there on).
+ * alert). Reading one is a fatal error that marks s->session (spec §8). How it is read is decided when it is
+ * read (consumeFirstRecord): the reader may be cleared in between.
  */
 function oneUnreadableRecord(world: World, reader: string): number {
   const r = world.ssl(reader);
-  return r.version === TLS1_3 || r.undecryptablePending === UNKNOWN_RECORDS ? UNKNOWN_RECORDS : r.undecryptablePending + 1;
+  return r.undecryptablePending === UNKNOWN_RECORDS ? UNKNOWN_RECORDS : r.undecryptablePending + 1;
+}
+
+/**
+ * Does `reader` refuse the next unreadable record on its header, out of step with what follows from then on? A
+ * connected TLS 1.3 reader does (SSL_IS_TLS13 with read keys: ssl3_get_record allows no record type but
+ * application data, SSL_R_BAD_RECORD_TYPE, and the body stays; seen in F75's probes). A TLS 1.2 reader reads the
+ * whole record and fails on it, so what the writer sends once cleared is read after it (FINDINGS F75), and so
+ * does a reader that was SSL_clear'ed meanwhile: a generic method, no keys, and a flow waiting for its first
+ * message (s->first_packet) check neither type nor version (checked against 3.0.19, FINDINGS F118).
+ */
+function refusesUnreadableOnHeader(world: World, reader: string): boolean {
+  const state = world.stateOf('ssl', reader);
+  return (state === 'connected' || state === 'closed') && world.ssl(reader).version === TLS1_3;
 }
 
 /** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (consumeFirstRecord). */
@@ -493,7 +504,8 @@ export function consumeFirstRecord(world: World, ssl: string): void {
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
   else if (s.closeNotifiesPending > 0) fields.closeNotifiesPending = s.closeNotifiesPending - 1;
   else if (s.undecryptablePending > 0) {
-    fields.undecryptablePending = recordsLeftOf(s.undecryptablePending, 1); // one of the unreadable records goes
+    // one of the unreadable records goes, unless the reader refuses it on its header
+    fields.undecryptablePending = refusesUnreadableOnHeader(world, ssl) ? UNKNOWN_RECORDS : recordsLeftOf(s.undecryptablePending, 1);
   } else if (s.peerFlight !== null) {
     fields.peerFlight = null;
     fields.undecryptablePending = recordsLeft(world, ssl, s.peerFlight);
