@@ -169,7 +169,10 @@ export function readRecords(world: World, ssl: string): number {
   const s = world.ssl(ssl);
   const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
-    if (anything && rejectsOnHeader(s)) {
+    // A ClientHello first is refused on its header whatever the method, as on a connection never reset (below):
+    // its record version, TLS1_VERSION, is not a TLS 1.2 method's s->version, and a TLS 1.3 method with the
+    // connection's read keys allows no plaintext handshake record (checked against 3.0.19, FINDINGS F119)
+    if (anything && (rejectsOnHeader(s) || waitingClientHello(world, ssl) !== null)) {
       rejectHeader(world, ssl);
       return failLeavingBuffer(world, ssl, 0);
     }
