@@ -121,6 +121,9 @@ export interface SslConfig {
   readonly maxProto: number;
 }
 
+/** The type of a record thrown away and still current (SslContext.recordThrownAway): a handshake one, or any other. */
+export type ThrownAwayRecord = 'handshake' | 'other';
+
 export interface SslContext extends Counted {
   readonly id: string;
   /** The names of the references this SSL holds, in the ledgers of its session and contexts (holders.ts). */
@@ -258,9 +261,11 @@ export interface SslContext extends Counted {
    * A record the state machine read with SSL_RECEIVED_SHUTDOWN set was thrown away (F23): ssl3_read_bytes set its
    * length to 0 without marking it read, so it is still the record layer's current one. While the flag stays set,
    * every read of the state machine throws that empty record away again and reads nothing from the BIO; the first
-   * read without the flag skips it; SSL_clear (RECORD_LAYER_clear) drops it (FINDINGS F113).
+   * read without the flag skips it if it is a handshake record (or a ChangeCipherSpec), the type the state machine
+   * asks for, and otherwise fails on it (FINDINGS F120); SSL_clear (RECORD_LAYER_clear) drops it (FINDINGS F113).
+   * null when there is none.
    */
-  readonly recordThrownAway: boolean;
+  readonly recordThrownAway: ThrownAwayRecord | null;
   /**
    * A client in a TLS 1.2 full handshake wrote its ChangeCipherSpec and Finished: s->enc_write_ctx is set
    * until the handshake ends (then the connection's keys). Its next ClientHello clears it; read only while
@@ -337,7 +342,7 @@ export const CLEARED = {
   methodReset: false,
   closeNotifyUnsent: false,
   recordUnsent: false,
-  recordThrownAway: false,
+  recordThrownAway: null,
   accepting: false,
   helloUnsent: null,
   helloDropped: false,
@@ -462,7 +467,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     clientRandom: 0,
     closeNotifyUnsent: false,
     recordUnsent: false,
-    recordThrownAway: false,
+    recordThrownAway: null,
     clientWriteKeys: false,
   }),
   guards: {

@@ -11,7 +11,7 @@
  * peer read what it writes afterwards.
  */
 import { removeSession } from '../cache/remove-session.ts';
-import { type AlertSeal, type ClientOffer, type ConnectionFields, type PeerFlight, type RecordAfterHello, type SslContext, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type ClientOffer, type ConnectionFields, type PeerFlight, type RecordAfterHello, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { stateFunc } from './handshake-func.ts';
@@ -485,6 +485,19 @@ function refusesUnreadableOnHeader(world: World, reader: string): boolean {
 /** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (consumeFirstRecord). */
 export function receivedShutdown(world: World, ssl: string): boolean {
   return (world.ssl(ssl).shutdown & RECEIVED) !== 0;
+}
+
+/**
+ * The type of the first record waiting, in consumeFirstRecord's order: a handshake record (a flight's first, a
+ * ClientHello; a TLS 1.2 resumption's client flight starts with a ChangeCipherSpec, which a handshake read takes
+ * as well), or another (a TLS 1.3 ticket or close_notify is application data, a TLS 1.2 close_notify and any
+ * alert are alerts, an unreadable record is one of those).
+ */
+export function firstRecordType(world: World, ssl: string): ThrownAwayRecord {
+  const s = world.ssl(ssl);
+  if (s.pendingTickets.length > 0 || s.closeNotifiesPending > 0 || s.undecryptablePending > 0) return 'other';
+  if (s.peerFlight !== null) return 'handshake';
+  return s.alertPending !== null ? 'other' : 'handshake';
 }
 
 /**

@@ -14,7 +14,7 @@
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { readRecords } from './bio-pair.ts';
-import { carryOn, finished, implicitHandshake, readInHandshake, skipThrownAway } from './continue.ts';
+import { carryOn, failsOnThrownAway, finished, implicitHandshake, readInHandshake } from './continue.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 const RECEIVED_SHUTDOWN = 2;
@@ -57,7 +57,7 @@ export function readPending(world: World, ssl: string): number {
   if ((world.ssl(ssl).shutdown & RECEIVED_SHUTDOWN) !== 0) return 0;
   const state = world.stateOf('ssl', ssl);
   if (state === 'failed') return 0; // the error state: SSL_read fails at once
-  skipThrownAway(world, ssl);
+  if ((state === 'before' || state === 'handshaking') && failsOnThrownAway(world, ssl)) return 0;
   if (state === 'before') return implicitHandshake(world, ssl);
   if (state === 'handshaking') return readInHandshake(world, ssl);
   return readRecords(world, ssl);

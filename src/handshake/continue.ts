@@ -22,6 +22,7 @@ import type { World } from '../world/world.ts';
 import {
   attachPair,
   consumeFirstRecord,
+  firstRecordType,
   errorStateLeavingBuffer,
   failLeavingBuffer,
   fatal,
@@ -409,33 +410,37 @@ function doHandshake(world: World, ssl: string): boolean {
     // the record an earlier throw-away left current is thrown away again: nothing is read (FINDINGS F113)
     if (world.ssl(ssl).recordThrownAway) return false;
     if (pairAlive(world, ssl) && hasIncoming(world, ssl)) {
+      const thrownAway = firstRecordType(world, ssl);
       consumeFirstRecord(world, ssl);
-      world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: true } });
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: thrownAway } });
       return false;
     }
   }
-  if (state === 'handshaking') {
-    skipThrownAway(world, ssl);
-    stepHandshake(world, ssl);
-  } else if (state === 'before') {
-    skipThrownAway(world, ssl);
-    implicitHandshake(world, ssl);
-  }
+  if ((state === 'handshaking' || state === 'before') && failsOnThrownAway(world, ssl)) return true;
+  if (state === 'handshaking') stepHandshake(world, ssl);
+  else if (state === 'before') implicitHandshake(world, ssl);
   // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
   return true;
 }
 
 /**
- * A read of the state machine without SSL_RECEIVED_SHUTDOWN: the empty record a throw-away left current is
- * marked read and skipped, and the read goes on to the BIO (rec_layer_s3.c ssl3_read_bytes, FINDINGS F113).
+ * A read of the state machine without SSL_RECEIVED_SHUTDOWN meets the empty record a throw-away left current
+ * (rec_layer_s3.c ssl3_read_bytes). The state machine asks for a handshake record: one of that type (or a
+ * ChangeCipherSpec) is copied, 0 bytes, marked read and skipped, and the read goes on to the BIO (FINDINGS F113).
+ * Any other type (an alert, application data) is a record it did not ask for: a fatal unexpected message, with
+ * an alert of its own (which removes s->session unless SSL_SENT_SHUTDOWN is set), nothing read from the BIO (a
+ * server with a generic method fails before the record's type is looked at further, F117; checked against
+ * 3.0.19, FINDINGS F120). True when the read failed on it.
  */
-export function skipThrownAway(world: World, ssl: string): void {
-  const s = world.ssl(ssl);
+export function failsOnThrownAway(world: World, ssl: string): boolean {
+  const { recordThrownAway, handshakeFunc } = world.ssl(ssl);
   // only a handshake function that runs reads (ssl_undefined_function fails first, F111), and with the flag still
   // set the read would throw the record away again instead (doHandshake)
-  if (s.recordThrownAway && !receivedShutdown(world, ssl) && runsStateMachine(s.handshakeFunc)) {
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: false } });
-  }
+  if (recordThrownAway === null || receivedShutdown(world, ssl) || !runsStateMachine(handshakeFunc)) return false;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { recordThrownAway: null } });
+  if (recordThrownAway === 'handshake') return false;
+  failLeavingBuffer(world, ssl, 0);
+  return true;
 }
 
 /** The side's state machine reads before it writes: it waits for the peer's flight, or accepts (a client's unsent ClientHello goes first). */
