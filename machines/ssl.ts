@@ -272,6 +272,14 @@ export interface SslContext extends Counted {
    * `handshaking` (bio-pair.ts hasWriteKeys, FINDINGS F98).
    */
   readonly clientWriteKeys: boolean;
+  /**
+   * s->statem.enc_read_state is ENC_READ_STATE_ALLOW_PLAIN_ALERTS: set when a TLS 1.3 server has written its
+   * ServerHello flight and reads with the client's handshake keys, cleared when a server reads the client's
+   * Finished (statem_srvr.c, statem_lib.c). Nothing else resets it, SSL_clear and method resets included: an SSL
+   * that served a TLS 1.3 flight and never finished that handshake still takes a plaintext alert for an alert
+   * once connected with TLS 1.3's method, in either role (bio-pair.ts readsAlert, FINDINGS F121).
+   */
+  readonly plainAlertsAllowed: boolean;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -305,6 +313,7 @@ export type ConnectionFields = Pick<
   | 'recordUnsent'
   | 'recordThrownAway'
   | 'clientWriteKeys'
+  | 'plainAlertsAllowed'
   | 'sidCtx'
 >;
 
@@ -469,6 +478,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     recordUnsent: false,
     recordThrownAway: null,
     clientWriteKeys: false,
+    plainAlertsAllowed: false,
   }),
   guards: {
     ...refGuards,

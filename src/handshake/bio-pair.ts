@@ -310,8 +310,21 @@ function alertSeal(world: World, ssl: string): AlertSeal | null {
  */
 function readsAlert(world: World, reader: string, seal: AlertSeal): boolean {
   const state = world.stateOf('ssl', reader);
-  if (seal === 'plain') return (state === 'before' || state === 'handshaking') && !versionUndecided(world.ssl(reader));
+  if (seal === 'plain') {
+    if (state === 'connected' || state === 'closed') return tolerantTls13Reader(world.ssl(reader));
+    return (state === 'before' || state === 'handshaking') && !versionUndecided(world.ssl(reader));
+  }
   return !world.ssl(reader).methodReset && (state === 'connected' || state === 'closed');
+}
+
+/**
+ * A connected SSL with TLS 1.3's method (SSL_IS_TLS13) and the connection's read keys refuses a plaintext
+ * record on its header unless s->statem.enc_read_state still allows plaintext alerts (ssl3_record.c), which
+ * only a TLS 1.3 server's unfinished handshake leaves behind (SslContext.plainAlertsAllowed); tls13_enc then
+ * copies the alert as it is (checked against 3.0.19, FINDINGS F121).
+ */
+function tolerantTls13Reader(s: SslContext): boolean {
+  return s.plainAlertsAllowed && s.method.startsWith(`${TLS1_3}:`);
 }
 
 /**

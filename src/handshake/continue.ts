@@ -79,6 +79,8 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   const { masterKey } = world.session(world.ssl(server).session ?? '');
   sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random });
+  // a TLS 1.3 server now reads with the client's handshake keys and tolerates a plaintext alert (FINDINGS F121)
+  if (version === TLS1_3) world.sendSsl(server, { type: 'CONNECTION', fields: { plainAlertsAllowed: true } });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
   // the same read goes on to what the client wrote after its ClientHello (F21): another ClientHello, an
   // unexpected message, or its alert, which is never read as one (F25). Both records' versions say

@@ -13,7 +13,9 @@ import type { World } from '../world/world.ts';
  * SSL_read that finishes a handshake reads on and may set it again).
  */
 export function done(world: World, ssl: string, handshakeFunc: 'connect' | 'accept'): void {
-  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields: { handshakeFunc, readBlocked: false } });
+  // a server that read the client's Finished no longer tolerates plaintext alerts (statem_lib.c, FINDINGS F121)
+  const fields = handshakeFunc === 'accept' ? { handshakeFunc, readBlocked: false, plainAlertsAllowed: false } : { handshakeFunc, readBlocked: false };
+  world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields });
 }
 
 /** NewSessionTickets written by the server wait in the client's read buffer (spec §6.3). */
