@@ -504,7 +504,11 @@ export function receivedShutdown(world: World, ssl: string): boolean {
  * The type of the first record waiting, in consumeFirstRecord's order: a handshake record (a flight's first, a
  * ClientHello; a TLS 1.2 resumption's client flight starts with a ChangeCipherSpec, which a handshake read takes
  * as well), or another (a TLS 1.3 ticket or close_notify is application data, a TLS 1.2 close_notify and any
- * alert are alerts, an unreadable record is one of those).
+ * alert are alerts). An unreadable record counts as another: the count does not say what each record is, but
+ * only records that arrive after the reader began to wait can be thrown away (an SSL in before gets a new pair
+ * from connect and handshake, and SSL_read with the flag set returns at once), and those are what a peer whose
+ * method was reset writes, close_notify records and alerts. The rest of a failed flight (handshake records) is
+ * written with the flight's first record, which its reader failed on before it could wait again.
  */
 export function firstRecordType(world: World, ssl: string): ThrownAwayRecord {
   const s = world.ssl(ssl);
