@@ -124,6 +124,9 @@ export interface SslConfig {
 /** The type of a record thrown away and still current (SslContext.recordThrownAway): a handshake one, or any other. */
 export type ThrownAwayRecord = 'handshake' | 'other';
 
+/** Where the bytes of SslContext.shortLeftover wait: still in the BIO, or read into s->rlayer.rbuf. */
+export type ShortLeftover = 'bio' | 'rbuf';
+
 export interface SslContext extends Counted {
   readonly id: string;
   /** The names of the references this SSL holds, in the ledgers of its session and contexts (holders.ts). */
@@ -280,6 +283,15 @@ export interface SslContext extends Counted {
    * once connected with TLS 1.3's method, in either role (bio-pair.ts readsAlert, FINDINGS F121).
    */
   readonly plainAlertsAllowed: boolean;
+  /**
+   * The 2-byte body of a plaintext alert refused on its record header, shorter than the 5-byte header the next
+   * read needs, with nothing written after it. ssl3_read_n reads the 2 bytes into s->rlayer.rbuf, finds nothing
+   * more and would block (the retry flag set), no error; bytes the peer writes later complete a header that is
+   * garbage (ssl3_get_record). 'bio': the bytes still wait in the BIO, lost with the pair but kept by SSL_clear;
+   * 'rbuf': a read took them, and SSL_clear (RECORD_LAYER_clear, SSL3_BUFFER_clear) drops them while a new pair
+   * does not. null: none (bio-pair.ts settleLeftover; checked against 3.0.19, FINDINGS F122).
+   */
+  readonly shortLeftover: ShortLeftover | null;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -314,6 +326,7 @@ export type ConnectionFields = Pick<
   | 'recordThrownAway'
   | 'clientWriteKeys'
   | 'plainAlertsAllowed'
+  | 'shortLeftover'
   | 'sidCtx'
 >;
 
@@ -357,6 +370,9 @@ export const CLEARED = {
   helloDropped: false,
 } as const satisfies Partial<SslContext>;
 
+/** CLEARED for an SSL whose read buffer holds a short leftover: RECORD_LAYER_clear drops it (SslContext.shortLeftover). */
+const CLEARED_DROPPING_RBUF = { ...CLEARED, shortLeftover: null } as const satisfies Partial<SslContext>;
+
 /**
  * SSL_clear would change none of the fields of CLEARED: the SSL is as SSL_clear leaves it (src/handshake/clear.ts).
  * Field by field, not a loop over CLEARED's keys: a computed read of a context is V8's slow (megamorphic) path, and
@@ -372,7 +388,8 @@ export function asCleared(c: SslContext): boolean {
     c.recordThrownAway === CLEARED.recordThrownAway &&
     c.accepting === CLEARED.accepting &&
     c.helloUnsent === CLEARED.helloUnsent &&
-    c.helloDropped === CLEARED.helloDropped
+    c.helloDropped === CLEARED.helloDropped &&
+    c.shortLeftover !== 'rbuf'
   );
 }
 
@@ -479,6 +496,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     recordThrownAway: null,
     clientWriteKeys: false,
     plainAlertsAllowed: false,
+    shortLeftover: null,
   }),
   guards: {
     ...refGuards,
@@ -495,7 +513,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
     // SSL_clear resets the method and the state machine (with s->init_buf, so an unsent ClientHello is
     // dropped); the BIO pair (peer, link, what waits in it) stays attached.
-    resetForClear: () => CLEARED,
+    resetForClear: (c) => (c.shortLeftover === 'rbuf' ? CLEARED_DROPPING_RBUF : CLEARED),
     // The fields are the patch itself (both engines copy a patch into the context, neither keeps it).
     setConnection: (_c, e) =>
       e.type === 'CONNECTION' || e.type === 'HANDSHAKE_DONE' || e.type === 'HANDSHAKE_WAIT' || e.type === 'FATAL'

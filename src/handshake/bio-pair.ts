@@ -82,6 +82,8 @@ function waitsNothing(s: SslContext): boolean {
  */
 function emptyEnd(link: number, peer: string, s: SslContext): Fields {
   const fields = waitsNothing(s) ? {} : nothingWaiting();
+  // a short leftover still in the old BIO goes with it; one already in the read buffer stays (SslContext.shortLeftover)
+  if (s.shortLeftover === 'bio') fields.shortLeftover = null;
   fields.link = link;
   fields.readBlocked = false;
   fields.peer = peer;
@@ -166,6 +168,7 @@ export function readRecords(world: World, ssl: string): number {
   // flags, so a read after a blocked read looks like "retry later"; otherwise BIO_eof says EOF, and
   // ssl3_read_n's unexpected EOF is fatal (checked against 3.0.19, FINDINGS F6).
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  settleLeftover(world, ssl);
   const s = world.ssl(ssl);
   const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
@@ -212,6 +215,7 @@ export function readRecords(world: World, ssl: string): number {
 
 /** A read while the SSL expects a handshake message: anything waiting is garbage to it, a fatal error. */
 export function readRecordsInInit(world: World, ssl: string): number {
+  settleLeftover(world, ssl);
   // state_machine sets s->server; the usual case, a read that would block, is one event
   if (pairAlive(world, ssl) && !hasIncoming(world, ssl)) {
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { accepting: true, role: 'server', readBlocked: true } });
@@ -419,7 +423,22 @@ export function readGarbage(world: World, ssl: string, ret: number): number {
   const alertFirst = s.alertPending !== null && s.pendingTickets.length === 0 && s.closeNotifiesPending === 0 && s.undecryptablePending === 0 && s.peerFlight === null;
   if (alertFirst && s.alertPending === 'plain' && checksRecordVersion(world, ssl)) return alertAfterMethodReset(world, ssl, ret);
   if (alertFirst && readsAlert(world, ssl, s.alertPending ?? 'plain')) return receiveAlert(world, ssl, ret);
+  if (alertFirst && s.alertPending === 'plain' && refusesPlaintextOnHeader(world, ssl)) {
+    rejectHeader(world, ssl);
+    return failLeavingBuffer(world, ssl, ret);
+  }
   return readFailed(world, ssl, ret);
+}
+
+/**
+ * A connected SSL with TLS 1.3's method and the connection's read keys takes no plaintext record but the alerts
+ * tolerantTls13Reader allows: ssl3_get_record refuses the record on its header, SSLfatal(SSL_AD_UNEXPECTED_MESSAGE,
+ * SSL_R_BAD_RECORD_TYPE), before it reads the body, which stays in the BIO (F72; checked against 3.0.19: the
+ * alert's 2-byte body, FINDINGS F122).
+ */
+function refusesPlaintextOnHeader(world: World, reader: string): boolean {
+  const state = world.stateOf('ssl', reader);
+  return (state === 'connected' || state === 'closed') && world.ssl(reader).method.startsWith(`${TLS1_3}:`);
 }
 
 /**
@@ -588,10 +607,63 @@ function rejectsOnHeader(s: SslContext): boolean {
  * protocol_version alert, which removes and marks s->session (spec §8).
  */
 export function rejectHeader(world: World, ssl: string): void {
+  // a plaintext alert's body is 2 bytes: alone in the BIO it is too short to be read as garbage (FINDINGS F122)
+  const short = plainAlertAlone(world.ssl(ssl));
   world.sendSsl(ssl, {
     type: 'CONNECTION',
-    fields: { readBlocked: false, undecryptablePending: UNKNOWN_RECORDS, alertPending: null, flightAfterAlert: false, clientHelloPending: null, recordsAfterHello: NO_RECORDS, peerFlight: null },
+    fields: {
+      readBlocked: false,
+      undecryptablePending: short ? 0 : UNKNOWN_RECORDS,
+      alertPending: null,
+      flightAfterAlert: false,
+      clientHelloPending: null,
+      recordsAfterHello: NO_RECORDS,
+      peerFlight: null,
+      shortLeftover: short ? 'bio' : null,
+    },
   });
+}
+
+/**
+ * The first record waiting is a plaintext alert (its body 2 bytes; sealed ones are longer than a header, with
+ * their MAC or tag) and nothing was written after it: no flight, no ClientHello, no other record.
+ */
+function plainAlertAlone(s: SslContext): boolean {
+  return (
+    s.alertPending === 'plain' &&
+    !s.flightAfterAlert &&
+    s.clientHelloPending === null &&
+    s.recordsAfterHello.length === 0 &&
+    s.pendingTickets.length === 0 &&
+    s.closeNotifiesPending === 0 &&
+    s.undecryptablePending === 0 &&
+    s.peerFlight === null
+  );
+}
+
+/**
+ * A read reaches the record layer of an SSL with a short leftover (SslContext.shortLeftover): ssl3_read_n asks
+ * for a 5-byte header and starts with the 2 bytes. Anything written after them completes a header that is no
+ * record's, garbage from here on (what waits becomes UNKNOWN_RECORDS, read by the caller's garbage path). With
+ * nothing after them the read takes them into s->rlayer.rbuf and would block, no error: the caller's path for
+ * nothing waiting. A pair gone since took the bytes still in it along (checked against 3.0.19 with a message
+ * callback logging each record header and the BIO's retry flags, FINDINGS F122). Called where a read begins.
+ */
+export function settleLeftover(world: World, ssl: string): void {
+  const left = world.ssl(ssl).shortLeftover;
+  if (left === null) return;
+  if (!pairAlive(world, ssl)) {
+    if (left === 'bio') world.sendSsl(ssl, { type: 'CONNECTION', fields: { shortLeftover: null } });
+    return;
+  }
+  if (hasIncoming(world, ssl)) {
+    world.sendSsl(ssl, {
+      type: 'CONNECTION',
+      fields: { ...nothingWaiting(), undecryptablePending: UNKNOWN_RECORDS, shortLeftover: null },
+    });
+    return;
+  }
+  if (left === 'bio') world.sendSsl(ssl, { type: 'CONNECTION', fields: { shortLeftover: 'rbuf' } });
 }
 
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */

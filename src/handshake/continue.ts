@@ -34,6 +34,7 @@ import {
   pairAlive,
   readRecords,
   readGarbage,
+  settleLeftover,
   readFailed,
   readRecordsInInit,
   receiveAlert,
@@ -130,9 +131,11 @@ export function readInHandshake(world: World, ssl: string): number {
 
 /** SSL_do_handshake of an SSL in the `handshaking` state: it reads the peer's flight, if one waits, and answers it. */
 export function stepHandshake(world: World, ssl: string): number {
-  const { peerFlight, peer, helloUnsent, helloDropped } = world.ssl(ssl);
+  const { helloUnsent, helloDropped } = world.ssl(ssl);
   if (helloUnsent !== null) return retryClientHello(world, ssl, helloUnsent);
   if (helloDropped && afterDroppedHello(world, ssl)) return 0;
+  settleLeftover(world, ssl); // the read begins (FINDINGS F122)
+  const { peerFlight, peer } = world.ssl(ssl);
   if (peerFlight === null || !pairAlive(world, ssl)) return waitForPeer(world, ssl);
   // records written before a ServerHello flight come first: the peer's close_notify or tickets from the
   // connection before (it shut down, was SSL_clear'ed and served a ClientHello on the same pair; a server in
@@ -168,6 +171,7 @@ function afterDroppedHello(world: World, client: string): boolean {
 /** Nothing of the handshake waits: a gone pair (F6's retry-flag rule), garbage (fatal), or a read that would block. */
 function waitForPeer(world: World, ssl: string): number {
   if (!pairAlive(world, ssl)) return world.ssl(ssl).readBlocked ? 0 : fatal(world, ssl, 0);
+  settleLeftover(world, ssl); // a retried ClientHello was written first (FINDINGS F122)
   if (clientHelloFirst(world, ssl)) return refuseClientHello(world, ssl);
   if (hasIncoming(world, ssl)) return readGarbage(world, ssl, 0);
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } });
@@ -411,6 +415,7 @@ function doHandshake(world: World, ssl: string): boolean {
   if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl)) {
     // the record an earlier throw-away left current is thrown away again: nothing is read (FINDINGS F113)
     if (world.ssl(ssl).recordThrownAway) return false;
+    settleLeftover(world, ssl); // a garbage header fails in ssl3_get_record (FINDINGS F122)
     if (pairAlive(world, ssl) && hasIncoming(world, ssl)) {
       const thrownAway = firstRecordType(world, ssl);
       consumeFirstRecord(world, ssl);
@@ -481,6 +486,7 @@ export function implicitHandshake(world: World, ssl: string): number {
       // the set-up then counts a first handshake on session_ctx (spec §4 Statistics and sizes; tls_setup_handshake, FINDINGS F76)
       world.sendCtx(world.ssl(ssl).sessionCtx, { type: 'COUNT', stat: 'accept' });
     }
+    settleLeftover(world, ssl); // the read begins (FINDINGS F122)
     const hello = waitingClientHello(world, ssl);
     return hello === null ? readRecordsInInit(world, ssl) : serveWaitingClientHello(world, ssl, hello);
   }
@@ -501,6 +507,7 @@ export function implicitHandshake(world: World, ssl: string): number {
   // the ClientHello is written first, then the read finds any garbage waiting, or would block: the same
   // SSL_do_handshake goes on to read the ServerHello, so the BIO's retry flag is set (F6; FINDINGS F69)
   writeClientHello(world, ssl, offer);
+  settleLeftover(world, ssl); // the read begins (FINDINGS F122)
   // A ServerHello flight that answered an earlier ClientHello of this client waits first: the state machine,
   // now waiting for a ServerHello, reads it as the answer (stepHandshake; checked against 3.0.19, FINDINGS F73)
   if (serverHelloFirst(world, ssl)) {

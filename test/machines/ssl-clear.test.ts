@@ -3,7 +3,7 @@
  * together: a field added to CLEARED and not to asCleared makes the second test fail.
  */
 import { describe, expect, it } from 'vitest';
-import { tableEngines } from '../../machines/index.ts';
+import { tableEngines, xstateEngines } from '../../machines/index.ts';
 import { asCleared, CLEARED, type SslContext } from '../../machines/ssl.ts';
 
 function freshSsl(): SslContext {
@@ -27,5 +27,27 @@ describe('asCleared', () => {
     const ssl = freshSsl();
     Object.assign(ssl, { [key]: other(CLEARED[key as keyof typeof CLEARED]) });
     expect(asCleared(ssl)).toBe(false);
+  });
+});
+
+describe('SSL_clear and a short leftover (FINDINGS F122)', () => {
+  it.each([
+    ['rbuf', false],
+    ['bio', true],
+  ] as const)('asCleared with the bytes in the %s is %s: only the read buffer is SSL_clear\'s to empty', (where, cleared) => {
+    const ssl = { ...freshSsl(), shortLeftover: where };
+    expect(asCleared(ssl)).toBe(cleared);
+  });
+
+  it.each([
+    ['rbuf', null],
+    ['bio', 'bio'],
+  ] as const)('CLEAR leaves a leftover in the %s as %s, in both engines', (where, after) => {
+    for (const engines of [tableEngines(), xstateEngines()]) {
+      const snapshot = engines.ssl.initial({ id: 'c1', ctx: 'ctx', sidCtx: '', config: freshSsl().config, line: 1 });
+      engines.ssl.step(snapshot, { type: 'CONNECTION', fields: { shortLeftover: where } });
+      engines.ssl.step(snapshot, { type: 'CLEAR' });
+      expect(snapshot.context.shortLeftover).toBe(after);
+    }
   });
 });
