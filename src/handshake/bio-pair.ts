@@ -647,23 +647,25 @@ function plainAlertAlone(s: SslContext): boolean {
  * record's, garbage from here on (what waits becomes UNKNOWN_RECORDS, read by the caller's garbage path). With
  * nothing after them the read takes them into s->rlayer.rbuf and would block, no error: the caller's path for
  * nothing waiting. A pair gone since took the bytes still in it along (checked against 3.0.19 with a message
- * callback logging each record header and the BIO's retry flags, FINDINGS F122). Called where a read begins.
+ * callback logging each record header and the BIO's retry flags, FINDINGS F122). Called where a read begins;
+ * true when it made garbage.
  */
-export function settleLeftover(world: World, ssl: string): void {
+export function settleLeftover(world: World, ssl: string): boolean {
   const left = world.ssl(ssl).shortLeftover;
-  if (left === null) return;
+  if (left === null) return false;
   if (!pairAlive(world, ssl)) {
     if (left === 'bio') world.sendSsl(ssl, { type: 'CONNECTION', fields: { shortLeftover: null } });
-    return;
+    return false;
   }
   if (hasIncoming(world, ssl)) {
     world.sendSsl(ssl, {
       type: 'CONNECTION',
       fields: { ...nothingWaiting(), undecryptablePending: UNKNOWN_RECORDS, shortLeftover: null },
     });
-    return;
+    return true;
   }
   if (left === 'bio') world.sendSsl(ssl, { type: 'CONNECTION', fields: { shortLeftover: 'rbuf' } });
+  return false;
 }
 
 /** A flight whose one record after a skipped ChangeCipherSpec is its first (a TLS 1.3 client's Finished). */

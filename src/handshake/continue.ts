@@ -415,7 +415,12 @@ function doHandshake(world: World, ssl: string): boolean {
   if (readsFirst(world, ssl, state) && receivedShutdown(world, ssl)) {
     // the record an earlier throw-away left current is thrown away again: nothing is read (FINDINGS F113)
     if (world.ssl(ssl).recordThrownAway) return false;
-    settleLeftover(world, ssl); // a garbage header fails in ssl3_get_record (FINDINGS F122)
+    // a header made of a short leftover and the bytes after it fails in ssl3_get_record, before ssl3_read_bytes
+    // could throw anything away: the fatal protocol_version alert (checked against 3.0.19, FINDINGS F122)
+    if (settleLeftover(world, ssl)) {
+      failLeavingBuffer(world, ssl, 0);
+      return true;
+    }
     if (pairAlive(world, ssl) && hasIncoming(world, ssl)) {
       const thrownAway = firstRecordType(world, ssl);
       consumeFirstRecord(world, ssl);
