@@ -176,7 +176,7 @@ export interface SslContext extends Counted {
   /**
    * The peer's fatal alert waits in our read buffer, last of what the peer
    * wrote (the error state writes nothing more), before a ClientHello it
-   * writes once cleared. Read as an alert (bio-pair.ts receiveAlert) when the
+   * writes once cleared. Read as an alert (record-layer.ts receiveAlert) when the
    * reader's read state matches its seal, else unreadable (FINDINGS F25).
    */
   readonly alertPending: AlertSeal | null;
@@ -280,7 +280,7 @@ export interface SslContext extends Counted {
    * ServerHello flight and reads with the client's handshake keys, cleared when a server reads the client's
    * Finished (statem_srvr.c, statem_lib.c). Nothing else resets it, SSL_clear and method resets included: an SSL
    * that served a TLS 1.3 flight and never finished that handshake still takes a plaintext alert for an alert
-   * once connected with TLS 1.3's method, in either role (bio-pair.ts readsAlert, FINDINGS F121).
+   * once connected with TLS 1.3's method, in either role (record-layer.ts readsAlert, FINDINGS F121).
    */
   readonly plainAlertsAllowed: boolean;
   /**
@@ -289,7 +289,7 @@ export interface SslContext extends Counted {
    * more and would block (the retry flag set), no error; bytes the peer writes later complete a header that is
    * garbage (ssl3_get_record). 'bio': the bytes still wait in the BIO, lost with the pair but kept by SSL_clear;
    * 'rbuf': a read took them, and SSL_clear (RECORD_LAYER_clear, SSL3_BUFFER_clear) drops them while a new pair
-   * does not. null: none (bio-pair.ts settleLeftover; checked against 3.0.19, FINDINGS F122).
+   * does not. null: none (record-layer.ts settleLeftover; checked against 3.0.19, FINDINGS F122).
    */
   readonly shortLeftover: ShortLeftover | null;
 }

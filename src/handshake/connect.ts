@@ -13,7 +13,7 @@
  */
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import { readRecords } from './bio-pair.ts';
+import { readRecords } from './record-layer.ts';
 import { carryOn, failsOnThrownAway, finished, implicitHandshake, readInHandshake } from './continue.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -47,7 +47,7 @@ export function connect(world: World, client: string, server: string): number {
 
 /**
  * `read(ssl)`: SSL_read processes pending TLS 1.3 tickets, then a pending
- * close_notify (bio-pair.ts). Returns the tickets read. In init it is
+ * close_notify (record-layer.ts). Returns the tickets read. In init it is
  * SSL_read's implicit handshake instead.
  */
 export function readPending(world: World, ssl: string): number {

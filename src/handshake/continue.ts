@@ -19,30 +19,22 @@
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
+import { attachPair, hasIncoming, inBefore, pairAlive, waitingClientHello, writeClientHello } from './bio-pair.ts';
+import { errorStateLeavingBuffer, failLeavingBuffer, fatal, flightFailed } from './fatal.ts';
 import {
-  attachPair,
   consumeFirstRecord,
   firstRecordType,
-  errorStateLeavingBuffer,
-  failLeavingBuffer,
-  fatal,
-  flightFailed,
   flightRecords,
-  recordsLeftOf,
-  hasIncoming,
-  inBefore,
-  pairAlive,
-  readRecords,
-  readGarbage,
-  settleLeftover,
   readFailed,
+  readGarbage,
+  readRecords,
   readRecordsInInit,
   receiveAlert,
   receivedShutdown,
+  recordsLeftOf,
   rejectHeader,
-  waitingClientHello,
-  writeClientHello,
-} from './bio-pair.ts';
+  settleLeftover,
+} from './record-layer.ts';
 import { clearAtStart } from './clear.ts';
 import { clientHello, finishClient, processServerCertificate, processServerHello, processTls12Ticket } from './client.ts';
 import { runsStateMachine } from './handshake-func.ts';
@@ -104,7 +96,7 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
  * a TLS 1.3 server with SSLfatal(SSL_AD_DECODE_ERROR) (the record version of
  * a TLS 1.3 record must be TLS1_2_VERSION), a TLS 1.2 server that already
  * writes encrypted (a resumption, after its Finished) with
- * SSLfatal(SSL_AD_PROTOCOL_VERSION): alerts sent (bio-pair.ts fatal). A TLS
+ * SSLfatal(SSL_AD_PROTOCOL_VERSION): alerts sent (fatal.ts fatal). A TLS
  * 1.2 server in a full handshake, with no write keys yet, takes it for the
  * peer's alert and ends with SSLfatal(SSL_AD_NO_ALERT): the error state only,
  * no alert, its session stays in the cache. Either way the alert's body stays in the BIO (rejectHeader, F72).
@@ -117,7 +109,7 @@ function wrongVersionAlert(world: World, server: string): number {
 /**
  * SSL_read of an SSL in the `handshaking` state: the peer's flight, if it
  * waits; once the handshake is finished the same SSL_read reads on (what the
- * peer wrote after its flight, a close_notify say: bio-pair.ts readRecords).
+ * peer wrote after its flight, a close_notify say: record-layer.ts readRecords).
  * Returns the NewSessionTickets read, as the harness counts them.
  */
 export function readInHandshake(world: World, ssl: string): number {
@@ -403,7 +395,7 @@ function reachedBySomething(world: World, ssl: string): boolean {
  * SSL_do_handshake of one side (see carryOn): its state decides what it reads.
  * False when it returned an error that is no fatal one: with
  * SSL_RECEIVED_SHUTDOWN set, a side whose state machine reads first throws
- * the waiting record away (bio-pair.ts consumeFirstRecord, FINDINGS F23), and
+ * the waiting record away (record-layer.ts consumeFirstRecord, FINDINGS F23), and
  * SSL_get_error says SSL_ERROR_SYSCALL. SSL_read never gets there: it returns
  * 0 at once (connect.ts readPending).
  */
@@ -529,7 +521,7 @@ function serverHelloFirst(world: World, client: string): boolean {
   return c.peerFlight?.kind === 'serverHello' && pairAlive(world, client) && !connectionRecordsWaiting(world, client) && c.undecryptablePending === 0;
 }
 
-/** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: bio-pair.ts consumeFirstRecord's order). */
+/** Tickets or a close_notify of a connection wait (ahead of any ServerHello flight: record-layer.ts consumeFirstRecord's order). */
 function connectionRecordsWaiting(world: World, ssl: string): boolean {
   const s = world.ssl(ssl);
   return s.pendingTickets.length > 0 || s.closeNotifiesPending > 0;

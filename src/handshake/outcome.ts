@@ -1,6 +1,6 @@
 /**
  * How a step of a handshake ends for one side: it finishes (`done`), waits
- * for the peer's next flight (`stall`); failing is bio-pair.ts `fatal`.
+ * for the peer's next flight (`stall`); failing is fatal.ts.
  */
 import type { Ticket } from '../../machines/ssl-session.ts';
 import type { ConnectionFields } from '../../machines/ssl.ts';

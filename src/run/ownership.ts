@@ -5,7 +5,7 @@
  */
 import { isResumable } from '../../machines/ssl-session.ts';
 import { TLS1_3 } from '../handshake/sessions.ts';
-import { receivedShutdown } from '../handshake/bio-pair.ts';
+import { receivedShutdown } from '../handshake/record-layer.ts';
 import type { Arg } from '../api/types.ts';
 import { type Diagnostic, makeDiagnostic } from '../world/diagnostics.ts';
 import { describeHolder } from '../world/faults.ts';
