@@ -223,15 +223,19 @@ function alertAfterMethodReset(world: World, ssl: string, ret: number): number {
 
 /**
  * Does `reader` refuse the next unreadable record on its header, out of step with what follows from then on? A
- * connected TLS 1.3 reader does (SSL_IS_TLS13 with read keys: ssl3_get_record allows no record type but
- * application data, SSL_R_BAD_RECORD_TYPE, and the body stays; seen in F75's probes). A TLS 1.2 reader reads the
- * whole record and fails on it, so what the writer sends once cleared is read after it (FINDINGS F75), and so
- * does a reader that was SSL_clear'ed meanwhile: a generic method, no keys, and a flow waiting for its first
- * message (s->first_packet) check neither type nor version (checked against 3.0.19, FINDINGS F118).
+ * connected reader with TLS 1.3's method does (SSL_IS_TLS13 asks s->method, with the connection's read keys:
+ * ssl3_get_record allows no record type but application data, SSL_R_BAD_RECORD_TYPE, and the body stays; seen in
+ * F75's probes). An unreadable record is never of that type: a peer whose method was reset writes with a TLS 1.2
+ * or generic method (with TLS 1.3's it cannot write, bio-pair.ts canWrite), so its close_notify or alert goes out
+ * as an alert record. So does a TLS 1.2 connection's SSL that SSL_copy_session_id gave a TLS 1.3 SSL's method
+ * (checked against 3.0.19, FINDINGS F123). A reader with another method reads the whole record and fails on it,
+ * so what the writer sends once cleared is read after it (FINDINGS F75), and so does a reader that was
+ * SSL_clear'ed meanwhile: a generic method, no keys, and a flow waiting for its first message (s->first_packet)
+ * check neither type nor version (checked against 3.0.19, FINDINGS F118).
  */
 function refusesUnreadableOnHeader(world: World, reader: string): boolean {
   const state = world.stateOf('ssl', reader);
-  return (state === 'connected' || state === 'closed') && world.ssl(reader).version === TLS1_3;
+  return (state === 'connected' || state === 'closed') && world.ssl(reader).method.startsWith(`${TLS1_3}:`);
 }
 
 /** SSL_RECEIVED_SHUTDOWN is set: ssl3_read_bytes throws away every record it reads (consumeFirstRecord). */
