@@ -34,7 +34,7 @@ export function readRecords(world: World, ssl: string): number {
     // A ClientHello first is refused on its header whatever the method, as on a connection never reset (below):
     // its record version, TLS1_VERSION, is not a TLS 1.2 method's s->version, and a TLS 1.3 method with the
     // connection's read keys allows no plaintext handshake record (checked against 3.0.19, FINDINGS F119)
-    if (anything && (rejectsOnHeader(s) || waitingClientHello(world, ssl) !== null)) {
+    if (anything && (rejectsOnHeader(s) || waitingClientHello(world, ssl) !== null || refusesTls12Records(s))) {
       rejectHeader(world, ssl);
       return failLeavingBuffer(world, ssl, 0);
     }
@@ -319,6 +319,17 @@ export function consumeFirstRecord(world: World, ssl: string): void {
  */
 function rejectsOnHeader(s: SslContext): boolean {
   return !isVersionMethod(s.method);
+}
+
+/**
+ * A connection of TLS 1.2 whose reader SSL_copy_session_id gave TLS 1.3's method (SSL_IS_TLS13 asks s->method):
+ * with the connection's read keys ssl3_get_record allows no record type but application data, and the peer, a TLS
+ * 1.2 SSL, has none waiting: its close_notify and alerts are alert records, its ClientHello a handshake one. Each
+ * is refused on its header, SSL_R_BAD_RECORD_TYPE, and its body stays (checked against 3.0.19: a close_notify's
+ * 26-byte body, FINDINGS F123).
+ */
+function refusesTls12Records(s: SslContext): boolean {
+  return s.version !== TLS1_3 && s.method.startsWith(`${TLS1_3}:`);
 }
 
 /**
