@@ -200,7 +200,7 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null,
 /**
  * The count of unreadable records once a peer whose method was reset writes one more (a close_notify, an
  * alert). Reading one is a fatal error that marks s->session (spec §8). How it is read is decided when it is
- * read (consumeFirstRecord): the reader may be cleared in between.
+ * read (record-layer.ts consumeFirstRecord): the reader may be cleared in between.
  */
 function oneUnreadableRecord(world: World, reader: string): number {
   const r = world.ssl(reader);

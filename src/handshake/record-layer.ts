@@ -4,7 +4,7 @@
  * ticket or close_notify read, a peer's alert received, a record refused on its header with its body left behind,
  * a record read whole and found unusable, a record thrown away under SSL_RECEIVED_SHUTDOWN. None of it is in the
  * spec; each rule was found against 3.0.19 (properties/gen/FINDINGS.md F2, F6, F23, F67-F75, F88, F100, F113,
- * F116-F122).
+ * F116-F123).
  */
 import { removeSession } from '../cache/remove-session.ts';
 import { type AlertSeal, type PeerFlight, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
@@ -31,9 +31,10 @@ export function readRecords(world: World, ssl: string): number {
   const s = world.ssl(ssl);
   const anything = hasIncoming(world, ssl);
   if (s.methodReset) {
-    // A ClientHello first is refused on its header whatever the method, as on a connection never reset (below):
-    // its record version, TLS1_VERSION, is not a TLS 1.2 method's s->version, and a TLS 1.3 method with the
-    // connection's read keys allows no plaintext handshake record (checked against 3.0.19, FINDINGS F119)
+    // Refused on its header, the body left (rejectHeader): anything with a generic method (F109); a ClientHello
+    // first whatever the method, as on a connection never reset (below): its record version, TLS1_VERSION, is not a
+    // TLS 1.2 method's s->version, and a TLS 1.3 method with the connection's read keys allows no plaintext
+    // handshake record (F119); and anything a TLS 1.2 peer wrote, for TLS 1.3's method (F123). Checked against 3.0.19.
     if (anything && (rejectsOnHeader(s) || waitingClientHello(world, ssl) !== null || refusesTls12Records(s))) {
       rejectHeader(world, ssl);
       return failLeavingBuffer(world, ssl, 0);
