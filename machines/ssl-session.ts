@@ -35,6 +35,12 @@ export interface Ticket {
   readonly stateful: boolean;
   /** The server session a stateless ticket encodes (spec §2 i2d: what is encoded), or the id a stateful one names. */
   readonly state: EncodedSession;
+  /**
+   * The NewSessionTicket's ticket_lifetime_hint, which the client keeps as its session's tick_lifetime_hint
+   * (statem_clnt.c tls_process_new_session_ticket). The server only writes it (create_ticket_prequel): its own
+   * session keeps none.
+   */
+  readonly lifetimeHint: number;
 }
 
 /** The fields `i2d_SSL_SESSION` encodes (spec §2): not `not_resumable`, not the cache links. */

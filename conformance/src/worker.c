@@ -159,6 +159,9 @@ static void f_SSL_SESSION_free(Step *st) { SSL_SESSION_free(a_sess_opt(st, 0)); 
 static void f_SSL_SESSION_is_resumable(Step *st) { ret_int(st, SSL_SESSION_is_resumable(a_sess(st, 0))); }
 static void f_SSL_SESSION_get_timeout(Step *st) { ret_int(st, SSL_SESSION_get_timeout(a_sess(st, 0))); }
 static void f_SSL_SESSION_get_time(Step *st) { ret_int(st, SSL_SESSION_get_time(a_sess(st, 0))); }
+static void f_SSL_SESSION_get_protocol_version(Step *st) { ret_int(st, SSL_SESSION_get_protocol_version(a_sess(st, 0))); }
+static void f_SSL_SESSION_has_ticket(Step *st) { ret_int(st, SSL_SESSION_has_ticket(a_sess(st, 0))); }
+static void f_SSL_SESSION_get_ticket_lifetime_hint(Step *st) { ret_int(st, (long long)SSL_SESSION_get_ticket_lifetime_hint(a_sess(st, 0))); }
 
 static void f_SSL_SESSION_set_timeout(Step *st)
 {
@@ -232,6 +235,15 @@ static void f_SSL_get_session(Step *st) { ret_ptr(st, OBJ_SESSION, SSL_get_sessi
 static void f_SSL_get1_session(Step *st) { ret_ptr(st, OBJ_SESSION, SSL_get1_session(a_ssl(st, 0))); }
 static void f_SSL_session_reused(Step *st) { ret_int(st, SSL_session_reused(a_ssl(st, 0))); }
 static void f_SSL_dup(Step *st) { ret_ptr(st, OBJ_SSL, SSL_dup(a_ssl(st, 0))); }
+static void f_SSL_get_SSL_CTX(Step *st) { ret_ptr(st, OBJ_CTX, SSL_get_SSL_CTX(a_ssl(st, 0))); }
+static void f_SSL_get_shutdown(Step *st) { ret_int(st, SSL_get_shutdown(a_ssl(st, 0))); }
+static void f_SSL_set_options(Step *st) { ret_int(st, (long long)SSL_set_options(a_ssl(st, 0), (uint64_t)a_int(st, 1))); }
+static void f_SSL_clear_options(Step *st) { ret_int(st, (long long)SSL_clear_options(a_ssl(st, 0), (uint64_t)a_int(st, 1))); }
+static void f_SSL_get_options(Step *st) { ret_int(st, (long long)SSL_get_options(a_ssl(st, 0))); }
+static void f_SSL_set_num_tickets(Step *st) { ret_int(st, SSL_set_num_tickets(a_ssl(st, 0), (size_t)a_int(st, 1))); }
+static void f_SSL_set_max_early_data(Step *st) { ret_int(st, SSL_set_max_early_data(a_ssl(st, 0), (uint32_t)a_int(st, 1))); }
+static void f_SSL_set_min_proto_version(Step *st) { ret_int(st, SSL_set_min_proto_version(a_ssl(st, 0), (int)a_int(st, 1))); }
+static void f_SSL_set_max_proto_version(Step *st) { ret_int(st, SSL_set_max_proto_version(a_ssl(st, 0), (int)a_int(st, 1))); }
 
 static void f_SSL_set_session(Step *st)
 {
@@ -336,6 +348,11 @@ static void f_SSL_CTX_set_options(Step *st)
     ret_int(st, (long long)SSL_CTX_set_options(a_ctx(st, 0), (uint64_t)a_int(st, 1)));
 }
 
+static void f_SSL_CTX_get_options(Step *st)
+{
+    ret_int(st, (long long)SSL_CTX_get_options(a_ctx(st, 0)));
+}
+
 static void f_SSL_CTX_clear_options(Step *st)
 {
     ret_int(st, (long long)SSL_CTX_clear_options(a_ctx(st, 0), (uint64_t)a_int(st, 1)));
@@ -426,6 +443,9 @@ static const Call CALLS[] = {
     {"SSL_SESSION_get_timeout", 1, f_SSL_SESSION_get_timeout},
     {"SSL_SESSION_set_time", 2, f_SSL_SESSION_set_time},
     {"SSL_SESSION_get_time", 1, f_SSL_SESSION_get_time},
+    {"SSL_SESSION_get_protocol_version", 1, f_SSL_SESSION_get_protocol_version},
+    {"SSL_SESSION_has_ticket", 1, f_SSL_SESSION_has_ticket},
+    {"SSL_SESSION_get_ticket_lifetime_hint", 1, f_SSL_SESSION_get_ticket_lifetime_hint},
     {"SSL_SESSION_set1_id", 3, f_SSL_SESSION_set1_id},
     {"SSL_SESSION_set1_id_context", 3, f_SSL_SESSION_set1_id_context},
     {"SSL_new", 1, f_SSL_new},
@@ -443,6 +463,15 @@ static const Call CALLS[] = {
     {"SSL_set_SSL_CTX", 2, f_SSL_set_SSL_CTX},
     {"SSL_dup", 1, f_SSL_dup},
     {"SSL_set_session_id_context", 3, f_SSL_set_session_id_context},
+    {"SSL_get_SSL_CTX", 1, f_SSL_get_SSL_CTX},
+    {"SSL_get_shutdown", 1, f_SSL_get_shutdown},
+    {"SSL_set_options", 2, f_SSL_set_options},
+    {"SSL_clear_options", 2, f_SSL_clear_options},
+    {"SSL_get_options", 1, f_SSL_get_options},
+    {"SSL_set_num_tickets", 2, f_SSL_set_num_tickets},
+    {"SSL_set_max_early_data", 2, f_SSL_set_max_early_data},
+    {"SSL_set_min_proto_version", 2, f_SSL_set_min_proto_version},
+    {"SSL_set_max_proto_version", 2, f_SSL_set_max_proto_version},
     {"SSL_CTX_new", 1, f_SSL_CTX_new},
     {"SSL_CTX_free", 1, f_SSL_CTX_free},
     {"SSL_CTX_up_ref", 1, f_SSL_CTX_up_ref},
@@ -470,6 +499,7 @@ static const Call CALLS[] = {
     {"SSL_CTX_set_session_id_context", 3, f_SSL_CTX_set_session_id_context},
     {"SSL_CTX_set_options", 2, f_SSL_CTX_set_options},
     {"SSL_CTX_clear_options", 2, f_SSL_CTX_clear_options},
+    {"SSL_CTX_get_options", 1, f_SSL_CTX_get_options},
     {"SSL_CTX_set_num_tickets", 2, f_SSL_CTX_set_num_tickets},
     {"SSL_CTX_set_max_early_data", 2, f_SSL_CTX_set_max_early_data},
     {"SSL_CTX_set_min_proto_version", 2, f_SSL_CTX_set_min_proto_version},

@@ -52,6 +52,8 @@ export const OPS = {
   setSslCtx: { weight: 1 },
   sslDup: { weight: 1 },
   sslSidCtx: { weight: 1 },
+  sslOptions: { weight: 2 },
+  sslQuery: { weight: 1 },
   // SSL_SESSION (spec §2)
   sessionNew: { weight: 2 },
   sessionDup: { weight: 1 },

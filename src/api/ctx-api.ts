@@ -9,6 +9,7 @@ import { removeSession } from '../cache/remove-session.ts';
 import type { World } from '../world/world.ts';
 import { type Call, type Handler, int, intArg, isNullArg, nameArg, objectArg, objectRet, toInt32, toUint32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
+import { newProtoBound, options64 } from './proto-bounds.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 
@@ -109,6 +110,8 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
     configure(call.world, ctx, { options });
     return int(options);
   },
+  // ssl_lib.c SSL_CTX_get_options: ctx->options
+  SSL_CTX_get_options: (call) => int(call.world.ctx(ctxOf(call)).options),
   SSL_CTX_set_num_tickets: (call) => setting(call, 'numTickets'),
   // ssl_lib.c SSL_CTX_set_max_early_data(SSL_CTX *, uint32_t): 2^32 is 0 (off), -1 is 0xFFFFFFFF (FINDINGS F36)
   SSL_CTX_set_max_early_data: (call) => setting(withInt(call, 1, toUint32(intArg(call, 1))), 'maxEarlyData'),
@@ -126,65 +129,18 @@ function withInt(call: Call, i: number, value: number): Call {
   return { ...call, args };
 }
 
-/**
- * The uint64_t options as libssl's return value, which the harness prints as a signed long long
- * (worker.c f_SSL_CTX_set_options): the options modulo 2^64, read as two's complement. Exact as a
- * number: a trace integer's magnitude is below 2^53, so its bits 53 to 63 are all equal (its sign),
- * and | and & ~ of such values keep them equal; the result lies in [-2^53, 2^53).
- */
-function options64(bits: bigint): number {
-  return Number(BigInt.asIntN(64, bits));
-}
-
-const SSL3_VERSION = 0x300;
-const TLS1_VERSION = 0x301;
-const TLS1_3_VERSION = 0x304;
-const DTLS1_BAD_VER = 0x100;
-const DTLS1_2_VERSION = 0xfefd;
 
 /**
- * SSL_CTX_ctrl SSL_CTRL_SET_MIN/MAX_PROTO_VERSION (ssl_lib.c):
- * ssl_check_allowed_versions(min, max) && ssl_set_version_bound(method version, (int)larg, &bound).
- * 0 removes the bound; a DTLS version returns 1 and is ignored by the TLS methods (FINDINGS F35).
+ * SSL_CTX_ctrl SSL_CTRL_SET_MIN/MAX_PROTO_VERSION (ssl_lib.c): the bound checked and set as
+ * proto-bounds.ts says (FINDINGS F35).
  */
 function protoBound(call: Call, key: 'minProto' | 'maxProto'): ReturnType<Handler> {
   const ctx = ctxOf(call);
-  const version = toInt32(intArg(call, 1)); // both take the long as an int
   const c = call.world.ctx(ctx);
-  const [min, max] = key === 'minProto' ? [version, c.maxProto] : [c.minProto, version];
-  if (!allowedVersions(min, max)) return int(0);
-  const bound = versionBound(version, c[key]);
+  const bound = newProtoBound(key, toInt32(intArg(call, 1)), c.minProto, c.maxProto); // both take the long as an int
   if (bound === null) return int(0);
   configure(call.world, ctx, { [key]: bound } as Partial<CtxSettings>);
   return int(1);
-}
-
-/** ssl_lib.c ssl_check_allowed_versions, as 3.0.19 is built (of the versions, only SSL 3 is compiled out: OPENSSL_NO_SSL3). */
-function allowedVersions(minVersion: number, maxVersion: number): boolean {
-  const isDtls = (v: number): boolean => v === DTLS1_BAD_VER || v >> 8 === 0xfe; // DTLS1_VERSION_MAJOR
-  const minIsDtls = isDtls(minVersion);
-  const maxIsDtls = isDtls(maxVersion);
-  // "Mixing DTLS and TLS versions will lead to sadness; deny it." (0 is either)
-  if ((minIsDtls && !maxIsDtls && maxVersion !== 0) || (maxIsDtls && !minIsDtls && minVersion !== 0)) return false;
-  if (minIsDtls || maxIsDtls) return true; // no DTLS version is compiled out: nothing to check
-  let min = minVersion === 0 ? SSL3_VERSION : minVersion;
-  const max = maxVersion === 0 ? TLS1_3_VERSION : maxVersion;
-  if (min === SSL3_VERSION) min = TLS1_VERSION; // OPENSSL_NO_SSL3
-  return !(min <= SSL3_VERSION && SSL3_VERSION <= max); // OPENSSL_NO_SSL3: a range holding SSL 3 is refused
-}
-
-/**
- * statem_lib.c ssl_set_version_bound for a TLS_ANY_VERSION method: the new bound, or null for a value
- * that is neither a TLS version (SSL3_VERSION to TLS1_3_VERSION) nor a DTLS one (DTLS1_BAD_VER, or
- * DTLS1_2_VERSION to 0xff00 in DTLS order); a DTLS version keeps the bound as it is.
- */
-function versionBound(version: number, current: number): number | null {
-  if (version === 0) return 0;
-  const validTls = version >= SSL3_VERSION && version <= TLS1_3_VERSION;
-  const ordinal = version === DTLS1_BAD_VER ? 0xff00 : version; // dtls_ver_ordinal
-  const validDtls = ordinal >= DTLS1_2_VERSION && ordinal <= 0xff00;
-  if (!validTls && !validDtls) return null;
-  return validTls ? version : current;
 }
 
 function setting(call: Call, key: 'numTickets' | 'maxEarlyData'): ReturnType<Handler> {

@@ -25,6 +25,9 @@ const NULL_RULES: ReadonlyMap<string, NullRule> = new Map([
   ['SSL_SESSION_set1_id', { arg: 0, checked: null }], // after the length check
   ['SSL_SESSION_set1_id_context', { arg: 0, checked: null }], // after the length check
   ['SSL_CTX_add_session', { arg: 1, checked: null }], // SSL_SESSION_up_ref(c) first
+  ['SSL_SESSION_get_protocol_version', { arg: 0, checked: null }], // return s->ssl_version
+  ['SSL_SESSION_has_ticket', { arg: 0, checked: null }], // s->ext.ticklen
+  ['SSL_SESSION_get_ticket_lifetime_hint', { arg: 0, checked: null }], // s->ext.tick_lifetime_hint
   ['i2d_SSL_SESSION', { arg: 0, checked: derRet(null, 0) }],
   ['SSL_SESSION_get_time', { arg: 0, checked: int(0) }],
   ['SSL_SESSION_set_time', { arg: 0, checked: int(0) }],

@@ -3,7 +3,7 @@
  * session's machine, plus the re-sort in the owner's cache list that
  * set_time and set_timeout do.
  */
-import { encode, freshSessionFields, isResumable } from '../../machines/ssl-session.ts';
+import { encode, freshSessionFields, isResumable, type SessionContext } from '../../machines/ssl-session.ts';
 import { listAdd } from '../cache/list.ts';
 import type { World } from '../world/world.ts';
 import { derRet, type Handler, int, intArg, objectArg, objectRet, VOID } from './types.ts';
@@ -95,7 +95,20 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
   },
   SSL_SESSION_set1_id: (call) => setBytes(call, 'SET_ID'),
   SSL_SESSION_set1_id_context: (call) => setBytes(call, 'SET_SID_CTX'),
+  // ssl_sess.c SSL_SESSION_get_protocol_version: s->ssl_version
+  SSL_SESSION_get_protocol_version: (call) => read(call, (s) => s.version),
+  // ssl_sess.c SSL_SESSION_has_ticket: s->ext.ticklen > 0 (a client's session with a ticket, spec §6.2, §6.3)
+  SSL_SESSION_has_ticket: (call) => read(call, (s) => (s.ticket !== null ? 1 : 0)),
+  // ssl_sess.c SSL_SESSION_get_ticket_lifetime_hint: s->ext.tick_lifetime_hint
+  SSL_SESSION_get_ticket_lifetime_hint: (call) => read(call, (s) => s.tickLifetimeHint),
 };
+
+/** A getter of one field of the session: a use of it (a destroyed one faults, as for SSL_SESSION_get_time). */
+function read(call: Parameters<Handler>[0], field: (s: SessionContext) => number): ReturnType<Handler> {
+  const sid = objectArg(call, 0) ?? '';
+  use(call.world, sid);
+  return int(field(call.world.session(sid)));
+}
 
 /** set1_id / set1_id_context: at most 32 bytes (spec §2; unsigned length, F30; padding, F31); the cache is not re-keyed. */
 function setBytes(call: Parameters<Handler>[0], type: 'SET_ID' | 'SET_SID_CTX'): ReturnType<Handler> {

@@ -199,7 +199,7 @@ export function processTls13Ticket(world: World, client: string, ticket: Ticket)
 function storeTicket(world: World, client: string, ticket: Ticket): void {
   const sid = world.ssl(client).session ?? '';
   world.sendSession(sid, { type: 'SET_TIME', time: world.now });
-  world.sendSession(sid, { type: 'FILL', fields: { ticket, tickLifetimeHint: ticket.state.tickLifetimeHint || ticket.state.timeout } });
+  world.sendSession(sid, { type: 'FILL', fields: { ticket, tickLifetimeHint: ticket.lifetimeHint } });
   // The id becomes SHA-256 of the ticket: unique per ticket.
   world.sendSession(sid, { type: 'SET_ID', sessionId: world.generateSessionId() });
   world.sendSession(sid, { type: 'MARK_RESUMABLE' });

@@ -278,7 +278,7 @@ function serverReadsClientFinished(world: World, server: string, client: string,
   }
   // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
   if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
-  const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server) : null;
+  const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server, false) : null;
   done(world, server, 'accept');
   finishTls12(world, server);
   if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket, clientRandom: f.clientRandom });

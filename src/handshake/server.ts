@@ -189,11 +189,12 @@ export function finishTls12(world: World, server: string): void {
  * The TLS 1.2 NewSessionTicket: it carries the server's session, encoded
  * (spec §6.5); TLS 1.2 tickets are always stateless (NOTES.md N2).
  */
-export function makeTls12Ticket(world: World, server: string): Ticket {
+export function makeTls12Ticket(world: World, server: string, hit: boolean): Ticket {
   statelessTicketCopy(world, server);
   const s = world.ssl(server);
   const sess = world.session(s.session ?? '');
-  return { issuer: s.sessionCtx, stateful: false, state: encode(sess) };
+  // create_ticket_prequel: the session's timeout as a uint32_t, and "unspecified" (0) for a resumed session
+  return { issuer: s.sessionCtx, stateful: false, state: encode(sess), lifetimeHint: hit ? 0 : sess.timeout >>> 0 };
 }
 
 /**
@@ -205,7 +206,7 @@ export function makeTls12Ticket(world: World, server: string): Ticket {
  * server's second flight instead, after the client's Finished.
  */
 export function resumptionTicket(world: World, server: string, version: number, hit: boolean, ticketExpected: boolean): Ticket | null {
-  return version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server) : null;
+  return version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server, true) : null;
 }
 
 /**
@@ -252,12 +253,11 @@ function sendTls13Ticket(world: World, server: string, index: number): Ticket {
   const sid = world.ssl(server).session ?? '';
   world.sendSession(sid, { type: 'SET_ID', sessionId: world.generateSessionId() });
   world.sendSession(sid, { type: 'SET_TIME', time: world.now });
-  const sess = world.session(sid);
-  // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days)
-  world.sendSession(sid, { type: 'FILL', fields: { tickLifetimeHint: Math.min(sess.timeout, 604800) } });
+  // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days), a uint32_t (create_ticket_prequel)
+  const lifetimeHint = Math.min(world.session(sid).timeout, 604800) >>> 0;
   const stateful = statefulTickets(world, server);
   if (!stateful) statelessTicketCopy(world, server); // NOTES.md N2: after the per-ticket dup, before new_cb
-  const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful, state: encode(world.session(sid)) };
+  const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful, state: encode(world.session(sid)), lifetimeHint };
   updateCache(world, server, SESS_CACHE_SERVER);
   return ticket;
 }

@@ -110,7 +110,24 @@ const NARROW_PARAMS: Readonly<Record<string, Readonly<Record<number, string>>>> 
   SSL_CTX_set_max_early_data: { 1: 'uint32_t' },
   SSL_CTX_set_min_proto_version: { 1: 'int' },
   SSL_CTX_set_max_proto_version: { 1: 'int' },
+  SSL_set_options: { 1: 'uint64_t' },
+  SSL_clear_options: { 1: 'uint64_t' },
+  SSL_set_num_tickets: { 1: 'size_t' },
+  SSL_set_max_early_data: { 1: 'uint32_t' },
+  SSL_set_min_proto_version: { 1: 'int' },
+  SSL_set_max_proto_version: { 1: 'int' },
 };
+
+/** Functions whose result is unsigned (uint64_t options, an unsigned long hint): an expect compares them as signed 64 bits. */
+export const UNSIGNED_RESULTS: ReadonlySet<string> = new Set([
+  'SSL_CTX_set_options',
+  'SSL_CTX_clear_options',
+  'SSL_CTX_get_options',
+  'SSL_set_options',
+  'SSL_clear_options',
+  'SSL_get_options',
+  'SSL_SESSION_get_ticket_lifetime_hint',
+]);
 
 /** The range of each narrow parameter type. */
 const RANGES: Readonly<Record<string, readonly [number, number]>> = {

@@ -98,6 +98,9 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_SESSION_get_time', ['session'], 'int', 'none', 'session', '§2 SSL_SESSION_set_time', 'The creation time in seconds.'),
   call('SSL_SESSION_set1_id', ['session', 'bytes?', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the id (at most 32 bytes); does not re-key a cache entry.'),
   call('SSL_SESSION_set1_id_context', ['session', 'bytes?', 'int'], 'int', 'none', 'session', '§2 SSL_SESSION_set1_id', 'Copies the session id context (at most 32 bytes).'),
+  call('SSL_SESSION_get_protocol_version', ['session'], 'int', 'none', 'session', '§1.1', 'The protocol version of the session (TLS1_2_VERSION, TLS1_3_VERSION), 0 for a bare SSL_SESSION_new.'),
+  call('SSL_SESSION_has_ticket', ['session'], 'int', 'none', 'session', '§6.2', '1 if the session holds a ticket (a client\'s session from a ticket-issuing server), else 0.'),
+  call('SSL_SESSION_get_ticket_lifetime_hint', ['session'], 'int', 'none', 'session', '§6.3', 'The lifetime hint the server sent with the ticket, in seconds; 0 without one.'),
 
   // SSL (spec §3)
   call('SSL_new', ['ctx'], 'ssl', 'owned', 'ssl', '§3 SSL_new', 'New SSL, refcount 1; takes two references on the ctx (ctx and session_ctx).'),
@@ -115,6 +118,15 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_set_SSL_CTX', ['ssl', 'ctx?'], 'ctx', 'borrowed', 'ssl', '§3 SSL_set_SSL_CTX', 'Switches ctx (+1 new, -1 old); session_ctx, and so the cache, stays the same.'),
   call('SSL_dup', ['ssl'], 'ssl', 'owned', 'ssl', '§1.4', 'After a handshake: +1 and the same pointer; before: a new SSL.'),
   call('SSL_set_session_id_context', ['ssl', 'bytes?', 'int'], 'int', 'none', 'ssl', '§4 SSL_CTX_set_session_id_context', 'Sets the SSL\'s session id context (at most 32 bytes).'),
+  call('SSL_get_SSL_CTX', ['ssl'], 'ctx', 'borrowed', 'ssl', '§1.3', 'The SSL\'s current ctx (s->ctx), borrowed: the SSL holds the reference, not the caller.'),
+  call('SSL_get_shutdown', ['ssl'], 'int', 'none', 'ssl', '§3 SSL_shutdown', 'The shutdown flags: SSL_SENT_SHUTDOWN (1) | SSL_RECEIVED_SHUTDOWN (2).'),
+  call('SSL_set_options', ['ssl', 'int'], 'int', 'none', 'ssl', '§3 SSL_new', 'Adds options to this SSL\'s own copy (SSL_new copied the ctx\'s); returns the new set, as SSL_CTX_set_options.'),
+  call('SSL_clear_options', ['ssl', 'int'], 'int', 'none', 'ssl', '§3 SSL_new', 'Clears options of this SSL; returns the new set.'),
+  call('SSL_get_options', ['ssl'], 'int', 'none', 'ssl', '§3 SSL_new', 'This SSL\'s options.'),
+  call('SSL_set_num_tickets', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.6', 'TLS 1.3 tickets this SSL sends as a server; returns 1.'),
+  call('SSL_set_max_early_data', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.6', 'Early data for this SSL: as a server its stateful tickets become single use; returns 1.'),
+  call('SSL_set_min_proto_version', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s lowest protocol version; returns 1, or 0 as SSL_CTX_set_min_proto_version.'),
+  call('SSL_set_max_proto_version', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s highest protocol version; returns 1, or 0 as SSL_CTX_set_max_proto_version.'),
 
   // SSL_CTX (spec §4, §5)
   call('SSL_CTX_new', ['method'], 'ctx', 'owned', 'ctx', '§4 SSL_CTX_new', 'New context, refcount 1, empty cache, mode SERVER, size 20480, timeout 7200.'),
@@ -145,6 +157,7 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_set_session_id_context', ['ctx', 'bytes?', 'int'], 'int', 'none', 'ctx', '§4 SSL_CTX_set_session_id_context', 'Sets the ctx\'s session id context; SSLs made later copy it.'),
   call('SSL_CTX_set_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Adds options (SSL_OP_NO_TICKET, SSL_OP_NO_ANTI_REPLAY, SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_TLSv1 … SSL_OP_NO_TLSv1_3); returns the new set (a uint64_t, printed signed), which starts as SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT.'),
   call('SSL_CTX_clear_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Clears options; returns the new set.'),
+  call('SSL_CTX_get_options', ['ctx'], 'int', 'none', 'ctx', '§6.4', 'The options (a uint64_t, printed signed).'),
   call('SSL_CTX_set_num_tickets', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'TLS 1.3 tickets sent after a full handshake (default 2); returns 1.'),
   call('SSL_CTX_set_max_early_data', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'Enables early data: stateful TLS 1.3 tickets become single use; returns 1.'),
   call('SSL_CTX_set_min_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Lowest protocol version (0 = lowest supported); returns 1, or 0 for a value that is no version (a DTLS version is accepted and ignored).'),

@@ -19,7 +19,7 @@ import type { Expr } from './ast.ts';
 import type { ArgKind } from './catalogue.ts';
 import { checkTrace, type CheckedTrace, type ExpectSide, type Step, type ValueKind } from './check.ts';
 import { C_TYPES, CNames, definitionsOf, PSEUDO_C } from './c-names.ts';
-import { cBytes, cIntArg, cIntExpr, comment, commentText, cText, MAX_ID, staticInt, unsignedExpr } from './c-text.ts';
+import { cBytes, cIntArg, cIntExpr, comment, commentText, cText, MAX_ID, staticInt, UNSIGNED_RESULTS, unsignedExpr } from './c-text.ts';
 import { parseTrace } from './parser.ts';
 import { Runner, type RunResult, type StepRecord } from '../run/runner.ts';
 import { conformanceDir } from '../conform/harness.ts';
@@ -359,7 +359,7 @@ class Emitter {
     if (side.form === 'call') {
       const call = this.call(side.expr, side.spec.args);
       const expr = side.expr.name === 'SSL_CTX_new' && serverCapable(side.expr) ? `sim_use_certificate(${call.expr})` : call.expr;
-      const unsigned = side.expr.name === 'SSL_CTX_set_options' || side.expr.name === 'SSL_CTX_clear_options';
+      const unsigned = UNSIGNED_RESULTS.has(side.expr.name);
       return { expr, call: { ...call, expr }, unsigned };
     }
     const e = side.expr;
@@ -368,7 +368,9 @@ class Emitter {
       const kind = this.kinds.get(e.name)!;
       if (kind !== 'int') return { expr: this.use(this.names.of(e.name, kind)), call: null, unsigned: false };
     }
-    return { expr: cIntExpr(e, (name) => this.use(this.names.of(name, 'int'))), call: null, unsigned: unsignedExpr(e) };
+    const expr = cIntExpr(e, (name) => this.use(this.names.of(name, 'int')));
+    // C's | binds looser than == and !=: `x == A | B` would test (x == A) | B, true whatever x is
+    return { expr: e.kind === 'binary' && e.op === '|' ? `(${expr})` : expr, call: null, unsigned: unsignedExpr(e) };
   }
 
   /** A call or observer side's statements, its value in `into` (declared here) or dropped. */

@@ -241,6 +241,16 @@ describe('the program', () => {
     expect(main).toContain('(void)SSL_CTX_add_session(cctx, s);');
   });
 
+  it('parenthesizes a side joined by |, which C binds looser than == and !=', () => {
+    const main = mainOf(
+      'ctx = SSL_CTX_new(TLS_method())\nexpect SSL_CTX_get_options(ctx) == SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT\nexpect 1 | 2 != SSL_CTX_get_timeout(ctx)\nexpect SSL_CTX_get_timeout(ctx) == 1 | 2 + 7197\n',
+    );
+    expect(main).toContain('SSL_CTX_get_options(ctx) == (SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT));');
+    expect(main).toContain('(1 | 2) != SSL_CTX_get_timeout(ctx));');
+    // + binds tighter than == already; its | operand is parenthesized as before
+    expect(main).toContain('SSL_CTX_get_timeout(ctx) == (1 | 2) + 7197);');
+  });
+
   it('puts the checker\'s findings above the lines they concern, and marks where behaviour becomes undefined', () => {
     const program = unwrap(emitC(m02, 'examples/misuse/m02-double-free.trace'));
     const at = (s: string) => program.indexOf(s);

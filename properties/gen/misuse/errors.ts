@@ -84,16 +84,17 @@ function destroyable(p: Program, q: number, r: number): Destroyable {
 }
 
 const USES: Readonly<Record<Destroyable['kind'], readonly string[]>> = {
-  session: ['SSL_SESSION_get_time', 'SSL_SESSION_is_resumable', 'SSL_SESSION_get_timeout', 'SSL_SESSION_up_ref'],
-  ssl: ['SSL_session_reused', 'SSL_clear', 'SSL_up_ref', 'SSL_get1_session'],
-  ctx: ['SSL_CTX_sess_number', 'SSL_CTX_get_timeout', 'SSL_CTX_up_ref', 'SSL_CTX_get_session_cache_mode'],
+  session: ['SSL_SESSION_get_time', 'SSL_SESSION_is_resumable', 'SSL_SESSION_get_timeout', 'SSL_SESSION_up_ref', 'SSL_SESSION_has_ticket'],
+  ssl: ['SSL_session_reused', 'SSL_clear', 'SSL_up_ref', 'SSL_get1_session', 'SSL_get_options'],
+  ctx: ['SSL_CTX_sess_number', 'SSL_CTX_get_timeout', 'SSL_CTX_up_ref', 'SSL_CTX_get_session_cache_mode', 'SSL_CTX_get_options'],
 };
 
 /** use-after-free (M3): destroy an object by releasing its last reference, then pass it to a call. */
 export function useAfterFree(p: Program, q: number, r: number): Injection {
   const target = destroyable(p, q, r);
   target.release();
-  const fn = USES[target.kind][q % 4]!;
+  const uses = USES[target.kind];
+  const fn = uses[q % uses.length]!;
   const line = misuse(p, fn, [p.handle(target.name)]);
   return { from: line, line };
 }

@@ -144,6 +144,7 @@ const QUERIES = [
   'SSL_CTX_sess_misses',
   'SSL_CTX_sess_timeouts',
   'SSL_CTX_sess_cache_full',
+  'SSL_CTX_get_options',
 ] as const;
 
 /** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn 4 or 5 times in 64). */

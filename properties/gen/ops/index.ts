@@ -47,6 +47,8 @@ import {
   sslDupOp,
   sslFreeOp,
   sslNewOp,
+  sslOptionsOp,
+  sslQueryOp,
   sslSidCtxOp,
   sslUpRefOp,
 } from './ssl-ops.ts';
@@ -86,6 +88,8 @@ export const OP_IMPLS: Readonly<Record<OpKind, (p: Program, op: Op) => void>> = 
   setSslCtx: setSslCtxOp,
   sslDup: sslDupOp,
   sslSidCtx: sslSidCtxOp,
+  sslOptions: sslOptionsOp,
+  sslQuery: sslQueryOp,
   sessionNew: sessionNewOp,
   sessionDup: sessionDupOp,
   sessionUpRef: sessionUpRefOp,

@@ -92,9 +92,16 @@ export function setIdContextOp(p: Program, op: Op): void {
   if (s) p.call('SSL_SESSION_set1_id_context', [p.handle(s.name), bytesArg(value), intArg(1)]);
 }
 
-const QUERIES = ['SSL_SESSION_is_resumable', 'SSL_SESSION_get_time', 'SSL_SESSION_get_timeout'] as const;
+const QUERIES = [
+  'SSL_SESSION_is_resumable',
+  'SSL_SESSION_get_time',
+  'SSL_SESSION_get_timeout',
+  'SSL_SESSION_get_protocol_version',
+  'SSL_SESSION_has_ticket',
+  'SSL_SESSION_get_ticket_lifetime_hint',
+] as const;
 
 export function sessionQueryOp(p: Program, op: Op): void {
   const s = sessionAt(p, op.b);
-  if (s) p.call(QUERIES[op.c % 3]!, [p.handle(s.name)]);
+  if (s) p.call(QUERIES[(op.c + 8 * op.d) % QUERIES.length]!, [p.handle(s.name)]);
 }

@@ -104,3 +104,48 @@ export function sslSidCtxOp(p: Program, op: Op): void {
   const value = ['A', 'B', 'Z'][op.b % 3]!;
   if (ssl) p.call('SSL_set_session_id_context', [p.handle(ssl.names[0]!), bytesArg(value), intArg(1)]);
 }
+
+/** The reads of an SSL's own fields: its shutdown flags, its options, its ctx (borrowed: never kept here). */
+const SSL_QUERIES = ['SSL_get_shutdown', 'SSL_get_options', 'SSL_get_SSL_CTX'] as const;
+
+export function sslQueryOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (ssl) p.call(SSL_QUERIES[op.b % SSL_QUERIES.length]!, [p.handle(ssl.names[0]!)]);
+}
+
+/**
+ * One SSL's own settings (spec §3 SSL_new copies the ctx's): the options the handshake reads (tickets, the
+ * version range through SSL_OP_NO_TLSv1_3, middlebox compatibility), the TLS 1.3 ticket count, early data,
+ * and the version bounds (TLS 1.2 or 1.3: a mismatch fails the handshake, §8).
+ */
+export function sslOptionsOp(p: Program, op: Op): void {
+  const ssl = sslAt(p, op.a);
+  if (!ssl) return;
+  const h = p.handle(ssl.names[0]!);
+  const version = constants(op.c % 2 === 0 ? 'TLS1_2_VERSION' : 'TLS1_3_VERSION');
+  switch (op.b % 8) {
+    case 0:
+      p.call('SSL_set_options', [h, constants('SSL_OP_NO_TICKET')]);
+      break;
+    case 1:
+      p.call('SSL_clear_options', [h, constants('SSL_OP_NO_TICKET')]);
+      break;
+    case 2:
+      p.call('SSL_set_options', [h, constants(op.c % 2 === 0 ? 'SSL_OP_NO_TLSv1_3' : 'SSL_OP_NO_ANTI_REPLAY')]);
+      break;
+    case 3:
+      p.call('SSL_clear_options', [h, constants(op.c % 2 === 0 ? 'SSL_OP_NO_TLSv1_3' : 'SSL_OP_ENABLE_MIDDLEBOX_COMPAT')]);
+      break;
+    case 4:
+      p.call('SSL_set_num_tickets', [h, intArg(op.c % 4)]);
+      break;
+    case 5:
+      p.call('SSL_set_max_early_data', [h, intArg(op.c % 2 === 0 ? 16384 : 0)]);
+      break;
+    case 6:
+      p.call('SSL_set_min_proto_version', [h, op.d % 2 === 0 ? version : intArg(0)]);
+      break;
+    default:
+      p.call('SSL_set_max_proto_version', [h, op.d % 2 === 0 ? version : intArg(0)]);
+  }
+}
