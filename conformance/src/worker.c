@@ -244,6 +244,14 @@ static void f_SSL_set_num_tickets(Step *st) { ret_int(st, SSL_set_num_tickets(a_
 static void f_SSL_set_max_early_data(Step *st) { ret_int(st, SSL_set_max_early_data(a_ssl(st, 0), (uint32_t)a_int(st, 1))); }
 static void f_SSL_set_min_proto_version(Step *st) { ret_int(st, SSL_set_min_proto_version(a_ssl(st, 0), (int)a_int(st, 1))); }
 static void f_SSL_set_max_proto_version(Step *st) { ret_int(st, SSL_set_max_proto_version(a_ssl(st, 0), (int)a_int(st, 1))); }
+static void f_SSL_get_num_tickets(Step *st) { ret_int(st, (long long)SSL_get_num_tickets(a_ssl(st, 0))); }
+static void f_SSL_get_max_early_data(Step *st) { ret_int(st, SSL_get_max_early_data(a_ssl(st, 0))); }
+static void f_SSL_get_min_proto_version(Step *st) { ret_int(st, SSL_get_min_proto_version(a_ssl(st, 0))); }
+static void f_SSL_get_max_proto_version(Step *st) { ret_int(st, SSL_get_max_proto_version(a_ssl(st, 0))); }
+static void f_SSL_CTX_get_num_tickets(Step *st) { ret_int(st, (long long)SSL_CTX_get_num_tickets(a_ctx(st, 0))); }
+static void f_SSL_CTX_get_max_early_data(Step *st) { ret_int(st, SSL_CTX_get_max_early_data(a_ctx(st, 0))); }
+static void f_SSL_CTX_get_min_proto_version(Step *st) { ret_int(st, SSL_CTX_get_min_proto_version(a_ctx(st, 0))); }
+static void f_SSL_CTX_get_max_proto_version(Step *st) { ret_int(st, SSL_CTX_get_max_proto_version(a_ctx(st, 0))); }
 
 static void f_SSL_set_session(Step *st)
 {
@@ -472,6 +480,10 @@ static const Call CALLS[] = {
     {"SSL_set_max_early_data", 2, f_SSL_set_max_early_data},
     {"SSL_set_min_proto_version", 2, f_SSL_set_min_proto_version},
     {"SSL_set_max_proto_version", 2, f_SSL_set_max_proto_version},
+    {"SSL_get_num_tickets", 1, f_SSL_get_num_tickets},
+    {"SSL_get_max_early_data", 1, f_SSL_get_max_early_data},
+    {"SSL_get_min_proto_version", 1, f_SSL_get_min_proto_version},
+    {"SSL_get_max_proto_version", 1, f_SSL_get_max_proto_version},
     {"SSL_CTX_new", 1, f_SSL_CTX_new},
     {"SSL_CTX_free", 1, f_SSL_CTX_free},
     {"SSL_CTX_up_ref", 1, f_SSL_CTX_up_ref},
@@ -500,6 +512,10 @@ static const Call CALLS[] = {
     {"SSL_CTX_set_options", 2, f_SSL_CTX_set_options},
     {"SSL_CTX_clear_options", 2, f_SSL_CTX_clear_options},
     {"SSL_CTX_get_options", 1, f_SSL_CTX_get_options},
+    {"SSL_CTX_get_num_tickets", 1, f_SSL_CTX_get_num_tickets},
+    {"SSL_CTX_get_max_early_data", 1, f_SSL_CTX_get_max_early_data},
+    {"SSL_CTX_get_min_proto_version", 1, f_SSL_CTX_get_min_proto_version},
+    {"SSL_CTX_get_max_proto_version", 1, f_SSL_CTX_get_max_proto_version},
     {"SSL_CTX_set_num_tickets", 2, f_SSL_CTX_set_num_tickets},
     {"SSL_CTX_set_max_early_data", 2, f_SSL_CTX_set_max_early_data},
     {"SSL_CTX_set_min_proto_version", 2, f_SSL_CTX_set_min_proto_version},

@@ -34,7 +34,7 @@ function swap<K extends 'cacheSize' | 'mode' | 'timeout'>(key: K): Handler {
 }
 
 /** A getter of one setting. */
-function read(key: 'cacheSize' | 'mode' | 'timeout'): Handler {
+function read(key: 'cacheSize' | 'mode' | 'timeout' | 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): Handler {
   return (call) => int(call.world.ctx(ctxOf(call))[key]);
 }
 
@@ -113,6 +113,11 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   // ssl_lib.c SSL_CTX_get_options: ctx->options
   SSL_CTX_get_options: (call) => int(call.world.ctx(ctxOf(call)).options),
   SSL_CTX_set_num_tickets: (call) => setting(call, 'numTickets'),
+  // ssl_lib.c SSL_CTX_get_num_tickets, SSL_CTX_get_max_early_data; SSL_CTX_ctrl SSL_CTRL_GET_MIN/MAX_PROTO_VERSION
+  SSL_CTX_get_num_tickets: read('numTickets'),
+  SSL_CTX_get_max_early_data: read('maxEarlyData'),
+  SSL_CTX_get_min_proto_version: read('minProto'),
+  SSL_CTX_get_max_proto_version: read('maxProto'),
   // ssl_lib.c SSL_CTX_set_max_early_data(SSL_CTX *, uint32_t): 2^32 is 0 (off), -1 is 0xFFFFFFFF (FINDINGS F36)
   SSL_CTX_set_max_early_data: (call) => setting(withInt(call, 1, toUint32(intArg(call, 1))), 'maxEarlyData'),
   SSL_CTX_set_min_proto_version: (call) => protoBound(call, 'minProto'),

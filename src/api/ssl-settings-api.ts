@@ -62,6 +62,14 @@ function setting(key: 'numTickets' | 'maxEarlyData', convert: (value: number) =>
 
 const asGiven = (value: number): number => value;
 
+/** A getter of one of this SSL's settings (0 for a destroyed SSL, whose use the ACCESS event reported). */
+function read(key: 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): Handler {
+  return (call) => {
+    const ssl = liveSsl(call);
+    return int(ssl === null ? 0 : call.world.ssl(ssl).config[key]);
+  };
+}
+
 export const sslSettingsApi: Readonly<Record<string, Handler>> = {
   // ssl_lib.c SSL_set_options / SSL_clear_options / SSL_get_options: s->options
   SSL_set_options: (call) => changeOptions(call, true),
@@ -76,6 +84,11 @@ export const sslSettingsApi: Readonly<Record<string, Handler>> = {
   SSL_set_max_early_data: setting('maxEarlyData', toUint32),
   SSL_set_min_proto_version: (call) => protoBound(call, 'minProto'),
   SSL_set_max_proto_version: (call) => protoBound(call, 'maxProto'),
+  // ssl_lib.c SSL_get_num_tickets, SSL_get_max_early_data; SSL_ctrl SSL_CTRL_GET_MIN/MAX_PROTO_VERSION
+  SSL_get_num_tickets: read('numTickets'),
+  SSL_get_max_early_data: read('maxEarlyData'),
+  SSL_get_min_proto_version: read('minProto'),
+  SSL_get_max_proto_version: read('maxProto'),
   // ssl_lib.c SSL_get_shutdown: s->shutdown, whatever SSL_set_shutdown wrote (FINDINGS F37)
   SSL_get_shutdown: (call) => {
     const ssl = liveSsl(call);

@@ -127,6 +127,10 @@ export const UNSIGNED_RESULTS: ReadonlySet<string> = new Set([
   'SSL_clear_options',
   'SSL_get_options',
   'SSL_SESSION_get_ticket_lifetime_hint',
+  'SSL_CTX_get_num_tickets',
+  'SSL_get_num_tickets',
+  'SSL_CTX_get_max_early_data',
+  'SSL_get_max_early_data',
 ]);
 
 /** The range of each narrow parameter type. */

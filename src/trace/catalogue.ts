@@ -127,6 +127,10 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_set_max_early_data', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.6', 'Early data for this SSL: as a server its stateful tickets become single use; returns 1.'),
   call('SSL_set_min_proto_version', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s lowest protocol version; returns 1, or 0 as SSL_CTX_set_min_proto_version.'),
   call('SSL_set_max_proto_version', ['ssl', 'int'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s highest protocol version; returns 1, or 0 as SSL_CTX_set_max_proto_version.'),
+  call('SSL_get_num_tickets', ['ssl'], 'int', 'none', 'ssl', '§6.6', 'The TLS 1.3 tickets this SSL sends as a server (a size_t).'),
+  call('SSL_get_max_early_data', ['ssl'], 'int', 'none', 'ssl', '§6.6', 'This SSL\'s max_early_data; a client\'s ClientHello without early data sets it to 0.'),
+  call('SSL_get_min_proto_version', ['ssl'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s lowest protocol version, 0 for none.'),
+  call('SSL_get_max_proto_version', ['ssl'], 'int', 'none', 'ssl', '§6.1', 'This SSL\'s highest protocol version, 0 for none.'),
 
   // SSL_CTX (spec §4, §5)
   call('SSL_CTX_new', ['method'], 'ctx', 'owned', 'ctx', '§4 SSL_CTX_new', 'New context, refcount 1, empty cache, mode SERVER, size 20480, timeout 7200.'),
@@ -158,6 +162,10 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_CTX_set_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Adds options (SSL_OP_NO_TICKET, SSL_OP_NO_ANTI_REPLAY, SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_TLSv1 … SSL_OP_NO_TLSv1_3); returns the new set (a uint64_t, printed signed), which starts as SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT.'),
   call('SSL_CTX_clear_options', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.4', 'Clears options; returns the new set.'),
   call('SSL_CTX_get_options', ['ctx'], 'int', 'none', 'ctx', '§6.4', 'The options (a uint64_t, printed signed).'),
+  call('SSL_CTX_get_num_tickets', ['ctx'], 'int', 'none', 'ctx', '§6.6', 'The TLS 1.3 tickets sent after a full handshake (a size_t).'),
+  call('SSL_CTX_get_max_early_data', ['ctx'], 'int', 'none', 'ctx', '§6.6', 'The ctx\'s max_early_data.'),
+  call('SSL_CTX_get_min_proto_version', ['ctx'], 'int', 'none', 'ctx', '§6.1', 'The lowest protocol version, 0 for none.'),
+  call('SSL_CTX_get_max_proto_version', ['ctx'], 'int', 'none', 'ctx', '§6.1', 'The highest protocol version, 0 for none.'),
   call('SSL_CTX_set_num_tickets', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'TLS 1.3 tickets sent after a full handshake (default 2); returns 1.'),
   call('SSL_CTX_set_max_early_data', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.6', 'Enables early data: stateful TLS 1.3 tickets become single use; returns 1.'),
   call('SSL_CTX_set_min_proto_version', ['ctx', 'int'], 'int', 'none', 'ctx', '§6.1', 'Lowest protocol version (0 = lowest supported); returns 1, or 0 for a value that is no version (a DTLS version is accepted and ignored).'),

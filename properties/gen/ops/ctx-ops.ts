@@ -145,9 +145,13 @@ const QUERIES = [
   'SSL_CTX_sess_timeouts',
   'SSL_CTX_sess_cache_full',
   'SSL_CTX_get_options',
+  'SSL_CTX_get_num_tickets',
+  'SSL_CTX_get_max_early_data',
+  'SSL_CTX_get_min_proto_version',
+  'SSL_CTX_get_max_proto_version',
 ] as const;
 
-/** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn 4 or 5 times in 64). */
+/** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn 3 or 4 times in 64). */
 export function ctxQueryOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (ctx) p.call(QUERIES[(op.b + 8 * op.c) % QUERIES.length]!, [p.handle(ctx.name)]);

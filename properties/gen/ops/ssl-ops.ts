@@ -105,12 +105,20 @@ export function sslSidCtxOp(p: Program, op: Op): void {
   if (ssl) p.call('SSL_set_session_id_context', [p.handle(ssl.names[0]!), bytesArg(value), intArg(1)]);
 }
 
-/** The reads of an SSL's own fields: its shutdown flags, its options, its ctx (borrowed: never kept here). */
-const SSL_QUERIES = ['SSL_get_shutdown', 'SSL_get_options', 'SSL_get_SSL_CTX'] as const;
+/** The reads of an SSL's own fields: its shutdown flags, its settings, its ctx (borrowed: never kept here). */
+const SSL_QUERIES = [
+  'SSL_get_shutdown',
+  'SSL_get_options',
+  'SSL_get_SSL_CTX',
+  'SSL_get_num_tickets',
+  'SSL_get_max_early_data',
+  'SSL_get_min_proto_version',
+  'SSL_get_max_proto_version',
+] as const;
 
 export function sslQueryOp(p: Program, op: Op): void {
   const ssl = sslAt(p, op.a);
-  if (ssl) p.call(SSL_QUERIES[op.b % SSL_QUERIES.length]!, [p.handle(ssl.names[0]!)]);
+  if (ssl) p.call(SSL_QUERIES[(op.b + 8 * op.c) % SSL_QUERIES.length]!, [p.handle(ssl.names[0]!)]);
 }
 
 /**
