@@ -41,7 +41,7 @@ export function checkBorrow(world: World, name: string, v: Extract<Variable, { k
  * not resumable for another reason (SSL_CTX_remove_session marks it, spec §4) and one the application
  * gave the SSL (SSL_SESSION_new has version 0) are not this surprise. The advice depends on whether
  * tickets wait in the client's buffer (a `handshake`, or reads that stopped short) or none does: a
- * server with `SSL_CTX_set_num_tickets(ctx, 0)` sends none, and a server sends its tickets only once
+ * server with `SSL_CTX_set_num_tickets(ctx, 0)` (or `SSL_set_num_tickets`) sends none, and a server sends its tickets only once
  * it has read the client's Finished (spec §6.3 "Tickets sent").
  */
 export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnostic | null {
@@ -72,7 +72,7 @@ export function earlySessionWarning(world: World, arg: Arg | undefined): Diagnos
     'early-session',
     world.line,
     `the session of TLS 1.3 client ${arg.id} has no ticket and none is waiting to be read: it is not resumable`,
-    'Only a session from a NewSessionTicket resumes, and none is waiting: a server with SSL_CTX_set_num_tickets(ctx, 0) sends none, and a ' +
+    'Only a session from a NewSessionTicket resumes, and none is waiting: a server with SSL_CTX_set_num_tickets(ctx, 0) or SSL_set_num_tickets(ssl, 0) sends none, and a ' +
       "server sends its tickets only after it has read the client's Finished. Take SSL_get1_session after the client has read one, or " +
       'collect sessions in new_session_cb.',
     null,
