@@ -63,12 +63,22 @@ export type PeerFlight =
       readonly masterKey: string;
       /** The client_random of the ClientHello it answers: its keys and signatures depend on it (FINDINGS F73). */
       readonly clientRandom: number;
+      /**
+       * The server random ends in the TLS 1.2 downgrade sentinel: a server able to do TLS 1.3 negotiated TLS 1.2
+       * (statem_lib.c check_for_downgrade). A client that allows TLS 1.3 by the time it reads it refuses it.
+       */
+      readonly downgrade: boolean;
     }
   | {
       readonly kind: 'clientFinished';
       readonly version: number;
       readonly hit: boolean;
       readonly ticketExpected: boolean;
+      /**
+       * A TLS 1.3 client wrote a ChangeCipherSpec before its Finished: SSL_OP_ENABLE_MIDDLEBOX_COMPAT when it wrote
+       * the flight (ossl_statem_client_write_transition), whatever its options or existence later.
+       */
+      readonly middleboxCcs: boolean;
       /** The client_random of the handshake it belongs to (FINDINGS F92). */
       readonly clientRandom: number;
     }
@@ -106,6 +116,12 @@ export interface ClientOffer {
   readonly ticket: Ticket | null;
   /** The TLS 1.3 pre_shared_key identity offered, or null. */
   readonly psk: Ticket | null;
+  /**
+   * The client's version range when it wrote the hello (ssl_get_min_max_version): its supported_versions, or its
+   * legacy_version alone below TLS 1.3. The server negotiates from what was written, whatever SSL_set_min/
+   * max_proto_version or SSL_set_options did to the client since (FINDINGS F125).
+   */
+  readonly versions: readonly [number, number];
 }
 
 /** Settings SSL_new copies from its ctx (later SSL_CTX_set_* calls do not reach this SSL). */

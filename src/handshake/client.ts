@@ -9,7 +9,7 @@ import { makeDiagnostic } from '../world/diagnostics.ts';
 import { newHandshakeSession, replaceWithDup, TLS1_3 } from './sessions.ts';
 import type { ClientOffer, SslContext } from '../../machines/ssl.ts';
 import { moveAcceptCount } from './server-name.ts';
-import { clientMaxVersion, clientSupports } from './versions.ts';
+import { clientMaxVersion, clientSupports, versionRange } from './versions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SSL_OP_NO_TICKET } from '../../machines/ssl-options.ts';
 
@@ -67,6 +67,7 @@ export function clientHello(world: World, client: string): ClientOffer {
     sendsTicketExtension: sendsTicket,
     ticket: !tls13Session && sendsTicket ? sess.ticket : null,
     psk: tls13Session && sess.ticket !== null && fresh ? sess.ticket : null,
+    versions: versionRange(c),
   };
 }
 
@@ -116,7 +117,29 @@ function cipherlessResumption(world: World, client: string): void {
  * or with a session of another version, or a TLS 1.3 one without a cipher,
  * which SSL_set_session gave after the ClientHello (FINDINGS F99).
  */
-export function processServerHello(world: World, client: string, hit: boolean, echoedId: string, version: number, masterKey: string): boolean {
+/**
+ * How processServerHello ended: accepted, refused (a fatal alert; the records after the ServerHello stay, or the
+ * resumption taken for a full handshake fails at the next one, F19), or refused at its extensions.
+ */
+export type ServerHelloOutcome = 'accepted' | 'refused' | 'extensionRefused';
+
+/**
+ * tls_parse_stoc_session_ticket: a TLS <= 1.2 ServerHello's session_ticket extension is refused by a client that
+ * set SSL_OP_NO_TICKET after its ClientHello offered tickets (tls_use_ticket reads s->options now; FINDINGS F125).
+ */
+function refusesTicketExtension(c: SslContext, version: number, ticketExtension: boolean): boolean {
+  return version !== TLS1_3 && ticketExtension && (c.config.options & SSL_OP_NO_TICKET) !== 0;
+}
+
+export function processServerHello(
+  world: World,
+  client: string,
+  hit: boolean,
+  echoedId: string,
+  version: number,
+  masterKey: string,
+  ticketExtension: boolean,
+): ServerHelloOutcome {
   const sid = world.ssl(client).session ?? '';
   // spec §6.2: hit iff the echoed id equals the session's non-empty id (an empty echo never resumes a TLS 1.2 client).
   const sameId = version === TLS1_3 || (echoedId !== '' && echoedId === world.session(sid).sessionId);
@@ -124,23 +147,25 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   // id differs from every other ClientHello's (FINDINGS F73). The check comes before s->hit is reset: it stays.
   const legacyIdEchoed = version !== TLS1_3 || echoedId === world.ssl(client).tmpSessionId;
   world.sendSsl(client, { type: 'CONNECTION', fields: legacyIdEchoed ? { version, hit: hit && sameId } : { version } });
-  if (!legacyIdEchoed) return false;
+  if (!legacyIdEchoed) return 'refused';
   const c = world.ssl(client);
   if (hit && sameId) {
     // a resumption in another session id context: SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT, before the extensions
-    if (world.session(sid).sidCtx !== c.sidCtx) return false;
+    if (world.session(sid).sidCtx !== c.sidCtx) return 'refused';
     // The session a resumption meets here is the one offered, unless SSL_set_session replaced it after the
     // ClientHello (FINDINGS F99): tls_process_server_hello then requires s->version == s->session->ssl_version
     // (SSL_R_SSL_SESSION_VERSION_MISMATCH, fatal, the alert removes the session given), and set_client_ciphersuite
     // compares ciphers: a TLS 1.3 resumption of a session without one (cipher_id 0, not the server's) reads
     // s->session->cipher->algorithm2 through NULL (checked against 3.0.19: SIGSEGV at address 0x40).
-    if (world.session(sid).version !== version) return false;
+    if (world.session(sid).version !== version) return 'refused';
     if (version === TLS1_3 && !world.session(sid).cipher) {
       cipherlessResumption(world, client);
-      return false;
+      return 'refused';
     }
+    // the extensions are parsed, then finalised
+    if (refusesTicketExtension(c, version, ticketExtension)) return 'extensionRefused';
     if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
-    return true;
+    return 'accepted';
   }
   if (world.session(sid).sessionId !== '') {
     world.sendCtx(c.sessionCtx, { type: 'COUNT', stat: 'misses' });
@@ -153,11 +178,12 @@ export function processServerHello(world: World, client: string, hit: boolean, e
   // FINDINGS F89): continue.ts clientReadsServerHello. The Certificate that follows: processServerCertificate.
   world.sendSession(current, { type: 'FILL', fields: version === TLS1_3 ? { version, cipher: true, masterKey } : { version, masterKey } });
   if (version !== TLS1_3) world.sendSession(current, { type: 'SET_ID', sessionId: echoedId });
+  if (refusesTicketExtension(world.ssl(client), version, ticketExtension)) return 'extensionRefused';
   if (version !== TLS1_3) moveAcceptCount(world, client); // the TLS 1.2 ServerHello's extensions are finalised
   // The server resumed anyway (it echoed an id that is not the client's): its ChangeCipherSpec comes where
   // the client expects a Certificate, a fatal unexpected_message (checked against 3.0.19, FINDINGS F19).
-  if (hit) return false;
-  return true;
+  if (hit) return 'refused';
+  return 'accepted';
 }
 
 /**

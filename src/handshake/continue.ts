@@ -42,7 +42,8 @@ import { deliver, done, stall } from './outcome.ts';
 import { moveAcceptCount } from './server-name.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
-import { hasVersions } from './versions.ts';
+import { clientAccepts, hasVersions, signalsDowngrade } from './versions.ts';
+import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 
 type Flight<K extends PeerFlight['kind']> = Extract<PeerFlight, { kind: K }>;
 
@@ -71,7 +72,8 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const { hit, echoedId, ticketExpected } = decision;
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   const { masterKey } = world.session(world.ssl(server).session ?? '');
-  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random });
+  const downgrade = signalsDowngrade(world.ssl(server), version);
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random, downgrade });
   // a TLS 1.3 server now reads with the client's handshake keys and tolerates a plaintext alert (FINDINGS F121)
   if (version === TLS1_3) world.sendSsl(server, { type: 'CONNECTION', fields: { plainAlertsAllowed: true } });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
@@ -192,11 +194,17 @@ function refuseClientHello(world: World, server: string): number {
 
 /** Returns the NewSessionTickets read (a TLS 1.2 resumption's). */
 function clientReadsServerHello(world: World, client: string, server: string, f: Flight<'serverHello'>): number {
+  // ssl_choose_client_version comes first, on the client's settings now: a version outside its range, or a TLS 1.2
+  // answer with the downgrade sentinel to a client that now allows TLS 1.3, is a fatal protocol_version (or
+  // illegal_parameter) alert; s->version and s->method stay as they were (FINDINGS F125)
+  if (!clientAccepts(world.ssl(client), f.version, f.downgrade)) return flightFailed(world, client, 0, recordsLeftOf(flightRecords(f), 1));
   world.sendSsl(client, { type: 'CONNECTION', fields: { method: `${f.version}:client` } });
   // A flight that answers an earlier ClientHello (FINDINGS F73) is processed as any (spec §6.2, §6.3) and fails
   // where it depends on that ClientHello; each failure's alert removes and marks s->session (spec §8). At
   // TLS 1.3 a random legacy id echoed is not the client's s->tmp_session_id: processServerHello refuses it.
-  if (!processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey)) return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
+  const outcome = processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey, f.ticketExpected);
+  if (outcome === 'extensionRefused') return flightFailed(world, client, 0, recordsLeftOf(flightRecords(f), 1));
+  if (outcome === 'refused') return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
   // A full handshake's Certificate follows the ServerHello: read by a TLS 1.2 client even when the next record
   // fails (F88 below), by a TLS 1.3 one only if it can open the encrypted flight.
   if (!world.ssl(client).hit && (f.version !== TLS1_3 || answersOwnHello(world, client, f))) processServerCertificate(world, client);
@@ -221,7 +229,8 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
     // and switches its write state: what it writes from here on is sealed (FINDINGS F98)
     world.sendSsl(client, { type: 'CONNECTION', fields: { clientWriteKeys: true } });
   }
-  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom });
+  const middleboxCcs = f.version === TLS1_3 && (world.ssl(client).config.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
+  sendFlight(world, server, { kind: 'clientFinished', version: f.version, hit: f.hit, ticketExpected: f.ticketExpected, clientRandom: f.clientRandom, middleboxCcs });
   return tickets;
 }
 

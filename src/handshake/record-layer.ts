@@ -11,7 +11,6 @@ import { type AlertSeal, type PeerFlight, type SslContext, type ThrownAwayRecord
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
-import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
 import { type Fields, hasIncoming, hasWriteKeys, isVersionMethod, nothingWaiting, pairAlive, waitingClientHello } from './bio-pair.ts';
 import { errorStateLeavingBuffer, failLeavingBuffer, fatal } from './fatal.ts';
 
@@ -414,14 +413,12 @@ function leavesNothing(flight: PeerFlight): boolean {
  * ChangeCipherSpec as an empty record (ssl3_get_record, SSL_IS_TLS13), so the record read is its Finished and
  * nothing is left; an SSL cleared since, back to TLS_ANY_VERSION, reads the ChangeCipherSpec as a record of
  * its own and leaves the Finished, one record, behind (checked against 3.0.19, FINDINGS F88). Without
- * middlebox compatibility the client sent no ChangeCipherSpec.
+ * middlebox compatibility when it wrote the flight the client sent no ChangeCipherSpec (FINDINGS F125).
  */
 function recordsLeft(world: World, reader: string, flight: PeerFlight): number {
   if (!leavesNothing(flight)) return recordsLeftOf(flightRecords(flight), 1);
   if (world.stateOf('ssl', reader) !== 'before') return 0;
-  const writer = world.ssl(reader).peer;
-  const middlebox = writer !== null && !world.isFreed('ssl', writer) && (world.ssl(writer).config.options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT) !== 0;
-  return middlebox ? 1 : 0;
+  return flight.kind === 'clientFinished' && flight.middleboxCcs ? 1 : 0;
 }
 
 /**

@@ -269,13 +269,14 @@ function sendTls13Ticket(world: World, server: string, index: number): Ticket {
  * sides or the server alone fail).
  */
 export function serveClientHello(world: World, server: string, client: string, offer: ClientOffer): { version: number; decision: ServerDecision } | null {
-  const version = negotiate(world.ssl(client), world.ssl(server));
+  // from the hello as written: the client's settings may have changed since (FINDINGS F125)
+  const version = negotiate(offer.versions, world.ssl(server));
   if (version === 0) return null; // the server's protocol_version alert
   // ssl_choose_server_version / ssl_choose_client_version install the version's own method. When the
   // client sent supported_versions (it allows TLS 1.3), the server takes it from ssl_version_supported,
   // which hands back the table's *client* method (ssl_accept undefined, ssl_connect defined), whatever
   // the version chosen; for a legacy ClientHello it is the server method (checked against 3.0.19).
-  const serverMethod = clientMaxVersion(world.ssl(client)) >= TLS1_3 ? `${version}:client` : `${version}:server`;
+  const serverMethod = offer.versions[1] >= TLS1_3 ? `${version}:client` : `${version}:server`;
   world.sendSsl(server, { type: 'CONNECTION', fields: { version, method: serverMethod } });
   const decision = processClientHello(world, server, offer);
   moveAcceptCount(world, server); // the ClientHello's extensions are finalised after the session lookup

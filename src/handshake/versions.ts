@@ -71,10 +71,9 @@ function serverSupports(server: SslContext, version: number): boolean {
  * highest version it allows that is not above it (below the client's range
  * it is TLS 1.1 or less, which fails anyway: conformance/NOTES.md N8).
  */
-export function negotiate(client: SslContext, server: SslContext): number {
-  const range = minMaxVersion(client);
-  if (range === null) return 0;
+export function negotiate(range: readonly [number, number], server: SslContext): number {
   const [cmin, cmax] = range;
+  if (cmax === 0) return 0;
   if (cmax >= TLS1_3_VERSION) {
     for (let v = cmax; v >= cmin; v--) if (serverSupports(server, v)) return v;
     return 0;
@@ -88,6 +87,34 @@ export function negotiate(client: SslContext, server: SslContext): number {
 export function clientSupports(client: SslContext, version: number): boolean {
   const entry = TABLE.find((e) => e.version === version);
   return entry !== undefined && enabled(client, entry);
+}
+
+/** The SSL's version range now, [0, 0] when it has none (ssl_get_min_max_version fails). */
+export function versionRange(s: SslContext): readonly [number, number] {
+  return minMaxVersion(s) ?? NO_RANGE;
+}
+
+const NO_RANGE: readonly [number, number] = Object.freeze([0, 0] as const);
+
+/**
+ * statem_lib.c check_for_downgrade: a server that negotiated TLS 1.2 and supports TLS 1.3 ends its random with
+ * the downgrade sentinel (TLS 1.1 and below never reach a ServerHello here: conformance/NOTES.md N8).
+ */
+export function signalsDowngrade(server: SslContext, version: number): boolean {
+  return version === TLS1_2_VERSION && serverSupports(server, TLS1_3_VERSION);
+}
+
+/**
+ * ssl_choose_client_version, on the client's settings when it reads the ServerHello: the version must lie in its
+ * range then, and a TLS 1.2 answer carrying the downgrade sentinel is refused by a client that now allows more
+ * (SSL_R_INAPPROPRIATE_FALLBACK). Its settings may have changed since its ClientHello (FINDINGS F125).
+ */
+export function clientAccepts(client: SslContext, version: number, downgrade: boolean): boolean {
+  const range = minMaxVersion(client);
+  if (range === null) return false;
+  const [min, max] = range;
+  if (version < min || version > max) return false;
+  return !(downgrade && version === TLS1_2_VERSION && max > version);
 }
 
 /** ssl_set_client_hello_version: the client offers the top of its range (0 when it has none). */
