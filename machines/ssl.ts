@@ -38,6 +38,9 @@ export const UNKNOWN_RECORDS = 0x3fff_ffff;
 
 /** No ticket waits: one shared empty list (a connection's list is replaced, never changed in place). */
 export const NO_TICKETS: readonly [] = Object.freeze([]) as readonly [];
+/** No alert waits behind the pending one (shared: the list is replaced, never changed in place). */
+export const NO_ALERTS: readonly AlertSeal[] = Object.freeze([]);
+
 /** Nothing waits behind a ClientHello (shared too: the list is replaced, never changed in place). */
 export const NO_RECORDS: readonly RecordAfterHello[] = Object.freeze([]);
 
@@ -190,12 +193,19 @@ export interface SslContext extends Counted {
    */
   readonly undecryptablePending: number;
   /**
-   * The peer's fatal alert waits in our read buffer, last of what the peer
-   * wrote (the error state writes nothing more), before a ClientHello it
-   * writes once cleared. Read as an alert (record-layer.ts receiveAlert) when the
+   * The peer's fatal alert waits in our read buffer (the error state writes
+   * nothing more), before what the peer writes once cleared: another alert
+   * (alertsBehind), a ClientHello. Read as an alert (record-layer.ts receiveAlert) when the
    * reader's read state matches its seal, else unreadable (FINDINGS F25).
    */
   readonly alertPending: AlertSeal | null;
+  /**
+   * More alerts the peer wrote right after the pending one, in order: a writer cleared after its fatal error
+   * that fails again before it writes anything else (a client with no protocol version enabled fails before its
+   * ClientHello, FINDINGS F7). The reader reads one record each time; SSL_clear'ed in between, it reads the next
+   * alert as it did the first (checked against 3.0.19, FINDINGS F126). Empty while alertPending is null.
+   */
+  readonly alertsBehind: readonly AlertSeal[];
   /**
    * A handshake flight the peer wrote after its pending alert (it failed, was
    * SSL_clear'ed and served a ClientHello on the same pair): read only after
@@ -324,6 +334,7 @@ export type ConnectionFields = Pick<
   | 'closeNotifiesPending'
   | 'undecryptablePending'
   | 'alertPending'
+  | 'alertsBehind'
   | 'flightAfterAlert'
   | 'clientHelloPending'
   | 'recordsAfterHello'
@@ -494,6 +505,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     closeNotifiesPending: 0,
     undecryptablePending: 0,
     alertPending: null,
+    alertsBehind: NO_ALERTS,
     flightAfterAlert: false,
     clientHelloPending: null,
     recordsAfterHello: NO_RECORDS,

@@ -11,7 +11,7 @@
  * cannot read the connection's records any more (a fatal error), nor can its
  * peer read what it writes afterwards.
  */
-import { type AlertSeal, type ClientOffer, type ConnectionFields, type SslContext, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type ClientOffer, type ConnectionFields, type SslContext, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
@@ -49,6 +49,7 @@ export function nothingWaiting(): Fields {
     closeNotifiesPending: 0,
     undecryptablePending: 0,
     alertPending: null,
+    alertsBehind: NO_ALERTS,
     flightAfterAlert: false,
     clientHelloPending: null,
     recordsAfterHello: NO_RECORDS,
@@ -63,6 +64,7 @@ function waitsNothing(s: SslContext): boolean {
     s.closeNotifiesPending === 0 &&
     s.undecryptablePending === 0 &&
     s.alertPending === null &&
+    s.alertsBehind.length === 0 &&
     !s.flightAfterAlert &&
     s.clientHelloPending === null &&
     s.recordsAfterHello.length === 0 &&
@@ -190,6 +192,11 @@ export function writeAlert(world: World, reader: string, seal: AlertSeal | null,
     // TLS_ST_CW_CLNT_HELLO: its alert has the version it read, no longer TLS1_VERSION (FINDINGS F91)
     const alert = afterServerHello ? 'versionedAlert' : 'alert';
     world.sendSsl(reader, { type: 'CONNECTION', fields: { recordsAfterHello: [...r.recordsAfterHello, alert] } });
+    return;
+  }
+  // right behind the peer's pending alert (nothing written in between), it is read after that one (FINDINGS F126)
+  if (seal !== null && r.alertPending !== null && !r.flightAfterAlert && r.undecryptablePending === 0) {
+    world.sendSsl(reader, { type: 'CONNECTION', fields: { alertsBehind: [...r.alertsBehind, seal] } });
     return;
   }
   // behind something the reader already cannot use, it is never read

@@ -7,7 +7,7 @@
  * F116-F123).
  */
 import { removeSession } from '../cache/remove-session.ts';
-import { type AlertSeal, type PeerFlight, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type PeerFlight, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
@@ -286,20 +286,27 @@ export function consumeFirstRecord(world: World, ssl: string): void {
     fields.peerFlight = null;
     fields.undecryptablePending = recordsLeft(world, ssl, s.peerFlight);
   } else if (s.alertPending !== null) {
-    fields.alertPending = null; // thrown away before ssl3_read_bytes looks at its type
-    // a flight written behind it is now first, out of step with any handshake (FINDINGS F71)
-    if (s.flightAfterAlert) Object.assign(fields, { flightAfterAlert: false, undecryptablePending: UNKNOWN_RECORDS });
+    // the alert is read (or thrown away before ssl3_read_bytes looks at its type); an alert written right
+    // behind it is now first (FINDINGS F126)
+    const [next, ...rest] = s.alertsBehind;
+    fields.alertPending = next ?? null;
+    if (next !== undefined) fields.alertsBehind = rest;
+    // a flight written behind the last alert is now first, out of step with any handshake (FINDINGS F71)
+    else if (s.flightAfterAlert) Object.assign(fields, { flightAfterAlert: false, undecryptablePending: UNKNOWN_RECORDS });
   } else if (s.clientHelloPending !== null) {
     // a ClientHello is one record; what followed it is now first: another ClientHello, to be served,
-    // or the client's plaintext alert, now waiting as such (what follows that alert is lost with it in this model)
+    // or the client's plaintext alerts, now waiting as such
     const [next, ...rest] = s.recordsAfterHello;
     if (next === 'alert' || next === 'versionedAlert') {
-      // the client's plaintext alert, now first; a ClientHello it wrote once cleared waits behind it (FINDINGS F71)
+      // the client's plaintext alert, now first, the alerts right behind it (FINDINGS F126), and a ClientHello
+      // it wrote once cleared behind them (FINDINGS F71)
+      let i = 0;
+      while (rest[i] === 'alert' || rest[i] === 'versionedAlert') i++;
       fields.alertPending = 'plain';
-      const [after, ...others] = rest;
-      const hello = after === undefined || after === 'alert' || after === 'versionedAlert' ? null : after;
-      fields.clientHelloPending = hello;
-      fields.recordsAfterHello = hello === null ? NO_RECORDS : others;
+      fields.alertsBehind = i === 0 ? NO_ALERTS : rest.slice(0, i).map(() => 'plain' as const);
+      const hello = rest[i];
+      fields.clientHelloPending = hello === undefined || hello === 'alert' || hello === 'versionedAlert' ? null : hello;
+      fields.recordsAfterHello = hello === undefined ? NO_RECORDS : rest.slice(i + 1);
     } else {
       fields.clientHelloPending = next ?? null;
       fields.recordsAfterHello = next === undefined ? NO_RECORDS : rest;
@@ -350,6 +357,7 @@ export function rejectHeader(world: World, ssl: string): void {
       readBlocked: false,
       undecryptablePending: short ? 0 : UNKNOWN_RECORDS,
       alertPending: null,
+      alertsBehind: NO_ALERTS,
       flightAfterAlert: false,
       clientHelloPending: null,
       recordsAfterHello: NO_RECORDS,
@@ -366,6 +374,7 @@ export function rejectHeader(world: World, ssl: string): void {
 function plainAlertAlone(s: SslContext): boolean {
   return (
     s.alertPending === 'plain' &&
+    s.alertsBehind.length === 0 &&
     !s.flightAfterAlert &&
     s.clientHelloPending === null &&
     s.recordsAfterHello.length === 0 &&
