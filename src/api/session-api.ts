@@ -75,11 +75,7 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
     resortInOwner(call.world, sid);
     return int(1);
   },
-  SSL_SESSION_get_timeout: (call) => {
-    const sid = objectArg(call, 0) ?? '';
-    use(call.world, sid);
-    return int(call.world.session(sid).timeout);
-  },
+  SSL_SESSION_get_timeout: (call) => read(call, (s) => s.timeout),
   SSL_SESSION_set_time: (call) => {
     const sid = objectArg(call, 0) ?? '';
     const t = intArg(call, 1);
@@ -88,11 +84,7 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
     resortInOwner(call.world, sid);
     return int(t); // spec §11.3: returns t, not 1
   },
-  SSL_SESSION_get_time: (call) => {
-    const sid = objectArg(call, 0) ?? '';
-    use(call.world, sid);
-    return int(call.world.session(sid).time);
-  },
+  SSL_SESSION_get_time: (call) => read(call, (s) => s.time),
   SSL_SESSION_set1_id: (call) => setBytes(call, 'SET_ID'),
   SSL_SESSION_set1_id_context: (call) => setBytes(call, 'SET_SID_CTX'),
   // ssl_sess.c SSL_SESSION_get_protocol_version: s->ssl_version
@@ -103,7 +95,7 @@ export const sessionApi: Readonly<Record<string, Handler>> = {
   SSL_SESSION_get_ticket_lifetime_hint: (call) => read(call, (s) => s.tickLifetimeHint),
 };
 
-/** A getter of one field of the session: a use of it (a destroyed one faults, as for SSL_SESSION_get_time). */
+/** A getter of one field of the session: a use of it (a destroyed one faults, and its last value is read). */
 function read(call: Parameters<Handler>[0], field: (s: SessionContext) => number): ReturnType<Handler> {
   const sid = objectArg(call, 0) ?? '';
   use(call.world, sid);

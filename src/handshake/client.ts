@@ -110,14 +110,6 @@ function cipherlessResumption(world: World, client: string): void {
 }
 
 /**
- * tls_process_server_hello (spec §6.2, §6.3): a hit keeps the session; a
- * miss replaces a session that had an id, and a TLS ≤ 1.2 session takes the
- * server's id. Returns false on the client's fatal alert: a hit with another
- * session id context (SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT),
- * or with a session of another version, or a TLS 1.3 one without a cipher,
- * which SSL_set_session gave after the ClientHello (FINDINGS F99).
- */
-/**
  * How processServerHello ended: accepted, refused (a fatal alert; the records after the ServerHello stay, or the
  * resumption taken for a full handshake fails at the next one, F19), or refused at its extensions.
  */
@@ -131,6 +123,14 @@ function refusesTicketExtension(c: SslContext, version: number, ticketExtension:
   return version !== TLS1_3 && ticketExtension && (c.config.options & SSL_OP_NO_TICKET) !== 0;
 }
 
+/**
+ * tls_process_server_hello (spec §6.2, §6.3), past ssl_choose_client_version (continue.ts clientReadsServerHello):
+ * a hit keeps the session; a miss replaces a session that had an id, and a TLS ≤ 1.2 session takes the server's
+ * id. 'refused' on the client's fatal alert: a hit with another session id context
+ * (SSL_R_ATTEMPT_TO_REUSE_SESSION_IN_DIFFERENT_CONTEXT), or with a session of another version, or a TLS 1.3 one
+ * without a cipher, which SSL_set_session gave after the ClientHello (FINDINGS F99). 'extensionRefused' when the
+ * extensions are parsed, after the session is settled (refusesTicketExtension, FINDINGS F125).
+ */
 export function processServerHello(
   world: World,
   client: string,

@@ -193,7 +193,7 @@ export function makeTls12Ticket(world: World, server: string, hit: boolean): Tic
   statelessTicketCopy(world, server);
   const s = world.ssl(server);
   const sess = world.session(s.session ?? '');
-  // create_ticket_prequel: the session's timeout as a uint32_t, and "unspecified" (0) for a resumed session
+  // spec §4 SSL_CTX_set_timeout (create_ticket_prequel): the session's timeout as a uint32_t, 0 on a resumed handshake
   return { issuer: s.sessionCtx, stateful: false, state: encode(sess), lifetimeHint: hit ? 0 : sess.timeout >>> 0 };
 }
 
