@@ -47,6 +47,8 @@ export interface CtxSettings {
   readonly maxEarlyData: number;
   readonly minProto: number;
   readonly maxProto: number;
+  /** ctx->quiet_shutdown (SSL_CTX_set_quiet_shutdown, any int; nonzero is on): SSL_new copies it. */
+  readonly quietShutdown: number;
   readonly sidCtx: string;
   readonly newCb: string | null;
   readonly removeCb: string | null;
@@ -118,6 +120,7 @@ export function defaultSettings(method: MethodKind): CtxSettings {
     maxEarlyData: 0,
     minProto: 0,
     maxProto: 0,
+    quietShutdown: 0,
     sidCtx: '',
     newCb: null,
     removeCb: null,
@@ -183,6 +186,7 @@ export const sslCtxMachine = defineMachine<CtxContext, Ev, CtxInput>({
       maxEarlyData: d.maxEarlyData,
       minProto: d.minProto,
       maxProto: d.maxProto,
+      quietShutdown: d.quietShutdown,
       sidCtx: d.sidCtx,
       newCb: d.newCb,
       removeCb: d.removeCb,

@@ -138,6 +138,11 @@ export interface SslConfig {
   readonly numTickets: number;
   readonly minProto: number;
   readonly maxProto: number;
+  /**
+   * s->quiet_shutdown (SSL_set_quiet_shutdown, any int): when nonzero, ssl3_shutdown sets both shutdown flags and
+   * writes no close_notify. SSL_new copies the ctx's; SSL_dup takes its ctx's, not the SSL's (spec §3).
+   */
+  readonly quietShutdown: number;
 }
 
 /** The type of a record thrown away and still current (SslContext.recordThrownAway): a handshake one, or any other. */
@@ -382,7 +387,9 @@ export interface SslInput {
 type Ev = SslEvent & MachineEvent;
 type P = { readonly context: SslContext; readonly event: Ev };
 
+/** SSL_SENT_SHUTDOWN and SSL_RECEIVED_SHUTDOWN. */
 const SENT = 1;
+const RECEIVED = 2;
 
 /** What SSL_clear resets (spec §3 SSL_clear), the patch of the `resetForClear` update. */
 export const CLEARED = {
@@ -529,6 +536,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
   guards: {
     ...refGuards,
     sentShutdown: ({ context }) => (context.shutdown & SENT) !== 0,
+    quietShutdown: ({ context }) => context.config.quietShutdown !== 0,
     flagsSayNotSent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) === 0,
     flagsSaySent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) !== 0,
   },
@@ -538,6 +546,8 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     dropSession: () => ({ session: null }),
     setCtx: (_c, e) => (e.type === 'SET_CTX' ? { ctx: e.ctx } : {}),
     setSent: (c) => ({ shutdown: c.shutdown | SENT }),
+    // ssl3_shutdown with s->quiet_shutdown: s->shutdown = SENT | RECEIVED, whatever other bits were set
+    setBothShutdown: () => ({ shutdown: SENT | RECEIVED }),
     setShutdown: (_c, e) => (e.type === 'SET_SHUTDOWN' ? { shutdown: e.flags } : {}),
     // SSL_clear resets the method and the state machine (with s->init_buf, so an unsent ClientHello is
     // dropped); the BIO pair (peer, link, what waits in it) stays attached.
@@ -584,7 +594,8 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
         on: {
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: [clearBadSession, ...teardown] }),
-          SHUTDOWN: { target: 'closed', actions: ['setSent'] },
+          // spec §3 ssl3_shutdown: a quiet shutdown sets both flags and sends nothing; else close_notify is sent
+          SHUTDOWN: [{ guard: 'quietShutdown', target: 'closed', actions: ['setBothShutdown'] }, { target: 'closed', actions: ['setSent'] }],
           SET_SHUTDOWN: [{ guard: 'flagsSaySent', target: 'closed', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
           // spec §3 SSL_clear: a bad session is removed, marked and dropped; the SSL starts over.
           CLEAR: {
@@ -606,7 +617,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
         on: {
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
-          SHUTDOWN: {},
+          SHUTDOWN: [{ guard: 'quietShutdown', actions: ['setBothShutdown'] }, {}],
           SET_SHUTDOWN: [{ guard: 'flagsSayNotSent', target: 'connected', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
           // A clean connection keeps its session for the next handshake (spec §3 SSL_clear).
           CLEAR: { target: 'before', actions: [resetForClear] },

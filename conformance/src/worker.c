@@ -237,6 +237,10 @@ static void f_SSL_session_reused(Step *st) { ret_int(st, SSL_session_reused(a_ss
 static void f_SSL_dup(Step *st) { ret_ptr(st, OBJ_SSL, SSL_dup(a_ssl(st, 0))); }
 static void f_SSL_get_SSL_CTX(Step *st) { ret_ptr(st, OBJ_CTX, SSL_get_SSL_CTX(a_ssl(st, 0))); }
 static void f_SSL_get_shutdown(Step *st) { ret_int(st, SSL_get_shutdown(a_ssl(st, 0))); }
+static void f_SSL_set_quiet_shutdown(Step *st) { SSL_set_quiet_shutdown(a_ssl(st, 0), (int)a_int(st, 1)); }
+static void f_SSL_get_quiet_shutdown(Step *st) { ret_int(st, SSL_get_quiet_shutdown(a_ssl(st, 0))); }
+static void f_SSL_CTX_set_quiet_shutdown(Step *st) { SSL_CTX_set_quiet_shutdown(a_ctx(st, 0), (int)a_int(st, 1)); }
+static void f_SSL_CTX_get_quiet_shutdown(Step *st) { ret_int(st, SSL_CTX_get_quiet_shutdown(a_ctx(st, 0))); }
 static void f_SSL_set_options(Step *st) { ret_int(st, (long long)SSL_set_options(a_ssl(st, 0), (uint64_t)a_int(st, 1))); }
 static void f_SSL_clear_options(Step *st) { ret_int(st, (long long)SSL_clear_options(a_ssl(st, 0), (uint64_t)a_int(st, 1))); }
 static void f_SSL_get_options(Step *st) { ret_int(st, (long long)SSL_get_options(a_ssl(st, 0))); }
@@ -473,6 +477,10 @@ static const Call CALLS[] = {
     {"SSL_set_session_id_context", 3, f_SSL_set_session_id_context},
     {"SSL_get_SSL_CTX", 1, f_SSL_get_SSL_CTX},
     {"SSL_get_shutdown", 1, f_SSL_get_shutdown},
+    {"SSL_set_quiet_shutdown", 2, f_SSL_set_quiet_shutdown},
+    {"SSL_get_quiet_shutdown", 1, f_SSL_get_quiet_shutdown},
+    {"SSL_CTX_set_quiet_shutdown", 2, f_SSL_CTX_set_quiet_shutdown},
+    {"SSL_CTX_get_quiet_shutdown", 1, f_SSL_CTX_get_quiet_shutdown},
     {"SSL_set_options", 2, f_SSL_set_options},
     {"SSL_clear_options", 2, f_SSL_clear_options},
     {"SSL_get_options", 1, f_SSL_get_options},

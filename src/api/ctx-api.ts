@@ -34,7 +34,7 @@ function swap<K extends 'cacheSize' | 'mode' | 'timeout'>(key: K): Handler {
 }
 
 /** A getter of one setting. */
-function read(key: 'cacheSize' | 'mode' | 'timeout' | 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): Handler {
+function read(key: 'cacheSize' | 'mode' | 'timeout' | 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto' | 'quietShutdown'): Handler {
   return (call) => int(call.world.ctx(ctxOf(call))[key]);
 }
 
@@ -122,6 +122,13 @@ export const ctxApi: Readonly<Record<string, Handler>> = {
   SSL_CTX_set_max_early_data: (call) => setting(withInt(call, 1, toUint32(intArg(call, 1))), 'maxEarlyData'),
   SSL_CTX_set_min_proto_version: (call) => protoBound(call, 'minProto'),
   SSL_CTX_set_max_proto_version: (call) => protoBound(call, 'maxProto'),
+  // ssl_lib.c SSL_CTX_set_quiet_shutdown(SSL_CTX *, int) / SSL_CTX_get_quiet_shutdown: ctx->quiet_shutdown, which
+  // SSL_new copies (SSLs made before keep theirs)
+  SSL_CTX_set_quiet_shutdown: (call) => {
+    configure(call.world, ctxOf(call), { quietShutdown: toInt32(intArg(call, 1)) });
+    return VOID;
+  },
+  SSL_CTX_get_quiet_shutdown: read('quietShutdown'),
   SSL_CTX_sess_set_new_cb: (call) => callback(call, 'newCb'),
   SSL_CTX_sess_set_remove_cb: (call) => callback(call, 'removeCb'),
   SSL_CTX_sess_set_get_cb: (call) => callback(call, 'getCb'),

@@ -39,6 +39,7 @@ function sslNew(world: World, ctx: string, id: string, inherit: Partial<SslConfi
     numTickets: inherit.numTickets ?? c.numTickets,
     minProto: inherit.minProto ?? c.minProto,
     maxProto: inherit.maxProto ?? c.maxProto,
+    quietShutdown: inherit.quietShutdown ?? c.quietShutdown,
   };
   world.createSsl({ id, ctx, sidCtx: c.sidCtx, config, line: world.line });
   const names = world.ssl(id).holderNames;
@@ -141,7 +142,8 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     }
     const s = call.world.ssl(ssl);
     // SSL_dup (ssl_lib.c): SSL_new on s's current ctx, then s's own options and version range, method,
-    // session, sid_ctx, role, shutdown flags and hit; ticket settings stay the ctx's (FINDINGS F10).
+    // session, sid_ctx, role, shutdown flags and hit; ticket settings and quiet shutdown stay the ctx's (FINDINGS F10:
+    // SSL_dup sets no quiet_shutdown of its own, so SSL_new's copy of ctx->quiet_shutdown stands).
     const { options, minProto, maxProto } = s.config;
     const id = sslNew(call.world, s.ctx, freshSslId(call.world, call.target), { options, minProto, maxProto });
     if (s.session !== null) call.world.sendSsl(id, { type: 'SET_SESSION', session: s.session, line: call.world.line });
@@ -224,7 +226,8 @@ function wipeConnection(world: World, ssl: string, method: string): void {
 }
 
 /**
- * SSL_shutdown (spec §3, ssl3_shutdown): in init, -1 and nothing set; the
+ * SSL_shutdown (spec §3, ssl3_shutdown): in init, -1 and nothing set; a quiet
+ * shutdown (SSL_set_quiet_shutdown) sets both flags, sends nothing and returns 1; else the
  * first call sends close_notify (0, or 1 if the peer's was already read); a
  * later call reads the peer's close_notify (1) or finds none (-1).
  * Found against 3.0.19 (FINDINGS F6): when the BIO pair is gone the first
@@ -236,6 +239,11 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
   world.sendSsl(ssl, ACCESS);
   const state = world.stateOf('ssl', ssl);
   if (state !== 'connected' && state !== 'closed') return int(-1);
+  if (world.ssl(ssl).config.quietShutdown !== 0) {
+    // ssl3_shutdown: quiet, both flags set, nothing written or read, 1 (spec §3 ssl_clear_bad_session)
+    world.sendSsl(ssl, { type: 'SHUTDOWN' });
+    return int(1);
+  }
   if (state === 'connected') {
     world.sendSsl(ssl, { type: 'SHUTDOWN' });
     if (world.ssl(ssl).recordUnsent) {

@@ -7,7 +7,7 @@
  */
 import type { SslConfig } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
-import { type Call, type Handler, int, intArg, objectArg, objectRet, toInt32, toUint32 } from './types.ts';
+import { type Call, type Handler, int, intArg, objectArg, objectRet, toInt32, toUint32, VOID } from './types.ts';
 import { newProtoBound, options64 } from './proto-bounds.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -89,6 +89,16 @@ export const sslSettingsApi: Readonly<Record<string, Handler>> = {
   SSL_get_max_early_data: read('maxEarlyData'),
   SSL_get_min_proto_version: read('minProto'),
   SSL_get_max_proto_version: read('maxProto'),
+  // ssl_lib.c SSL_set_quiet_shutdown(SSL *, int) / SSL_get_quiet_shutdown: s->quiet_shutdown, any int (spec §3)
+  SSL_set_quiet_shutdown: (call) => {
+    const ssl = liveSsl(call);
+    if (ssl !== null) configureSsl(call.world, ssl, { quietShutdown: toInt32(intArg(call, 1)) });
+    return VOID;
+  },
+  SSL_get_quiet_shutdown: (call) => {
+    const ssl = liveSsl(call);
+    return int(ssl === null ? 0 : call.world.ssl(ssl).config.quietShutdown);
+  },
   // ssl_lib.c SSL_get_shutdown: s->shutdown, whatever SSL_set_shutdown wrote (FINDINGS F37)
   SSL_get_shutdown: (call) => {
     const ssl = liveSsl(call);

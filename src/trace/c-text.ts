@@ -116,6 +116,8 @@ const NARROW_PARAMS: Readonly<Record<string, Readonly<Record<number, string>>>> 
   SSL_set_max_early_data: { 1: 'uint32_t' },
   SSL_set_min_proto_version: { 1: 'int' },
   SSL_set_max_proto_version: { 1: 'int' },
+  SSL_set_quiet_shutdown: { 1: 'int' },
+  SSL_CTX_set_quiet_shutdown: { 1: 'int' },
 };
 
 /** Functions whose result is unsigned (uint64_t options, an unsigned long hint): an expect compares them as signed 64 bits. */

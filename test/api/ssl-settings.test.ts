@@ -72,9 +72,42 @@ describe('reads of an SSL', () => {
   });
 
   it('a setter or getter on a freed SSL is a use-after-free at that line', () => {
-    for (const call of ['SSL_set_options(c, 1)', 'SSL_get_shutdown(c)', 'SSL_set_num_tickets(c, 1)', 'SSL_get_SSL_CTX(c)']) {
+    for (const call of ['SSL_set_options(c, 1)', 'SSL_get_shutdown(c)', 'SSL_set_num_tickets(c, 1)', 'SSL_get_SSL_CTX(c)', 'SSL_set_quiet_shutdown(c, 1)', 'SSL_get_quiet_shutdown(c)']) {
       const result = runText(['cctx = SSL_CTX_new(TLS_client_method())', 'c = SSL_new(cctx)', 'SSL_free(c)', call, ''].join('\n'), 'uaf.trace');
       expect(result.diagnostics.map((d) => [d.kind, d.line])).toContainEqual(['use-after-free', 4]);
     }
+  });
+});
+
+describe('quiet shutdown (ssl3_shutdown with s->quiet_shutdown)', () => {
+  it('is copied from the ctx by SSL_new, kept as any int, and later ctx changes do not reach the SSL', () => {
+    expect(returns(['SSL_CTX_set_quiet_shutdown(cctx, -5)', 'c2 = SSL_new(cctx)', 'SSL_CTX_set_quiet_shutdown(cctx, 0)', 'SSL_get_quiet_shutdown(c2)', 'SSL_get_quiet_shutdown(c)', 'SSL_CTX_get_quiet_shutdown(cctx)'])).toEqual([
+      null,
+      'c2',
+      null,
+      -5,
+      0,
+      0,
+    ]);
+  });
+
+  it('sets both flags and writes no close_notify: the peer reads none, and its own close_notify is never read', () => {
+    expect(returns(['connect(c, s)', 'SSL_set_quiet_shutdown(c, 1)', 'SSL_shutdown(c)', 'SSL_get_shutdown(c)', 'read(s)', 'SSL_get_shutdown(s)', 'SSL_shutdown(s)', 'SSL_shutdown(s)'])).toEqual([
+      1, null, 1, 3, 0, 0, 0, -1,
+    ]);
+  });
+
+  it('replaces flags SSL_set_shutdown wrote, after a close_notify already sent too', () => {
+    expect(returns(['connect(c, s)', 'SSL_shutdown(c)', 'SSL_set_shutdown(c, 13)', 'SSL_set_quiet_shutdown(c, 2)', 'SSL_shutdown(c)', 'SSL_get_shutdown(c)'])).toEqual([1, 0, null, null, 1, 3]);
+  });
+
+  it('still fails in init (-1, nothing set), and SSL_dup takes the ctx\'s setting, not the SSL\'s', () => {
+    expect(returns(['SSL_set_quiet_shutdown(c, 1)', 'SSL_shutdown(c)', 'SSL_get_shutdown(c)', 'd = SSL_dup(c)', 'SSL_get_quiet_shutdown(d)'])).toEqual([null, -1, 0, 'd', 0]);
+  });
+
+  it('keeps the session: SSL_free after it is no bad-session removal', () => {
+    const body = ['SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT)', 'SSL_set_max_proto_version(c, TLS1_2_VERSION)', 'connect(c, s)', 'SSL_set_quiet_shutdown(c, 1)', 'SSL_shutdown(c)', 'SSL_free(c)', 'SSL_CTX_sess_number(cctx)'];
+    expect(returns(body).at(-1)).toBe(1);
+    expect(returns(body.filter((l) => !l.startsWith('SSL_shutdown'))).at(-1)).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { tableEngines, xstateEngines } from '../../machines/index.ts';
 import { asCleared, CLEARED, type SslContext } from '../../machines/ssl.ts';
 
 function freshSsl(): SslContext {
-  const config = { method: 'TLS_method', cert: true, options: 0, maxEarlyData: 0, numTickets: 2, minProto: 0, maxProto: 0 };
+  const config = { method: 'TLS_method', cert: true, options: 0, maxEarlyData: 0, numTickets: 2, minProto: 0, maxProto: 0, quietShutdown: 0 };
   return tableEngines().ssl.initial({ id: 'c1', ctx: 'ctx', sidCtx: '', config, line: 1 }).context;
 }
 

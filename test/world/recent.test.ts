@@ -30,7 +30,7 @@ describe('Recent', () => {
 describe('World.refOf and recall', () => {
   it('a recalled object is the one its id names, in every kind', () => {
     const world = new World();
-    const config = { method: 'TLS_method', cert: true, options: 0, maxEarlyData: 0, numTickets: 2, minProto: 0, maxProto: 0 };
+    const config = { method: 'TLS_method', cert: true, options: 0, maxEarlyData: 0, numTickets: 2, minProto: 0, maxProto: 0, quietShutdown: 0 };
     world.createCtx({ id: 'ctx', method: 'TLS_method', line: 1 });
     world.createSsl({ id: 'c1', ctx: 'ctx', sidCtx: '', config, line: 2 });
     world.createSsl({ id: 'c2', ctx: 'ctx', sidCtx: '', config, line: 3 });

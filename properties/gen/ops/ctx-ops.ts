@@ -63,7 +63,12 @@ export function ctxOptionsOp(p: Program, op: Op): void {
   const ctx = ctxAt(p, op.a);
   if (!ctx) return;
   const h = p.handle(ctx.name);
-  switch (op.b % 9) {
+  // b alone (0 to 7) cannot pick one of ten: b and c together (64 pairs, each case drawn 6 or 7 times in 64)
+  switch ((op.b + 8 * op.c) % 10) {
+    case 9:
+      // Quiet shutdown (SSLs made later copy it): SSL_shutdown then sends no close_notify (spec §3)
+      p.call('SSL_CTX_set_quiet_shutdown', [h, intArg(op.d % 2)]);
+      break;
     case 6:
       p.call('SSL_CTX_set_options', [h, constants('SSL_OP_NO_TLSv1_3')]);
       break;
@@ -149,6 +154,7 @@ const QUERIES = [
   'SSL_CTX_get_max_early_data',
   'SSL_CTX_get_min_proto_version',
   'SSL_CTX_get_max_proto_version',
+  'SSL_CTX_get_quiet_shutdown',
 ] as const;
 
 /** A read of the ctx: b and c pick one of the queries (64 pairs, so each is drawn 3 or 4 times in 64). */

@@ -114,6 +114,7 @@ const SSL_QUERIES = [
   'SSL_get_max_early_data',
   'SSL_get_min_proto_version',
   'SSL_get_max_proto_version',
+  'SSL_get_quiet_shutdown',
 ] as const;
 
 export function sslQueryOp(p: Program, op: Op): void {
@@ -124,14 +125,18 @@ export function sslQueryOp(p: Program, op: Op): void {
 /**
  * One SSL's own settings (spec §3 SSL_new copies the ctx's): the options the handshake reads (tickets, the
  * version range through SSL_OP_NO_TLSv1_3, middlebox compatibility), the TLS 1.3 ticket count, early data,
- * and the version bounds (TLS 1.2 or 1.3: a mismatch fails the handshake, §8).
+ * the version bounds (TLS 1.2 or 1.3: a mismatch fails the handshake, §8), and quiet shutdown (§3).
  */
 export function sslOptionsOp(p: Program, op: Op): void {
   const ssl = sslAt(p, op.a);
   if (!ssl) return;
   const h = p.handle(ssl.names[0]!);
   const version = constants(op.c % 2 === 0 ? 'TLS1_2_VERSION' : 'TLS1_3_VERSION');
-  switch (op.b % 8) {
+  // b alone (0 to 7) cannot pick one of nine: b and c together (64 pairs, each case drawn 7 or 8 times in 64)
+  switch ((op.b + 8 * op.c) % 9) {
+    case 8:
+      p.call('SSL_set_quiet_shutdown', [h, intArg(op.d % 2)]);
+      break;
     case 0:
       p.call('SSL_set_options', [h, constants('SSL_OP_NO_TICKET')]);
       break;
