@@ -47,6 +47,14 @@ export const NO_RECORDS: readonly RecordAfterHello[] = Object.freeze([]);
 /** A TLS 1.3 NewSessionTicket sent by the server and not yet read by the client (spec §6.3). */
 export type PendingTicket = Ticket;
 
+/** A ticket waiting behind `ahead` close_notify records (SslContext.ticketsBehindCloseNotify). */
+export interface TicketBehind {
+  readonly ticket: PendingTicket;
+  readonly ahead: number;
+}
+
+export const NO_TICKETS_BEHIND: readonly TicketBehind[] = Object.freeze([]);
+
 /**
  * The peer's next handshake flight, waiting in the SSL's read buffer while a
  * handshake is carried on by reads (src/handshake/continue.ts, FINDINGS F17):
@@ -191,6 +199,12 @@ export interface SslContext extends Counted {
    */
   readonly closeNotifiesPending: number;
   /**
+   * Tickets written behind close_notify records not yet read (a server that sent close_notify, then wrote the
+   * tickets SSL_new_session_ticket asked for): each with how many close_notifies are ahead of it. A read stops at a
+   * close_notify, so a ticket is read only by the read after its last one (record-layer.ts; checked against 3.0.19).
+   */
+  readonly ticketsBehindCloseNotify: readonly TicketBehind[];
+  /**
    * How many records wait that this SSL cannot read: written by a peer whose method was reset (FINDINGS F2),
    * an implicit ClientHello of a cleared peer (F9), the rest of a failed flight (F68). Reading one is a
    * fatal error, and one record is read each time (F67). A count the model does not know (the rest of a
@@ -323,6 +337,26 @@ export interface SslContext extends Counted {
    * does not. null: none (record-layer.ts settleLeftover; checked against 3.0.19, FINDINGS F122).
    */
   readonly shortLeftover: ShortLeftover | null;
+  /**
+   * s->ext.extra_tickets_expected: NewSessionTickets SSL_new_session_ticket asked for and not yet made. Nothing
+   * resets it, SSL_clear included: a count left from before a clear goes into the next handshake's tickets
+   * (src/handshake/new-session-ticket.ts; checked against 3.0.19).
+   */
+  readonly extraTickets: number;
+  /** s->sent_tickets: the TLS 1.3 tickets this server made since its handshake (SSL_clear resets it). */
+  readonly sentTickets: number;
+  /**
+   * The SSL is in init again after its handshake, to write the tickets SSL_new_session_ticket asked for
+   * (ossl_statem_set_in_init): SSL_shutdown fails, ssl_clear_bad_session does nothing, and its next
+   * SSL_read or SSL_do_handshake writes them (spec §6.6).
+   */
+  readonly ticketInit: boolean;
+  /**
+   * In init for good, the requested tickets never written: one was made but its write failed (the BIO pair is
+   * gone; each later step retries the write and fails again), or the method was reset since, and the state
+   * machine started a new accept that reads nothing (new-session-ticket.ts; checked against 3.0.19).
+   */
+  readonly ticketsStuck: boolean;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -337,6 +371,11 @@ export type ConnectionFields = Pick<
   | 'link'
   | 'pendingTickets'
   | 'closeNotifiesPending'
+  | 'ticketsBehindCloseNotify'
+  | 'extraTickets'
+  | 'sentTickets'
+  | 'ticketInit'
+  | 'ticketsStuck'
   | 'undecryptablePending'
   | 'alertPending'
   | 'alertsBehind'
@@ -402,6 +441,9 @@ export const CLEARED = {
   accepting: false,
   helloUnsent: null,
   helloDropped: false,
+  sentTickets: 0,
+  ticketInit: false,
+  ticketsStuck: false,
 } as const satisfies Partial<SslContext>;
 
 /** CLEARED for an SSL whose read buffer holds a short leftover: RECORD_LAYER_clear drops it (SslContext.shortLeftover). */
@@ -423,6 +465,9 @@ export function asCleared(c: SslContext): boolean {
     c.accepting === CLEARED.accepting &&
     c.helloUnsent === CLEARED.helloUnsent &&
     c.helloDropped === CLEARED.helloDropped &&
+    c.sentTickets === CLEARED.sentTickets &&
+    c.ticketInit === CLEARED.ticketInit &&
+    c.ticketsStuck === CLEARED.ticketsStuck &&
     c.shortLeftover !== 'rbuf'
   );
 }
@@ -434,10 +479,13 @@ const teardown = [
   { type: 'releaseCtx', params: ({ context }: P) => ({ ctx: context.ctx, who: context.holderNames.ctx }) },
 ];
 
-/** ssl_clear_bad_session on the current session: remove it from session_ctx's cache (spec §3). */
+/**
+ * ssl_clear_bad_session on the current session: remove it from session_ctx's cache (spec §3), unless the SSL is
+ * in init again to write requested tickets (the rule's `!SSL_in_init(s)`): no session then, and the world does nothing.
+ */
 const clearBadSession = {
   type: 'clearBadSession',
-  params: ({ context }: P) => ({ ctx: context.sessionCtx, session: context.session }),
+  params: ({ context }: P) => ({ ctx: context.sessionCtx, session: context.ticketInit ? null : context.session }),
 };
 
 /** SSL_set_session steps 1, 3, 4 (spec §3): the rule on the old session, +1 on the new, -1 on the old. */
@@ -510,6 +558,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     link: 0,
     pendingTickets: NO_TICKETS,
     closeNotifiesPending: 0,
+    ticketsBehindCloseNotify: NO_TICKETS_BEHIND,
     undecryptablePending: 0,
     alertPending: null,
     alertsBehind: NO_ALERTS,
@@ -532,11 +581,16 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     clientWriteKeys: false,
     plainAlertsAllowed: false,
     shortLeftover: null,
+    extraTickets: 0,
+    sentTickets: 0,
+    ticketInit: false,
+    ticketsStuck: false,
   }),
   guards: {
     ...refGuards,
     sentShutdown: ({ context }) => (context.shutdown & SENT) !== 0,
     quietShutdown: ({ context }) => context.config.quietShutdown !== 0,
+    ticketInit: ({ context }) => context.ticketInit,
     flagsSayNotSent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) === 0,
     flagsSaySent: ({ event }) => event.type === 'SET_SHUTDOWN' && (event.flags & SENT) !== 0,
   },
@@ -595,18 +649,26 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: [clearBadSession, ...teardown] }),
           // spec §3 ssl3_shutdown: a quiet shutdown sets both flags and sends nothing; else close_notify is sent
-          SHUTDOWN: [{ guard: 'quietShutdown', target: 'closed', actions: ['setBothShutdown'] }, { target: 'closed', actions: ['setSent'] }],
+          SHUTDOWN: [
+            { guard: 'ticketInit' }, // SSL_shutdown in init (tickets to write): -1, nothing set
+            { guard: 'quietShutdown', target: 'closed', actions: ['setBothShutdown'] },
+            { target: 'closed', actions: ['setSent'] },
+          ],
           SET_SHUTDOWN: [{ guard: 'flagsSaySent', target: 'closed', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
-          // spec §3 SSL_clear: a bad session is removed, marked and dropped; the SSL starts over.
-          CLEAR: {
-            target: 'before',
-            actions: [
-              clearBadSession,
-              { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
-              'dropSession',
-              resetForClear,
-            ],
-          },
+          // spec §3 SSL_clear: a bad session is removed, marked and dropped; the SSL starts over. In init to write
+          // requested tickets, ssl_clear_bad_session does nothing and returns 0: the session is kept.
+          CLEAR: [
+            { guard: 'ticketInit', target: 'before', actions: [resetForClear] },
+            {
+              target: 'before',
+              actions: [
+                clearBadSession,
+                { type: 'releaseSession', params: ({ context }: P) => ({ session: context.session, who: context.holderNames.session }) },
+                'dropSession',
+                resetForClear,
+              ],
+            },
+          ],
           SET_SESSION: { actions: [clearBadSession, ...setSessionEffects] },
           HANDSHAKE_DONE: { actions: [fault('handshake-twice')] },
           // ossl_statem_fatal after the handshake: back in init, in the error state (FINDINGS F2, F6)
@@ -617,7 +679,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
         on: {
           ...common,
           FREE: freeTransitions({ target: 'freed', actions: teardown }),
-          SHUTDOWN: [{ guard: 'quietShutdown', actions: ['setBothShutdown'] }, {}],
+          SHUTDOWN: [{ guard: 'ticketInit' }, { guard: 'quietShutdown', actions: ['setBothShutdown'] }, {}],
           SET_SHUTDOWN: [{ guard: 'flagsSayNotSent', target: 'connected', actions: ['setShutdown'] }, { actions: ['setShutdown'] }],
           // A clean connection keeps its session for the next handshake (spec §3 SSL_clear).
           CLEAR: { target: 'before', actions: [resetForClear] },

@@ -237,6 +237,7 @@ static void f_SSL_session_reused(Step *st) { ret_int(st, SSL_session_reused(a_ss
 static void f_SSL_dup(Step *st) { ret_ptr(st, OBJ_SSL, SSL_dup(a_ssl(st, 0))); }
 static void f_SSL_get_SSL_CTX(Step *st) { ret_ptr(st, OBJ_CTX, SSL_get_SSL_CTX(a_ssl(st, 0))); }
 static void f_SSL_get_shutdown(Step *st) { ret_int(st, SSL_get_shutdown(a_ssl(st, 0))); }
+static void f_SSL_new_session_ticket(Step *st) { ret_int(st, SSL_new_session_ticket(a_ssl(st, 0))); }
 static void f_SSL_set_quiet_shutdown(Step *st) { SSL_set_quiet_shutdown(a_ssl(st, 0), (int)a_int(st, 1)); }
 static void f_SSL_get_quiet_shutdown(Step *st) { ret_int(st, SSL_get_quiet_shutdown(a_ssl(st, 0))); }
 static void f_SSL_CTX_set_quiet_shutdown(Step *st) { SSL_CTX_set_quiet_shutdown(a_ctx(st, 0), (int)a_int(st, 1)); }
@@ -477,6 +478,7 @@ static const Call CALLS[] = {
     {"SSL_set_session_id_context", 3, f_SSL_set_session_id_context},
     {"SSL_get_SSL_CTX", 1, f_SSL_get_SSL_CTX},
     {"SSL_get_shutdown", 1, f_SSL_get_shutdown},
+    {"SSL_new_session_ticket", 1, f_SSL_new_session_ticket},
     {"SSL_set_quiet_shutdown", 2, f_SSL_set_quiet_shutdown},
     {"SSL_get_quiet_shutdown", 1, f_SSL_get_quiet_shutdown},
     {"SSL_CTX_set_quiet_shutdown", 2, f_SSL_CTX_set_quiet_shutdown},

@@ -54,6 +54,7 @@ export const OPS = {
   sslSidCtx: { weight: 1 },
   sslOptions: { weight: 2 },
   sslQuery: { weight: 1 },
+  newTicket: { weight: 1 },
   // SSL_SESSION (spec §2)
   sessionNew: { weight: 2 },
   sessionDup: { weight: 1 },

@@ -12,6 +12,7 @@ import { failLeavingBuffer } from '../handshake/fatal.ts';
 import { readRecords } from '../handshake/record-layer.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
 import { clearSsl } from '../handshake/clear.ts';
+import { newSessionTicket } from '../handshake/new-session-ticket.ts';
 import { TLS1_2 } from '../handshake/sessions.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
@@ -89,6 +90,7 @@ export const sslApi: Readonly<Record<string, Handler>> = {
     resetMethod(call.world, ssl);
     return int(1);
   },
+  SSL_new_session_ticket: (call) => int(newSessionTicket(call.world, objectArg(call, 0) ?? '')),
   SSL_get_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
   SSL_get0_session: (call) => get0(call.world, objectArg(call, 0) ?? ''),
   SSL_get1_session: (call) => {
@@ -238,7 +240,8 @@ function wipeConnection(world: World, ssl: string, method: string): void {
 function shutdown(world: World, ssl: string): ReturnType<Handler> {
   world.sendSsl(ssl, ACCESS);
   const state = world.stateOf('ssl', ssl);
-  if (state !== 'connected' && state !== 'closed') return int(-1);
+  // SSL_in_init: before or during a handshake, or in init again for requested tickets (new-session-ticket.ts)
+  if ((state !== 'connected' && state !== 'closed') || world.ssl(ssl).ticketInit) return int(-1);
   if (world.ssl(ssl).config.quietShutdown !== 0) {
     // ssl3_shutdown: quiet, both flags set, nothing written or read, 1 (spec §3 ssl_clear_bad_session)
     world.sendSsl(ssl, { type: 'SHUTDOWN' });

@@ -11,7 +11,7 @@
  * cannot read the connection's records any more (a fatal error), nor can its
  * peer read what it writes afterwards.
  */
-import { type AlertSeal, type ClientOffer, type ConnectionFields, type SslContext, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type ClientOffer, type ConnectionFields, type SslContext, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_TICKETS_BEHIND, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { stateFunc } from './handshake-func.ts';
 import { TLS1_3 } from './sessions.ts';
@@ -47,6 +47,7 @@ export function nothingWaiting(): Fields {
   return {
     pendingTickets: NO_TICKETS,
     closeNotifiesPending: 0,
+    ticketsBehindCloseNotify: NO_TICKETS_BEHIND,
     undecryptablePending: 0,
     alertPending: null,
     alertsBehind: NO_ALERTS,
@@ -62,6 +63,7 @@ function waitsNothing(s: SslContext): boolean {
   return (
     s.pendingTickets.length === 0 &&
     s.closeNotifiesPending === 0 &&
+    s.ticketsBehindCloseNotify.length === 0 &&
     s.undecryptablePending === 0 &&
     s.alertPending === null &&
     s.alertsBehind.length === 0 &&

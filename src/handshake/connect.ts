@@ -14,7 +14,8 @@
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { readRecords } from './record-layer.ts';
-import { carryOn, failsOnThrownAway, finished, implicitHandshake, readInHandshake } from './continue.ts';
+import { carryOn, failsOnThrownAway, implicitHandshake, readInHandshake } from './continue.ts';
+import { writeRequestedTickets } from './new-session-ticket.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 
 const RECEIVED_SHUTDOWN = 2;
@@ -27,11 +28,22 @@ const RECEIVED_SHUTDOWN = 2;
  */
 export function handshake(world: World, client: string, server: string): number {
   if (!bothUsable(world, client, server)) return -1;
-  if (finished(world, client) && finished(world, server)) return 1; // SSL_connect on a finished connection
-  if ((finished(world, client) && inState(world, server, 'before')) || (finished(world, server) && inState(world, client, 'before'))) {
+  if (pastHandshake(world, client) && pastHandshake(world, server)) {
+    // SSL_connect on a finished connection returns 1 at once, unless SSL_new_session_ticket put a side in init
+    // again: its SSL_do_handshake writes the tickets first (the harness steps the client, then the server)
+    const clientDone = writeRequestedTickets(world, client);
+    return writeRequestedTickets(world, server) && clientDone ? 1 : 0;
+  }
+  if ((pastHandshake(world, client) && inState(world, server, 'before')) || (pastHandshake(world, server) && inState(world, client, 'before'))) {
     throw new UsageError(`${client} and ${server} are not both fresh: one of them already completed a handshake`);
   }
   return carryOn(world, client, server);
+}
+
+/** Connected or closed: the SSL completed a handshake (it may be in init again for tickets, new-session-ticket.ts). */
+function pastHandshake(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return state === 'connected' || state === 'closed';
 }
 
 function inState(world: World, ssl: string, state: string): boolean {
@@ -60,6 +72,8 @@ export function readPending(world: World, ssl: string): number {
   if ((state === 'before' || state === 'handshaking') && failsOnThrownAway(world, ssl)) return 0;
   if (state === 'before') return implicitHandshake(world, ssl);
   if (state === 'handshaking') return readInHandshake(world, ssl);
+  // in init again for requested tickets: ssl3_read_bytes runs the state machine first, which writes them
+  if (!writeRequestedTickets(world, ssl)) return 0;
   return readRecords(world, ssl);
 }
 

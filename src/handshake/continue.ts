@@ -41,6 +41,7 @@ import { runsStateMachine } from './handshake-func.ts';
 import { deliver, done, stall } from './outcome.ts';
 import { moveAcceptCount } from './server-name.ts';
 import { finishTls12, finishTls13, makeTls12Ticket, resumptionTicket, serveClientHello } from './server.ts';
+import { writeRequestedTickets } from './new-session-ticket.ts';
 import { TLS1_3 } from './sessions.ts';
 import { clientAccepts, hasVersions, signalsDowngrade } from './versions.ts';
 import { SSL_OP_ENABLE_MIDDLEBOX_COMPAT } from '../../machines/ssl-options.ts';
@@ -388,10 +389,13 @@ export function carryOn(world: World, client: string, server: string): number {
 /** More rounds than any handshake has flights (a TLS 1.2 full one: four after the ClientHello). */
 const MAX_ROUNDS = 8;
 
-/** The handshake completed: connected, or closed after it (close_notify sent). */
+/**
+ * The handshake completed, and SSL_do_handshake returns 1: connected, or closed after it (close_notify sent),
+ * and not in init again for tickets SSL_new_session_ticket asked for (new-session-ticket.ts).
+ */
 export function finished(world: World, ssl: string): boolean {
   const state = world.stateOf('ssl', ssl);
-  return state === 'connected' || state === 'closed';
+  return (state === 'connected' || state === 'closed') && !world.ssl(ssl).ticketInit;
 }
 
 /** A side still in the handshake with something new in its live pair. */
@@ -432,7 +436,9 @@ function doHandshake(world: World, ssl: string): boolean {
   if ((state === 'handshaking' || state === 'before') && failsOnThrownAway(world, ssl)) return true;
   if (state === 'handshaking') stepHandshake(world, ssl);
   else if (state === 'before') implicitHandshake(world, ssl);
-  // failed: the error state returns -1 at once; connected or closed: SSL_do_handshake returns 1 at once
+  // connected or closed: SSL_do_handshake returns 1 at once, or writes requested tickets first; failed: the
+  // error state returns -1 at once
+  else if (state !== 'failed') return writeRequestedTickets(world, ssl);
   return true;
 }
 

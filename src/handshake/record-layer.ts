@@ -64,12 +64,25 @@ export function readRecords(world: World, ssl: string): number {
   const closeNotifies = world.ssl(ssl).closeNotifiesPending;
   if (closeNotifies > 0) {
     // SSL_read stops at the (first) close_notify: the last BIO read succeeded
-    world.sendSsl(ssl, { type: 'CONNECTION', fields: { closeNotifiesPending: closeNotifies - 1, readBlocked: false } });
+    world.sendSsl(ssl, { type: 'CONNECTION', fields: { ...closeNotifyRead(world.ssl(ssl)), readBlocked: false } });
     world.sendSsl(ssl, { type: 'SET_SHUTDOWN', flags: world.ssl(ssl).shutdown | RECEIVED });
   } else {
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } }); // read until it would block
   }
   return tickets.length;
+}
+
+/**
+ * One close_notify is read or thrown away: one fewer waits, and the tickets written behind it come one closer; those
+ * with none ahead now wait first, for the next read (SslContext.ticketsBehindCloseNotify).
+ */
+function closeNotifyRead(s: SslContext): Fields {
+  const fields: Fields = { closeNotifiesPending: s.closeNotifiesPending - 1 };
+  if (s.ticketsBehindCloseNotify.length === 0) return fields;
+  const closer = s.ticketsBehindCloseNotify.map((t) => ({ ticket: t.ticket, ahead: t.ahead - 1 }));
+  fields.pendingTickets = [...s.pendingTickets, ...closer.filter((t) => t.ahead === 0).map((t) => t.ticket)];
+  fields.ticketsBehindCloseNotify = closer.filter((t) => t.ahead > 0);
+  return fields;
 }
 
 /** A read while the SSL expects a handshake message: anything waiting is garbage to it, a fatal error. */
@@ -278,7 +291,7 @@ export function consumeFirstRecord(world: World, ssl: string): void {
   const s = world.ssl(ssl);
   const fields: Fields = { readBlocked: false }; // the read succeeded: no retry flag
   if (s.pendingTickets.length > 0) fields.pendingTickets = s.pendingTickets.slice(1);
-  else if (s.closeNotifiesPending > 0) fields.closeNotifiesPending = s.closeNotifiesPending - 1;
+  else if (s.closeNotifiesPending > 0) Object.assign(fields, closeNotifyRead(s));
   else if (s.undecryptablePending > 0) {
     // one of the unreadable records goes, unless the reader refuses it on its header
     fields.undecryptablePending = refusesUnreadableOnHeader(world, ssl) ? UNKNOWN_RECORDS : recordsLeftOf(s.undecryptablePending, 1);

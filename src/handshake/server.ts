@@ -218,14 +218,14 @@ export function resumptionTicket(world: World, server: string, version: number, 
  * reads: a state the model does not have, so it refuses the trace instead of
  * answering wrongly (or running for ever: num_tickets is a size_t).
  */
-const PAIR_TICKET_CAPACITY = 59;
+export const PAIR_TICKET_CAPACITY = 59;
 
 /** s->num_tickets is a size_t: a negative argument is a huge count. */
 function ticketsWanted(numTickets: number): number {
   return numTickets < 0 ? Number.POSITIVE_INFINITY : numTickets;
 }
 
-function tooManyTickets(count: number): string {
+export function tooManyTickets(count: number): string {
   const n = Number.isFinite(count) ? String(count) : 'SIZE_MAX';
   return (
     `the server would write ${n} TLS 1.3 tickets (SSL_CTX_set_num_tickets), more than the ${PAIR_TICKET_CAPACITY} ` +
@@ -234,24 +234,44 @@ function tooManyTickets(count: number): string {
 }
 
 /**
+ * How many NewSessionTickets one run of TLS_ST_SW_SESSION_TICKET writes (statem_srvr.c write transitions): one,
+ * then more while tickets SSL_new_session_ticket asked for remain (`extra`), and after a full handshake until
+ * s->sent_tickets reaches num_tickets. A resumption's one ticket is the rule's other end (spec §6.6).
+ */
+export function ticketsToWrite(numTickets: number, hit: boolean, sent: number, extra: number): number {
+  return Math.max(1, extra, hit ? 0 : ticketsWanted(numTickets) - sent);
+}
+
+/**
  * TLS 1.3 server after its Finished (spec §6.6): counted as done, then the
  * tickets, each from a fresh copy except the first of a full handshake, each
- * with a new id, each through ssl_update_cache.
+ * with a new id, each through ssl_update_cache. Tickets SSL_new_session_ticket asked for before an SSL_clear
+ * (s->ext.extra_tickets_expected survives it) add to them, and then the handshake is not finished before the
+ * first ticket: s->ext.ticket_expected is still set, so each ticket's session gets an empty id
+ * (ssl_generate_session_id), and ssl_update_cache neither caches it nor calls new_cb (checked against 3.0.19).
  */
 export function finishTls13(world: World, server: string): Ticket[] {
   const s = world.ssl(server);
   world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept_good' });
-  const count = s.hit ? Math.min(1, ticketsWanted(s.config.numTickets)) : ticketsWanted(s.config.numTickets);
+  // TLS_ST_SR_FINISHED: tickets only if num_tickets > sent_tickets (0)
+  const count = ticketsWanted(s.config.numTickets) > 0 ? ticketsToWrite(s.config.numTickets, s.hit, 0, s.extraTickets) : 0;
   if (count > PAIR_TICKET_CAPACITY) throw new UsageError(tooManyTickets(count));
+  const emptyIds = s.extraTickets > 0;
   const tickets: Ticket[] = [];
-  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, i));
+  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, i, emptyIds));
+  if (count > 0) world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: count, extraTickets: Math.max(0, s.extraTickets - count) } });
   return tickets;
 }
 
-function sendTls13Ticket(world: World, server: string, index: number): Ticket {
-  if (index !== 0 || world.ssl(server).hit) replaceWithDup(world, server);
+/**
+ * One NewSessionTicket (tls_construct_new_session_ticket): after the first ticket (`sent`, s->sent_tickets) or a
+ * resumption, a copy of the session replaces it; a new id (empty while s->ext.ticket_expected is still set), the
+ * time, the lifetime hint, the ticket, then ssl_update_cache.
+ */
+export function sendTls13Ticket(world: World, server: string, sent: number, emptyId = false): Ticket {
+  if (sent !== 0 || world.ssl(server).hit) replaceWithDup(world, server);
   const sid = world.ssl(server).session ?? '';
-  world.sendSession(sid, { type: 'SET_ID', sessionId: world.generateSessionId() });
+  world.sendSession(sid, { type: 'SET_ID', sessionId: emptyId ? '' : world.generateSessionId() });
   world.sendSession(sid, { type: 'SET_TIME', time: world.now });
   // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days), a uint32_t (create_ticket_prequel)
   const lifetimeHint = Math.min(world.session(sid).timeout, 604800) >>> 0;

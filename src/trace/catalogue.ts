@@ -120,6 +120,7 @@ const CALLS: readonly CallSpec[] = [
   call('SSL_set_session_id_context', ['ssl', 'bytes?', 'int'], 'int', 'none', 'ssl', '§4 SSL_CTX_set_session_id_context', 'Sets the SSL\'s session id context (at most 32 bytes).'),
   call('SSL_get_SSL_CTX', ['ssl'], 'ctx', 'borrowed', 'ssl', '§1.3', 'The SSL\'s current ctx (s->ctx), borrowed: the SSL holds the reference, not the caller.'),
   call('SSL_get_shutdown', ['ssl'], 'int', 'none', 'ssl', '§3 SSL_shutdown', 'The shutdown flags: SSL_SENT_SHUTDOWN (1) | SSL_RECEIVED_SHUTDOWN (2).'),
+  call('SSL_new_session_ticket', ['ssl'], 'int', 'none', 'ssl', '§6.6', 'A TLS 1.3 server asks for one more NewSessionTicket, written at its next SSL_read or handshake step (in init until then); 1, or 0 for a client, before or during the first handshake, or below TLS 1.3.'),
   call('SSL_set_quiet_shutdown', ['ssl', 'int'], 'void', 'none', 'ssl', '§3 ssl_clear_bad_session', 'Nonzero: SSL_shutdown sets both shutdown flags and sends no close_notify (the session survives SSL_free).'),
   call('SSL_get_quiet_shutdown', ['ssl'], 'int', 'none', 'ssl', '§3 ssl_clear_bad_session', 'This SSL\'s quiet-shutdown setting (SSL_new copied the ctx\'s).'),
   call('SSL_set_options', ['ssl', 'int'], 'int', 'none', 'ssl', '§3 SSL_new', 'Adds options to this SSL\'s own copy (SSL_new copied the ctx\'s); returns the new set, as SSL_CTX_set_options.'),

@@ -49,6 +49,7 @@ import {
   sslNewOp,
   sslOptionsOp,
   sslQueryOp,
+  newTicketOp,
   sslSidCtxOp,
   sslUpRefOp,
 } from './ssl-ops.ts';
@@ -90,6 +91,7 @@ export const OP_IMPLS: Readonly<Record<OpKind, (p: Program, op: Op) => void>> = 
   sslSidCtx: sslSidCtxOp,
   sslOptions: sslOptionsOp,
   sslQuery: sslQueryOp,
+  newTicket: newTicketOp,
   sessionNew: sessionNewOp,
   sessionDup: sessionDupOp,
   sessionUpRef: sessionUpRefOp,

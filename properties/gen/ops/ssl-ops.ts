@@ -162,3 +162,23 @@ export function sslOptionsOp(p: Program, op: Op): void {
       p.call('SSL_set_max_proto_version', [h, op.d % 2 === 0 ? version : intArg(0)]);
   }
 }
+
+/** More requested tickets than this, or unread ones at the peer, and the op asks for none: the BIO pair holds 59 (server.ts). */
+const MAX_REQUESTS = 3;
+const MAX_UNREAD = 20;
+
+/**
+ * SSL_new_session_ticket (spec §6.6): b below 6 prefers a server past its handshake (the call's 1), else any SSL
+ * (its 0 cases). Skipped when the requests or the peer's unread tickets could overfill the BIO pair, which the
+ * model refuses.
+ */
+export function newTicketOp(p: Program, op: Op): void {
+  const past = usableSsls(p).filter((s) => ['connected', 'closed'].includes(sslState(p, s)) && p.world.ssl(s.id).role === 'server');
+  const ssl = pick(op.b < 6 && past.length > 0 ? past : usableSsls(p), op.a);
+  if (!ssl) return;
+  const s = p.world.ssl(ssl.id);
+  const peer = s.peer !== null && !p.world.isFreed('ssl', s.peer) ? p.world.ssl(s.peer) : null;
+  const unread = peer === null ? 0 : peer.pendingTickets.length + peer.ticketsBehindCloseNotify.length;
+  if (s.extraTickets >= MAX_REQUESTS || unread >= MAX_UNREAD) return;
+  p.call('SSL_new_session_ticket', [p.handle(ssl.names[0]!)]);
+}

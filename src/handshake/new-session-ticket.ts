@@ -1,0 +1,92 @@
+/**
+ * SSL_new_session_ticket (ssl_lib.c) and the NewSessionTickets it asks for (statem_srvr.c): a TLS 1.3 server
+ * past its first handshake asks for one more ticket (spec §6.6: "plus any requested by SSL_new_session_ticket").
+ * The call only counts the request (s->ext.extra_tickets_expected) and puts the SSL in init again; the server's
+ * next SSL_read or SSL_do_handshake writes the tickets, each a new session as after the handshake
+ * (tls_construct_new_session_ticket: a copy, a new id, ssl_update_cache and so new_cb).
+ *
+ * While in init, SSL_shutdown fails (-1) and ssl_clear_bad_session does nothing: an SSL_free then keeps even a
+ * session that would have been removed (machines/ssl.ts `ticketInit`). Checked against 3.0.19 with probes of
+ * each case below (properties/gen/FINDINGS.md F127).
+ */
+import type { World } from '../world/world.ts';
+import { UsageError } from '../world/usage-error.ts';
+import type { PendingTicket } from '../../machines/ssl.ts';
+import { ACCESS } from '../../machines/refcount.ts';
+import { pairAlive } from './bio-pair.ts';
+import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, tooManyTickets } from './server.ts';
+import { TLS1_3 } from './sessions.ts';
+
+/**
+ * SSL_new_session_ticket(s): 0 when `(SSL_in_init(s) && extra_tickets_expected == 0) || SSL_IS_FIRST_HANDSHAKE(s)
+ * || !s->server || !SSL_IS_TLS13(s)`; else one more ticket is expected, and the SSL enters init unless it is
+ * already there or a record waits to be written (RECORD_LAYER_write_pending: the ticket then waits for a write
+ * the model has no call for). 1.
+ */
+export function newSessionTicket(world: World, ssl: string): number {
+  world.sendSsl(ssl, ACCESS);
+  if (world.isFreed('ssl', ssl)) return 0;
+  const s = world.ssl(ssl);
+  const state = world.stateOf('ssl', ssl);
+  const finished = state === 'connected' || state === 'closed';
+  const inInit = !finished || s.ticketInit;
+  if (inInit && s.extraTickets === 0) return 0;
+  // SSL_IS_FIRST_HANDSHAKE: no Finished since s3 was last cleared (SSL_clear, a method reset); an SSL that failed
+  // in init after its handshake is past its first one only if it was in init for tickets
+  const pastFirst = (finished || (state === 'failed' && s.ticketInit)) && !s.methodReset;
+  // SSL_IS_TLS13 reads s->method: a version's own method, not a generic one
+  if (!pastFirst || s.role !== 'server' || !s.method.startsWith(`${TLS1_3}:`)) return 0;
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { extraTickets: s.extraTickets + 1, ticketInit: s.ticketInit || (!inInit && !s.recordUnsent) } });
+  return 1;
+}
+
+/**
+ * The state machine of an SSL in init for requested tickets, as SSL_read or SSL_do_handshake runs it: from
+ * TLS_ST_OK it writes the tickets (ticketsToWrite, from s->sent_tickets on), then finishes without counting a
+ * handshake (s->statem.cleanuphand is 0). True when it finished (SSL_do_handshake's 1), false when it stays in
+ * init:
+ * - its method was reset since (SSL_set_session, SSL_copy_session_id): s3 is gone, so this is a first handshake
+ *   to the state machine, which counts an accept on s->ctx (tls_setup_handshake) and then neither writes nor
+ *   reads anything, for good (checked against 3.0.19: a waiting close_notify or ClientHello stays unread);
+ * - the BIO pair is gone: the first ticket is made (with its new_cb and cache entry) and its write fails; every
+ *   later step retries that write and fails again (checked against 3.0.19).
+ */
+export function writeRequestedTickets(world: World, server: string): boolean {
+  const s = world.ssl(server);
+  if (!s.ticketInit) return true;
+  if (s.ticketsStuck) return false;
+  if (s.methodReset) {
+    world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept' });
+    world.sendSsl(server, { type: 'CONNECTION', fields: { ticketsStuck: true } });
+    return false;
+  }
+  if (!pairAlive(world, server)) {
+    sendTls13Ticket(world, server, s.sentTickets);
+    world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + 1, extraTickets: Math.max(0, s.extraTickets - 1), ticketsStuck: true } });
+    return false;
+  }
+  const count = ticketsToWrite(s.config.numTickets, s.hit, s.sentTickets, s.extraTickets);
+  const peer = s.peer ?? '';
+  // the peer's unread tickets fill the same BIO pair (server.ts PAIR_TICKET_CAPACITY)
+  const waiting = world.ssl(peer).pendingTickets.length + world.ssl(peer).ticketsBehindCloseNotify.length;
+  if (count + waiting > PAIR_TICKET_CAPACITY) throw new UsageError(tooManyTickets(count + waiting));
+  const tickets: PendingTicket[] = [];
+  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, s.sentTickets + i));
+  world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + count, extraTickets: Math.max(0, s.extraTickets - count), ticketInit: false } });
+  deliverBehindCloseNotify(world, peer, tickets);
+  return true;
+}
+
+/**
+ * Tickets written after the close_notify records the peer has not read yet wait behind them: its reads stop at
+ * each close_notify first (checked against 3.0.19: a client reads them only after SSL_set_shutdown(c, 0)).
+ */
+function deliverBehindCloseNotify(world: World, peer: string, tickets: readonly PendingTicket[]): void {
+  const p = world.ssl(peer);
+  if (p.closeNotifiesPending === 0) {
+    world.sendSsl(peer, { type: 'CONNECTION', fields: { pendingTickets: [...p.pendingTickets, ...tickets] } });
+    return;
+  }
+  const behind = tickets.map((ticket) => ({ ticket, ahead: p.closeNotifiesPending }));
+  world.sendSsl(peer, { type: 'CONNECTION', fields: { ticketsBehindCloseNotify: [...p.ticketsBehindCloseNotify, ...behind] } });
+}
