@@ -14,6 +14,7 @@ import { UsageError } from '../world/usage-error.ts';
 import type { PendingTicket } from '../../machines/ssl.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 import { pairAlive } from './bio-pair.ts';
+import { readRecordsInInit } from './record-layer.ts';
 import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, tooManyTickets } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 
@@ -46,20 +47,27 @@ export function newSessionTicket(world: World, ssl: string): number {
  * handshake (s->statem.cleanuphand is 0). True when it finished (SSL_do_handshake's 1), false when it stays in
  * init:
  * - its method was reset since (SSL_set_session, SSL_copy_session_id): s3 is gone, so this is a first handshake
- *   to the state machine, which counts an accept on s->ctx (tls_setup_handshake) and then neither writes nor
- *   reads anything, for good (checked against 3.0.19: a waiting close_notify or ClientHello stays unread);
+ *   to the state machine, which counts an accept on s->session_ctx (tls_setup_handshake), writes nothing and
+ *   waits for a ClientHello with the generic method: whatever waits (a close_notify, a ClientHello sealed or
+ *   not) is an unexpected record to it, a fatal error that removes s->session (record-layer.ts
+ *   readRecordsInInit; checked against 3.0.19);
  * - the BIO pair is gone: the first ticket is made (with its new_cb and cache entry) and its write fails; every
  *   later step retries that write and fails again (checked against 3.0.19).
  */
 export function writeRequestedTickets(world: World, server: string): boolean {
   const s = world.ssl(server);
   if (!s.ticketInit) return true;
-  if (s.ticketsStuck) return false;
   if (s.methodReset) {
-    world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept' });
-    world.sendSsl(server, { type: 'CONNECTION', fields: { ticketsStuck: true } });
+    if (!s.ticketsStuck) {
+      // tls_setup_handshake of a first handshake counts on s->session_ctx (server-name.ts moves it to s->ctx
+      // only when a ClientHello's extensions are finalised, which never happens here)
+      world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'accept' });
+      world.sendSsl(server, { type: 'CONNECTION', fields: { ticketsStuck: true } });
+    }
+    readRecordsInInit(world, server);
     return false;
   }
+  if (s.ticketsStuck) return false;
   if (!pairAlive(world, server)) {
     sendTls13Ticket(world, server, s.sentTickets);
     world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + 1, extraTickets: Math.max(0, s.extraTickets - 1), ticketsStuck: true } });

@@ -7,7 +7,7 @@
  * F116-F123).
  */
 import { removeSession } from '../cache/remove-session.ts';
-import { type AlertSeal, type PeerFlight, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
+import { type AlertSeal, type PeerFlight, type PendingTicket, type SslContext, type ThrownAwayRecord, UNKNOWN_RECORDS, NO_ALERTS, NO_TICKETS, NO_RECORDS } from '../../machines/ssl.ts';
 import type { World } from '../world/world.ts';
 import { processTls13Ticket } from './client.ts';
 import { TLS1_2, TLS1_3 } from './sessions.ts';
@@ -44,7 +44,15 @@ export function readRecords(world: World, ssl: string): number {
   }
   const tickets = s.pendingTickets;
   world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: NO_TICKETS } });
-  for (const ticket of tickets) processTls13Ticket(world, ssl, ticket);
+  for (let i = 0; i < tickets.length; i++) {
+    if (emptyTicket(tickets[i]!)) {
+      // tls_process_new_session_ticket: a TLS 1.3 ticket of length 0 is SSLfatal(SSL_AD_DECODE_ERROR) before any
+      // session is made; the records behind it stay (checked against 3.0.19, FINDINGS F127)
+      world.sendSsl(ssl, { type: 'CONNECTION', fields: { pendingTickets: tickets.slice(i + 1) } });
+      return failLeavingBuffer(world, ssl, i + 1);
+    }
+    processTls13Ticket(world, ssl, tickets[i]!);
+  }
   // A close_notify always comes before anything unreadable (after it the peer writes nothing but an
   // implicit ClientHello), and SSL_read stops at it.
   // A ClientHello is a plaintext handshake record: unexpected on a connection, so unreadable too.
@@ -70,6 +78,14 @@ export function readRecords(world: World, ssl: string): number {
     world.sendSsl(ssl, { type: 'CONNECTION', fields: { readBlocked: true } }); // read until it would block
   }
   return tickets.length;
+}
+
+/**
+ * A stateful TLS 1.3 ticket is its session's id (construct_stateful_ticket), which is empty when the server made
+ * the session while s->ext.ticket_expected was still set (server.ts finishTls13): the ticket has length 0.
+ */
+function emptyTicket(ticket: PendingTicket): boolean {
+  return ticket.stateful && ticket.state.sessionId === '';
 }
 
 /**
