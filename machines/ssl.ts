@@ -352,11 +352,12 @@ export interface SslContext extends Counted {
    */
   readonly ticketInit: boolean;
   /**
-   * In init for good, the requested tickets never written: one was made but its write failed (the BIO pair is
-   * gone; each later step retries the write and fails again), or the method was reset since, and the state
-   * machine started a new accept that reads nothing (new-session-ticket.ts; checked against 3.0.19).
+   * In init for good, the requested tickets never written (new-session-ticket.ts; checked against 3.0.19):
+   * 'writeFailed': one was made but its write failed (the BIO pair is gone), and each later step retries that
+   * write and fails again, whatever happens to the SSL's method; 'accepting': the method was reset first, and the
+   * state machine started a new accept (it has counted it, and reads for a ClientHello). null: neither.
    */
-  readonly ticketsStuck: boolean;
+  readonly ticketsStuck: 'writeFailed' | 'accepting' | null;
 }
 
 /** Protocol data the handshake and reads fill in; never the refcount, the ctx links or the session. */
@@ -443,7 +444,7 @@ export const CLEARED = {
   helloDropped: false,
   sentTickets: 0,
   ticketInit: false,
-  ticketsStuck: false,
+  ticketsStuck: null,
 } as const satisfies Partial<SslContext>;
 
 /** CLEARED for an SSL whose read buffer holds a short leftover: RECORD_LAYER_clear drops it (SslContext.shortLeftover). */
@@ -584,7 +585,7 @@ export const sslMachine = defineMachine<SslContext, Ev, SslInput>({
     extraTickets: 0,
     sentTickets: 0,
     ticketInit: false,
-    ticketsStuck: false,
+    ticketsStuck: null,
   }),
   guards: {
     ...refGuards,

@@ -13,8 +13,10 @@ import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import type { PendingTicket } from '../../machines/ssl.ts';
 import { ACCESS } from '../../machines/refcount.ts';
-import { pairAlive } from './bio-pair.ts';
-import { readRecordsInInit } from './record-layer.ts';
+import { canWrite, pairAlive } from './bio-pair.ts';
+import { readRecords } from './record-layer.ts';
+import { failLeavingBuffer, fatal } from './fatal.ts';
+import { hasVersions } from './versions.ts';
 import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, tooManyTickets } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 
@@ -46,31 +48,32 @@ export function newSessionTicket(world: World, ssl: string): number {
  * TLS_ST_OK it writes the tickets (ticketsToWrite, from s->sent_tickets on), then finishes without counting a
  * handshake (s->statem.cleanuphand is 0). True when it finished (SSL_do_handshake's 1), false when it stays in
  * init:
- * - its method was reset since (SSL_set_session, SSL_copy_session_id): s3 is gone, so this is a first handshake
- *   to the state machine, which counts an accept on s->session_ctx (tls_setup_handshake), writes nothing and
- *   waits for a ClientHello with the generic method: whatever waits (a close_notify, a ClientHello sealed or
- *   not) is an unexpected record to it, a fatal error that removes s->session (record-layer.ts
- *   readRecordsInInit; checked against 3.0.19);
+ * - its method was reset since (SSL_set_session, SSL_copy_session_id), so s3 is gone. With TLS 1.3's own method
+ *   (SSL_IS_TLS13) the state machine goes on to the ticket, which fails for want of a cipher: a fatal error. With
+ *   a generic one it takes this for a first handshake, counts an accept on s->session_ctx (tls_setup_handshake), writes nothing and
+ *   waits for a ClientHello with the generic method: whatever waits (a close_notify, a ClientHello) is refused
+ *   on its record header, a fatal error that removes s->session and leaves the record's body behind
+ *   (record-layer.ts readRecords; checked against 3.0.19);
  * - the BIO pair is gone: the first ticket is made (with its new_cb and cache entry) and its write fails; every
  *   later step retries that write and fails again (checked against 3.0.19).
  */
 export function writeRequestedTickets(world: World, server: string): boolean {
   const s = world.ssl(server);
   if (!s.ticketInit) return true;
-  if (s.methodReset) {
-    if (!s.ticketsStuck) {
-      // tls_setup_handshake of a first handshake counts on s->session_ctx (server-name.ts moves it to s->ctx
-      // only when a ClientHello's extensions are finalised, which never happens here)
-      world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'accept' });
-      world.sendSsl(server, { type: 'CONNECTION', fields: { ticketsStuck: true } });
-    }
-    readRecordsInInit(world, server);
+  if (s.ticketsStuck === 'writeFailed') {
+    // the retry seals the ticket's record again: after a method reset that fails as any write does (bio-pair.ts
+    // canWrite, FINDINGS F62), a fatal error; else the write into the gone pair fails again
+    if (!canWrite(world, server)) fatal(world, server, 0);
     return false;
   }
-  if (s.ticketsStuck) return false;
+  if (s.ticketsStuck === 'accepting' || s.methodReset) {
+    acceptAfterMethodReset(world, server);
+    return false;
+  }
   if (!pairAlive(world, server)) {
+    // the first ticket is made, and its write into the gone pair fails
     sendTls13Ticket(world, server, s.sentTickets);
-    world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + 1, extraTickets: Math.max(0, s.extraTickets - 1), ticketsStuck: true } });
+    world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + 1, extraTickets: Math.max(0, s.extraTickets - 1), ticketsStuck: 'writeFailed' } });
     return false;
   }
   const count = ticketsToWrite(s.config.numTickets, s.hit, s.sentTickets, s.extraTickets);
@@ -83,6 +86,31 @@ export function writeRequestedTickets(world: World, server: string): boolean {
   world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + count, extraTickets: Math.max(0, s.extraTickets - count), ticketInit: false } });
   deliverBehindCloseNotify(world, peer, tickets);
   return true;
+}
+
+/** The state machine of a server asked for tickets whose method was reset since (writeRequestedTickets). */
+function acceptAfterMethodReset(world: World, server: string): void {
+  const s = world.ssl(server);
+  if (s.ticketsStuck === null) {
+    if (s.method.startsWith(`${TLS1_3}:`)) {
+      // TLS 1.3's own method (SSL_copy_session_id from a TLS 1.3 SSL): the ticket is made at once, but s3 lost the
+      // cipher, so the handshake digest has no size: SSLfatal(SSL_AD_INTERNAL_ERROR), no ticket, no accept counted
+      fatal(world, server, 0);
+      return;
+    }
+    world.sendSsl(server, { type: 'CONNECTION', fields: { ticketsStuck: 'accepting' } });
+    // tls_setup_handshake, as for a server starting from before (continue.ts implicitHandshake): no version
+    // enabled is a fatal protocol_version alert; else a first handshake is counted on s->session_ctx
+    // (server-name.ts moves it to s->ctx only when a ClientHello's extensions are finalised: never here)
+    if (!hasVersions(world.ssl(server))) {
+      failLeavingBuffer(world, server, 0);
+      return;
+    }
+    world.sendCtx(s.sessionCtx, { type: 'COUNT', stat: 'accept' });
+  }
+  // the read for a ClientHello meets what waits as SSL_read would after a method reset (record-layer.ts
+  // readRecords): a generic method refuses any record on its header (s->first_packet is not set: no SSL_in_before)
+  readRecords(world, server);
 }
 
 /**
