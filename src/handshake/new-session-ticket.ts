@@ -17,7 +17,7 @@ import { canWrite, pairAlive } from './bio-pair.ts';
 import { readRecords } from './record-layer.ts';
 import { failLeavingBuffer, fatal } from './fatal.ts';
 import { hasVersions } from './versions.ts';
-import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, tooManyTickets } from './server.ts';
+import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 
 /**
@@ -80,7 +80,12 @@ export function writeRequestedTickets(world: World, server: string): boolean {
   const peer = s.peer ?? '';
   // the peer's unread tickets fill the same BIO pair (server.ts PAIR_TICKET_CAPACITY)
   const waiting = world.ssl(peer).pendingTickets.length + world.ssl(peer).ticketsBehindCloseNotify.length;
-  if (count + waiting > PAIR_TICKET_CAPACITY) throw new UsageError(tooManyTickets(count + waiting));
+  if (count + waiting > PAIR_TICKET_CAPACITY) {
+    throw new UsageError(
+      `the server would write ${count} more TLS 1.3 tickets behind ${waiting} its peer has not read, more than the ` +
+        `${PAIR_TICKET_CAPACITY} sure to fit into the in-memory BIO pair (17 KB, as in the harness); libssl then stalls waiting to write, which sslsim does not model`,
+    );
+  }
   const tickets: PendingTicket[] = [];
   for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, s.sentTickets + i));
   world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + count, extraTickets: Math.max(0, s.extraTickets - count), ticketInit: false } });

@@ -225,7 +225,7 @@ function ticketsWanted(numTickets: number): number {
   return numTickets < 0 ? Number.POSITIVE_INFINITY : numTickets;
 }
 
-export function tooManyTickets(count: number): string {
+function tooManyTickets(count: number): string {
   const n = Number.isFinite(count) ? String(count) : 'SIZE_MAX';
   return (
     `the server would write ${n} TLS 1.3 tickets (SSL_CTX_set_num_tickets), more than the ${PAIR_TICKET_CAPACITY} ` +

@@ -58,6 +58,27 @@ describe('model limits', () => {
     expect(refusal(trace('4294967297')).message).toContain('4294967297 TLS 1.3 tickets');
   });
 
+  it('counts the tickets the client has not read when SSL_new_session_ticket asks for more', () => {
+    const asked = (num: number): string =>
+      [
+        'sctx = SSL_CTX_new(TLS_server_method())',
+        'SSL_CTX_set_num_tickets(sctx, 40)',
+        'cctx = SSL_CTX_new(TLS_client_method())',
+        'c = SSL_new(cctx)',
+        's = SSL_new(sctx)',
+        'handshake(c, s)',
+        `SSL_set_num_tickets(s, ${num})`,
+        'SSL_new_session_ticket(s)',
+        'read(s)',
+        '',
+      ].join('\n');
+    const e = refusal(asked(70));
+    expect(`${e.file}:${e.line}:${e.col}`).toBe('limits.trace:9:1');
+    expect(e.message).toContain('30 more TLS 1.3 tickets behind 40');
+    // 40 unread and 19 more make 59: written, the server leaves init
+    expect(runText(asked(59), 'limits.trace').records.find((r) => r.line === 9)?.ret).toBe(0);
+  });
+
   it('lets a resumption through, which sends at most one ticket', () => {
     const text = [
       'sctx = SSL_CTX_new(TLS_server_method())',
