@@ -79,6 +79,11 @@ export type PeerFlight =
        * (statem_lib.c check_for_downgrade). A client that allows TLS 1.3 by the time it reads it refuses it.
        */
       readonly downgrade: boolean;
+      /**
+       * The ServerHello alone: the server failed on the NewSessionTicket after it (a session with a timeout of 0,
+       * sessions.ts statelessTicketCopy), and its fatal alert follows (FINDINGS F128).
+       */
+      readonly helloOnly: boolean;
     }
   | {
       readonly kind: 'clientFinished';

@@ -74,7 +74,11 @@ export function serveWaitingClientHello(world: World, server: string, offer: Cli
   const ticket = resumptionTicket(world, server, version, hit, ticketExpected);
   const { masterKey } = world.session(world.ssl(server).session ?? '');
   const downgrade = signalsDowngrade(world.ssl(server), version);
-  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket, ticketExpected, masterKey, clientRandom: offer.random, downgrade });
+  const helloOnly = ticket === 'failed';
+  sendFlight(world, client, { kind: 'serverHello', version, hit, echoedId, ticket: helloOnly ? null : ticket, ticketExpected, masterKey, clientRandom: offer.random, downgrade, helloOnly });
+  // the ticket could not be made: SSLfatal after the ServerHello was written, and the plaintext alert follows it
+  // (both flushed together; checked against 3.0.19, FINDINGS F128)
+  if (helloOnly) return fatal(world, server, 0);
   // a TLS 1.3 server now reads with the client's handshake keys and tolerates a plaintext alert (FINDINGS F121)
   if (version === TLS1_3) world.sendSsl(server, { type: 'CONNECTION', fields: { plainAlertsAllowed: true } });
   stall(world, server, READ_WOULD_BLOCK); // it reads on, and the read would block
@@ -206,6 +210,8 @@ function clientReadsServerHello(world: World, client: string, server: string, f:
   const outcome = processServerHello(world, client, f.hit, f.echoedId, f.version, f.masterKey, f.ticketExpected);
   if (outcome === 'extensionRefused') return flightFailed(world, client, 0, recordsLeftOf(flightRecords(f), 1));
   if (outcome === 'refused') return flightFailed(world, client, 0, refusedFlightLeft(world, client, f));
+  // the server failed right after its ServerHello: its alert is the next record (FINDINGS F128)
+  if (f.helloOnly) return readGarbage(world, client, 0);
   // A full handshake's Certificate follows the ServerHello: read by a TLS 1.2 client even when the next record
   // fails (F88 below), by a TLS 1.3 one only if it can open the encrypted flight.
   if (!world.ssl(client).hit && (f.version !== TLS1_3 || answersOwnHello(world, client, f))) processServerCertificate(world, client);
@@ -273,7 +279,7 @@ function answersOwnHello(world: World, client: string, f: Flight<'serverHello'>)
 function serverReadsClientFinished(world: World, server: string, client: string, f: Flight<'clientFinished'>): number {
   if (f.version === TLS1_3) {
     done(world, server, 'accept');
-    deliver(world, client, finishTls13(world, server));
+    finishTls13(world, server, client);
     return 0;
   }
   // A TLS 1.2 server's session with a peer certificate after the ClientKeyExchange means a client
@@ -289,6 +295,8 @@ function serverReadsClientFinished(world: World, server: string, client: string,
   // the client's ChangeCipherSpec read: a new session gets its cipher with the key block (FINDINGS F89)
   if (!f.hit) world.sendSession(world.ssl(server).session ?? '', { type: 'FILL', fields: { cipher: true } });
   const ticket = !f.hit && f.ticketExpected ? makeTls12Ticket(world, server, false) : null;
+  // the ticket could not be made (FINDINGS F128): SSLfatal before the server's last flight, in plaintext
+  if (ticket === null && !f.hit && f.ticketExpected) return fatal(world, server, 0);
   done(world, server, 'accept');
   finishTls12(world, server);
   if (!f.hit) sendFlight(world, client, { kind: 'serverFinished', ticket, clientRandom: f.clientRandom });

@@ -11,13 +11,13 @@
  */
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
-import type { PendingTicket } from '../../machines/ssl.ts';
+import { makeDiagnostic } from '../world/diagnostics.ts';
 import { ACCESS } from '../../machines/refcount.ts';
 import { canWrite, pairAlive } from './bio-pair.ts';
 import { readRecords } from './record-layer.ts';
 import { failLeavingBuffer, fatal } from './fatal.ts';
 import { hasVersions } from './versions.ts';
-import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite } from './server.ts';
+import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, writeTls13Tickets } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 
 /**
@@ -61,9 +61,7 @@ export function writeRequestedTickets(world: World, server: string): boolean {
   const s = world.ssl(server);
   if (!s.ticketInit) return true;
   if (s.ticketsStuck === 'writeFailed') {
-    // the retry seals the ticket's record again: after a method reset that fails as any write does (bio-pair.ts
-    // canWrite, FINDINGS F62), a fatal error; else the write into the gone pair fails again
-    if (!canWrite(world, server)) fatal(world, server, 0);
+    retryTicketWrite(world, server);
     return false;
   }
   if (s.ticketsStuck === 'accepting' || s.methodReset) {
@@ -71,8 +69,11 @@ export function writeRequestedTickets(world: World, server: string): boolean {
     return false;
   }
   if (!pairAlive(world, server)) {
-    // the first ticket is made, and its write into the gone pair fails
-    sendTls13Ticket(world, server, s.sentTickets);
+    // the first ticket is made, and its write into the gone pair fails (unless making it failed first)
+    if (sendTls13Ticket(world, server, s.sentTickets) === null) {
+      fatal(world, server, 0);
+      return false;
+    }
     world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + 1, extraTickets: Math.max(0, s.extraTickets - 1), ticketsStuck: 'writeFailed' } });
     return false;
   }
@@ -86,11 +87,32 @@ export function writeRequestedTickets(world: World, server: string): boolean {
         `${PAIR_TICKET_CAPACITY} sure to fit into the in-memory BIO pair (17 KB, as in the harness); libssl then stalls waiting to write, which sslsim does not model`,
     );
   }
-  const tickets: PendingTicket[] = [];
-  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, s.sentTickets + i));
-  world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: s.sentTickets + count, extraTickets: Math.max(0, s.extraTickets - count), ticketInit: false } });
-  deliverBehindCloseNotify(world, peer, tickets);
+  if (!writeTls13Tickets(world, server, peer, count)) return false;
+  world.sendSsl(server, { type: 'CONNECTION', fields: { ticketInit: false } });
   return true;
+}
+
+/**
+ * The retried write of a ticket whose first write failed (writeRequestedTickets): into the gone pair it fails again.
+ * After a method reset the record is sealed again, which fails as any write does then (bio-pair.ts canWrite,
+ * FINDINGS F62): a fatal error. And after SSL_set_session(s, NULL), whose reset left no session, the seal
+ * dereferences s->session: 3.0.19 crashes (checked: SIGSEGV at 0x2f8 inside SSL_read). Undefined behaviour.
+ */
+function retryTicketWrite(world: World, server: string): void {
+  const s = world.ssl(server);
+  if (s.methodReset && s.session === null) {
+    world.report(
+      makeDiagnostic(
+        'null-dereference',
+        world.line,
+        `${world.describe(server, 'ssl')} retries writing a NewSessionTicket that SSL_new_session_ticket asked for, but SSL_set_session(…, NULL) took its session away since; sealing the record dereferences s->session`,
+        '3.0.19 reads address 0x2f8 inside SSL_read: the process dies with SIGSEGV. Never change the session of an SSL that is in init, and check SSL_shutdown\'s -1 before doing so.',
+        null,
+      ),
+    );
+    return;
+  }
+  if (!canWrite(world, server)) fatal(world, server, 0);
 }
 
 /** The state machine of a server asked for tickets whose method was reset since (writeRequestedTickets). */
@@ -116,18 +138,4 @@ function acceptAfterMethodReset(world: World, server: string): void {
   // the read for a ClientHello meets what waits as SSL_read would after a method reset (record-layer.ts
   // readRecords): a generic method refuses any record on its header (s->first_packet is not set: no SSL_in_before)
   readRecords(world, server);
-}
-
-/**
- * Tickets written after the close_notify records the peer has not read yet wait behind them: its reads stop at
- * each close_notify first (checked against 3.0.19: a client reads them only after SSL_set_shutdown(c, 0)).
- */
-function deliverBehindCloseNotify(world: World, peer: string, tickets: readonly PendingTicket[]): void {
-  const p = world.ssl(peer);
-  if (p.closeNotifiesPending === 0) {
-    world.sendSsl(peer, { type: 'CONNECTION', fields: { pendingTickets: [...p.pendingTickets, ...tickets] } });
-    return;
-  }
-  const behind = tickets.map((ticket) => ({ ticket, ahead: p.closeNotifiesPending }));
-  world.sendSsl(peer, { type: 'CONNECTION', fields: { ticketsBehindCloseNotify: [...p.ticketsBehindCloseNotify, ...behind] } });
 }

@@ -18,10 +18,20 @@ export function done(world: World, ssl: string, handshakeFunc: 'connect' | 'acce
   world.sendSsl(ssl, { type: 'HANDSHAKE_DONE', fields });
 }
 
-/** NewSessionTickets written by the server wait in the client's read buffer (spec §6.3). */
+/**
+ * NewSessionTickets written by the server wait in the client's read buffer (spec §6.3). Written after close_notify
+ * records the client has not read (tickets SSL_new_session_ticket asked for, new-session-ticket.ts), they wait
+ * behind them: the client's reads stop at each close_notify first (checked against 3.0.19).
+ */
 export function deliver(world: World, client: string, tickets: readonly Ticket[]): void {
-  const pending = [...world.ssl(client).pendingTickets, ...tickets];
-  world.sendSsl(client, { type: 'CONNECTION', fields: { pendingTickets: pending } });
+  if (tickets.length === 0) return;
+  const c = world.ssl(client);
+  if (c.closeNotifiesPending === 0) {
+    world.sendSsl(client, { type: 'CONNECTION', fields: { pendingTickets: [...c.pendingTickets, ...tickets] } });
+    return;
+  }
+  const behind = tickets.map((ticket) => ({ ticket, ahead: c.closeNotifiesPending }));
+  world.sendSsl(client, { type: 'CONNECTION', fields: { ticketsBehindCloseNotify: [...c.ticketsBehindCloseNotify, ...behind] } });
 }
 
 /**

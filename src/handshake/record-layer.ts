@@ -475,6 +475,7 @@ export function flightRecords(flight: PeerFlight): number {
   if (flight.version === TLS1_3) return UNKNOWN_RECORDS;
   if (flight.kind === 'clientFinished') return flight.hit ? 2 : 3;
   if (!flight.hit) return 4;
+  if (flight.helloOnly) return 1;
   return flight.ticket === null ? 3 : 4;
 }
 

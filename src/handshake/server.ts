@@ -10,6 +10,8 @@ import { SESS_CACHE_SERVER, updateCache } from '../cache/update-cache.ts';
 import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { moveAcceptCount } from './server-name.ts';
+import { deliver } from './outcome.ts';
+import { fatal } from './fatal.ts';
 import type { ClientOffer } from './client.ts';
 import { decodeSession, newHandshakeSession, replaceWithDup, statelessTicketCopy, TLS1_2, TLS1_3 } from './sessions.ts';
 import { clientMaxVersion, negotiate } from './versions.ts';
@@ -189,8 +191,8 @@ export function finishTls12(world: World, server: string): void {
  * The TLS 1.2 NewSessionTicket: it carries the server's session, encoded
  * (spec §6.5); TLS 1.2 tickets are always stateless (NOTES.md N2).
  */
-export function makeTls12Ticket(world: World, server: string, hit: boolean): Ticket {
-  statelessTicketCopy(world, server);
+export function makeTls12Ticket(world: World, server: string, hit: boolean): Ticket | null {
+  if (!statelessTicketCopy(world, server)) return null; // SSLfatal: a time or timeout of 0 (FINDINGS F128)
   const s = world.ssl(server);
   const sess = world.session(s.session ?? '');
   // spec §4 SSL_CTX_set_timeout (create_ticket_prequel): the session's timeout as a uint32_t, 0 on a resumed handshake
@@ -203,10 +205,12 @@ export function makeTls12Ticket(world: World, server: string, hit: boolean): Tic
  * ticket (and construct_stateless_ticket's temporary session copy) exists
  * before the client reads the ServerHello, and perhaps refuses it (checked
  * against 3.0.19, FINDINGS F22). A full handshake's ticket comes in the
- * server's second flight instead, after the client's Finished.
+ * server's second flight instead, after the client's Finished. 'failed': the
+ * ticket could not be made (FINDINGS F128), after the ServerHello was.
  */
-export function resumptionTicket(world: World, server: string, version: number, hit: boolean, ticketExpected: boolean): Ticket | null {
-  return version < TLS1_3 && hit && ticketExpected ? makeTls12Ticket(world, server, true) : null;
+export function resumptionTicket(world: World, server: string, version: number, hit: boolean, ticketExpected: boolean): Ticket | null | 'failed' {
+  if (version >= TLS1_3 || !hit || !ticketExpected) return null;
+  return makeTls12Ticket(world, server, true) ?? 'failed';
 }
 
 /**
@@ -250,17 +254,34 @@ export function ticketsToWrite(numTickets: number, hit: boolean, sent: number, e
  * first ticket: s->ext.ticket_expected is still set, so each ticket's session gets an empty id
  * (ssl_generate_session_id), and ssl_update_cache neither caches it nor calls new_cb (checked against 3.0.19).
  */
-export function finishTls13(world: World, server: string): Ticket[] {
+export function finishTls13(world: World, server: string, client: string): void {
   const s = world.ssl(server);
   world.sendCtx(s.ctx, { type: 'COUNT', stat: 'accept_good' });
   // TLS_ST_SR_FINISHED: tickets only if num_tickets > sent_tickets (0)
   const count = ticketsWanted(s.config.numTickets) > 0 ? ticketsToWrite(s.config.numTickets, s.hit, 0, s.extraTickets) : 0;
   if (count > PAIR_TICKET_CAPACITY) throw new UsageError(tooManyTickets(count));
-  const emptyIds = s.extraTickets > 0;
+  writeTls13Tickets(world, server, client, count, s.extraTickets > 0);
+}
+
+/**
+ * `count` NewSessionTickets from s->sent_tickets on, written to `client` in order; s->sent_tickets and the requests
+ * left are counted. A ticket whose construction fails (sendTls13Ticket) ends it: the tickets before it are
+ * written, then the fatal alert. True when all were written.
+ */
+export function writeTls13Tickets(world: World, server: string, client: string, count: number, emptyIds = false): boolean {
+  const { sentTickets, extraTickets } = world.ssl(server);
   const tickets: Ticket[] = [];
-  for (let i = 0; i < count; i++) tickets.push(sendTls13Ticket(world, server, i, emptyIds));
-  if (count > 0) world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: count, extraTickets: Math.max(0, s.extraTickets - count) } });
-  return tickets;
+  for (let i = 0; i < count; i++) {
+    const ticket = sendTls13Ticket(world, server, sentTickets + i, emptyIds);
+    if (ticket === null) break;
+    tickets.push(ticket);
+  }
+  const made = tickets.length;
+  if (made > 0) world.sendSsl(server, { type: 'CONNECTION', fields: { sentTickets: sentTickets + made, extraTickets: Math.max(0, extraTickets - made) } });
+  deliver(world, client, tickets);
+  if (made === count) return true;
+  fatal(world, server, 0);
+  return false;
 }
 
 /**
@@ -268,7 +289,7 @@ export function finishTls13(world: World, server: string): Ticket[] {
  * resumption, a copy of the session replaces it; a new id (empty while s->ext.ticket_expected is still set), the
  * time, the lifetime hint, the ticket, then ssl_update_cache.
  */
-export function sendTls13Ticket(world: World, server: string, sent: number, emptyId = false): Ticket {
+export function sendTls13Ticket(world: World, server: string, sent: number, emptyId = false): Ticket | null {
   if (sent !== 0 || world.ssl(server).hit) replaceWithDup(world, server);
   const sid = world.ssl(server).session ?? '';
   world.sendSession(sid, { type: 'SET_ID', sessionId: emptyId ? '' : world.generateSessionId() });
@@ -276,7 +297,8 @@ export function sendTls13Ticket(world: World, server: string, sent: number, empt
   // spec §4 SSL_CTX_set_timeout: the lifetime hint is min(timeout, 7 days), a uint32_t (create_ticket_prequel)
   const lifetimeHint = Math.min(world.session(sid).timeout, 604800) >>> 0;
   const stateful = statefulTickets(world, server);
-  if (!stateful) statelessTicketCopy(world, server); // NOTES.md N2: after the per-ticket dup, before new_cb
+  // NOTES.md N2: after the per-ticket dup, before new_cb; it may fail (a timeout of 0), before the cache sees it
+  if (!stateful && !statelessTicketCopy(world, server)) return null;
   const ticket: Ticket = { issuer: world.ssl(server).sessionCtx, stateful, state: encode(world.session(sid)), lifetimeHint };
   updateCache(world, server, SESS_CACHE_SERVER);
   return ticket;

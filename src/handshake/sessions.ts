@@ -66,10 +66,17 @@ export function decodeSession(world: World, who: string, state: EncodedSession):
  * encoded, decoded into a fresh object "not shared with other threads",
  * re-encoded and freed. The copy is born and destroyed inside the ticket's
  * construction, but it takes the next session id, so it must exist here.
+ *
+ * False when the construction fails there (checked against 3.0.19): the encoding leaves out a time or timeout of 0
+ * (ZINT64), d2i gives the copy the time of day or a timeout of 3 instead, and the copy's encoding comes out longer
+ * than the session's: SSLfatal(SSL_AD_INTERNAL_ERROR) ("shouldn't ever happen"). SSL_SESSION_set_timeout(s, 0)
+ * on the server's session gets there.
  */
-export function statelessTicketCopy(world: World, ssl: string): void {
+export function statelessTicketCopy(world: World, ssl: string): boolean {
   const current = world.ssl(ssl).session;
-  if (current === null) return;
-  const copy = decodeSession(world, 'ticket', encode(world.session(current)));
+  if (current === null) return true;
+  const state = encode(world.session(current));
+  const copy = decodeSession(world, 'ticket', state);
   world.sendSession(copy, { type: 'FREE', who: 'ticket', line: world.line });
+  return state.time !== 0 && state.timeout !== 0;
 }

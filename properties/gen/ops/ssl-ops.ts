@@ -2,7 +2,7 @@
  * SSL ops (spec §3): creation and references, shutdown, clear, the session
  * getters and setters, SSL_copy_session_id, SSL_set_SSL_CTX, SSL_dup.
  */
-import { pick } from '../app-model.ts';
+import { pick, type SslRecord } from '../app-model.ts';
 import { bytesArg, constants, intArg, NULL_ARG } from '../args.ts';
 import { clear, copySessionId, get0, get1, newSsl, setSession, shutdown, sslDup, sslFree, sslUpRef } from '../calls.ts';
 import { createCtx } from '../ensure.ts';
@@ -58,7 +58,17 @@ export function setSessionOp(p: Program, op: Op): void {
   if (!ssl) return;
   const sessions = usableSessions(p);
   const session = sessions[op.b % (sessions.length + 1)];
+  if (!session && retriesTicketWrite(p, ssl)) return;
   setSession(p, ssl, session ?? null);
+}
+
+/**
+ * A server whose requested ticket could not be written retries the write at its next step, and with no session
+ * (SSL_set_session(ssl, NULL), or a copied NULL one) that retry crashes libssl (new-session-ticket.ts): a careful
+ * program leaves the session of an SSL in init alone.
+ */
+function retriesTicketWrite(p: Program, ssl: SslRecord): boolean {
+  return p.world.ssl(ssl.id).ticketsStuck === 'writeFailed';
 }
 
 /** SSL_get_session / SSL_get0_session (borrowed) or SSL_get1_session (owned); get1 most often. */
@@ -80,7 +90,9 @@ export function copySessionIdOp(p: Program, op: Op): void {
   const ssls = usableSsls(p);
   const to = pick(ssls, op.a);
   const from = pick(ssls, op.b);
-  if (to && from && to !== from) copySessionId(p, to, from);
+  if (!to || !from || to === from) return;
+  if (p.world.ssl(from.id).session === null && retriesTicketWrite(p, to)) return;
+  copySessionId(p, to, from);
 }
 
 /** SSL_set_SSL_CTX to another usable context, or NULL (back to session_ctx); the cache stays session_ctx's (R16). */
