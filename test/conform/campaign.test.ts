@@ -168,12 +168,14 @@ describe('npm run conform: the traces of the differences', () => {
 describe('the campaign engine', () => {
   it('--focus: an op given a high weight comes far more often, one given 0 less, and the same seed gives the same sequence', () => {
     const calls = (text: string, fn: string) => text.split('\n').filter((l) => l.includes(`${fn}(`)).length;
-    const plain = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400 }, 0).trace.text;
-    const focused = traceOf({ seed: 11, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text;
-    // sslDup has weight 1 of 85 in OPS: a few SSL_dup lines in 400 calls; at 60 of the 130 left, about half the ops are.
+    // A seed whose plans are long both ways (fc.array's length is random: seed 11 drew a 30-line focused plan once
+    // session 20's ops were added).
+    const plain = traceOf({ seed: 12, misuseShare: 0, maxCalls: 400 }, 0).trace.text;
+    const focused = traceOf({ seed: 12, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text;
+    // sslDup has weight 1 of 89 in OPS: a few SSL_dup lines in 400 calls; at 60 of the 134 left, about half the ops are.
     expect(calls(focused, 'SSL_dup')).toBeGreaterThan(4 * Math.max(1, calls(plain, 'SSL_dup')));
     expect(calls(focused, 'connect')).toBeLessThan(calls(plain, 'connect'));
-    expect(traceOf({ seed: 11, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text).toBe(focused);
+    expect(traceOf({ seed: 12, misuseShare: 0, maxCalls: 400, focus: { sslDup: 60, connect: 0, resume: 0 } }, 0).trace.text).toBe(focused);
   });
 
   it('picks legal or misuse sequences by the share, from the seed alone', () => {

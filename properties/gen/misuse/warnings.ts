@@ -29,7 +29,8 @@ export function notResumable(p: Program, q: number, r: number): Injection {
   let ssl = pick(
     usableSsls(p).filter((s) => {
       const sid = p.world.ssl(s.id).session;
-      if (p.world.stateOf('ssl', s.id) !== 'connected' || sid === null) return false;
+      // connected and out of init: a server in init for requested tickets applies no bad-session rule
+      if (p.world.stateOf('ssl', s.id) !== 'connected' || p.world.ssl(s.id).ticketInit || sid === null) return false;
       const sess = p.world.session(sid);
       return isResumable(sess) && sess.sessionId !== '';
     }),
