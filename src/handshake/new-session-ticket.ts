@@ -17,6 +17,7 @@ import { canWrite, pairAlive } from './bio-pair.ts';
 import { readRecords } from './record-layer.ts';
 import { failLeavingBuffer, fatal } from './fatal.ts';
 import { hasVersions } from './versions.ts';
+import { runsStateMachine } from './handshake-func.ts';
 import { PAIR_TICKET_CAPACITY, sendTls13Ticket, ticketsToWrite, writeTls13Tickets } from './server.ts';
 import { TLS1_3 } from './sessions.ts';
 
@@ -60,6 +61,9 @@ export function newSessionTicket(world: World, ssl: string): number {
 export function writeRequestedTickets(world: World, server: string): boolean {
   const s = world.ssl(server);
   if (!s.ticketInit) return true;
+  // ssl_undefined_function (SSL_set_ssl_method moved an accept function to a client-only method's, handshake-func.ts):
+  // SSL_read's or SSL_do_handshake's step fails at once, writing and reading nothing (FINDINGS F111)
+  if (!runsStateMachine(s.handshakeFunc)) return false;
   if (s.ticketsStuck === 'writeFailed') {
     retryTicketWrite(world, server);
     return false;
