@@ -56,7 +56,8 @@ export function newSessionTicket(world: World, ssl: string): number {
  *   on its record header, a fatal error that removes s->session and leaves the record's body behind
  *   (record-layer.ts readRecords; checked against 3.0.19);
  * - the BIO pair is gone: the first ticket is made (with its new_cb and cache entry) and its write fails; every
- *   later step retries that write and fails again (checked against 3.0.19).
+ *   later step retries that write (retryTicketWrite; checked against 3.0.19);
+ * - its handshake function is ssl_undefined_function: the step fails at once.
  */
 export function writeRequestedTickets(world: World, server: string): boolean {
   const s = world.ssl(server);
@@ -83,17 +84,23 @@ export function writeRequestedTickets(world: World, server: string): boolean {
   }
   const count = ticketsToWrite(s.config.numTickets, s.hit, s.sentTickets, s.extraTickets);
   const peer = s.peer ?? '';
-  // the peer's unread tickets fill the same BIO pair (server.ts PAIR_TICKET_CAPACITY)
-  const waiting = world.ssl(peer).pendingTickets.length + world.ssl(peer).ticketsBehindCloseNotify.length;
-  if (count + waiting > PAIR_TICKET_CAPACITY) {
-    throw new UsageError(
-      `the server would write ${count} more TLS 1.3 tickets behind ${waiting} its peer has not read, more than the ` +
-        `${PAIR_TICKET_CAPACITY} sure to fit into the in-memory BIO pair (17 KB, as in the harness); libssl then stalls waiting to write, which sslsim does not model`,
-    );
-  }
+  refuseOverfullPair(world, peer, count);
   if (!writeTls13Tickets(world, server, peer, count)) return false;
   world.sendSsl(server, { type: 'CONNECTION', fields: { ticketInit: false } });
   return true;
+}
+
+/**
+ * The peer's unread tickets fill the same BIO pair (server.ts PAIR_TICKET_CAPACITY): more than it surely holds
+ * and libssl stalls waiting to write, a state the model does not have, so the trace is refused.
+ */
+function refuseOverfullPair(world: World, peer: string, count: number): void {
+  const waiting = world.ssl(peer).pendingTickets.length + world.ssl(peer).ticketsBehindCloseNotify.length;
+  if (count + waiting <= PAIR_TICKET_CAPACITY) return;
+  throw new UsageError(
+    `the server would write ${count} more TLS 1.3 tickets behind ${waiting} its peer has not read, more than the ` +
+      `${PAIR_TICKET_CAPACITY} sure to fit into the in-memory BIO pair (17 KB, as in the harness); libssl then stalls waiting to write, which sslsim does not model`,
+  );
 }
 
 /**
