@@ -238,6 +238,9 @@ static void f_SSL_dup(Step *st) { ret_ptr(st, OBJ_SSL, SSL_dup(a_ssl(st, 0))); }
 static void f_SSL_get_SSL_CTX(Step *st) { ret_ptr(st, OBJ_CTX, SSL_get_SSL_CTX(a_ssl(st, 0))); }
 static void f_SSL_get_shutdown(Step *st) { ret_int(st, SSL_get_shutdown(a_ssl(st, 0))); }
 static void f_SSL_new_session_ticket(Step *st) { ret_int(st, SSL_new_session_ticket(a_ssl(st, 0))); }
+static void f_SSL_in_init(Step *st) { ret_int(st, SSL_in_init(a_ssl(st, 0))); }
+static void f_SSL_in_before(Step *st) { ret_int(st, SSL_in_before(a_ssl(st, 0))); }
+static void f_SSL_is_init_finished(Step *st) { ret_int(st, SSL_is_init_finished(a_ssl(st, 0))); }
 static void f_SSL_set_quiet_shutdown(Step *st) { SSL_set_quiet_shutdown(a_ssl(st, 0), (int)a_int(st, 1)); }
 static void f_SSL_get_quiet_shutdown(Step *st) { ret_int(st, SSL_get_quiet_shutdown(a_ssl(st, 0))); }
 static void f_SSL_CTX_set_quiet_shutdown(Step *st) { SSL_CTX_set_quiet_shutdown(a_ctx(st, 0), (int)a_int(st, 1)); }
@@ -479,6 +482,9 @@ static const Call CALLS[] = {
     {"SSL_get_SSL_CTX", 1, f_SSL_get_SSL_CTX},
     {"SSL_get_shutdown", 1, f_SSL_get_shutdown},
     {"SSL_new_session_ticket", 1, f_SSL_new_session_ticket},
+    {"SSL_in_init", 1, f_SSL_in_init},
+    {"SSL_in_before", 1, f_SSL_in_before},
+    {"SSL_is_init_finished", 1, f_SSL_is_init_finished},
     {"SSL_set_quiet_shutdown", 2, f_SSL_set_quiet_shutdown},
     {"SSL_get_quiet_shutdown", 1, f_SSL_get_quiet_shutdown},
     {"SSL_CTX_set_quiet_shutdown", 2, f_SSL_CTX_set_quiet_shutdown},

@@ -10,6 +10,7 @@ import type { World } from '../world/world.ts';
 import { type Call, type Handler, int, intArg, objectArg, objectRet, toInt32, toUint32, VOID } from './types.ts';
 import { newProtoBound, options64 } from './proto-bounds.ts';
 import { ACCESS } from '../../machines/refcount.ts';
+import { inBefore } from '../handshake/bio-pair.ts';
 
 /**
  * The SSL argument, used: a destroyed one is a use-after-free (the ACCESS event's fault), and null then, so
@@ -70,6 +71,12 @@ function read(key: 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): Han
   };
 }
 
+/** s->statem.in_init: every state but a finished handshake's, and a finished one asked for tickets (machines/ssl.ts). */
+function inInit(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return !(state === 'connected' || state === 'closed') || world.ssl(ssl).ticketInit;
+}
+
 export const sslSettingsApi: Readonly<Record<string, Handler>> = {
   // ssl_lib.c SSL_set_options / SSL_clear_options / SSL_get_options: s->options
   SSL_set_options: (call) => changeOptions(call, true),
@@ -98,6 +105,22 @@ export const sslSettingsApi: Readonly<Record<string, Handler>> = {
   SSL_get_quiet_shutdown: (call) => {
     const ssl = liveSsl(call);
     return int(ssl === null ? 0 : call.world.ssl(ssl).config.quietShutdown);
+  },
+  // statem.c SSL_in_init: s->statem.in_init, set from SSL_new until the handshake ends, again in the error state and
+  // while SSL_new_session_ticket's tickets wait to be written (spec §3 ssl_clear_bad_session reads it)
+  SSL_in_init: (call) => {
+    const ssl = liveSsl(call);
+    return int(ssl !== null && inInit(call.world, ssl) ? 1 : 0);
+  },
+  // statem.c SSL_in_before: the state machine never ran since SSL_new or SSL_clear (bio-pair.ts inBefore)
+  SSL_in_before: (call) => {
+    const ssl = liveSsl(call);
+    return int(ssl !== null && inBefore(call.world, ssl) ? 1 : 0);
+  },
+  // statem.c SSL_is_init_finished: not in init, and the handshake state is TLS_ST_OK
+  SSL_is_init_finished: (call) => {
+    const ssl = liveSsl(call);
+    return int(ssl !== null && !inInit(call.world, ssl) ? 1 : 0);
   },
   // ssl_lib.c SSL_get_shutdown: s->shutdown, whatever SSL_set_shutdown wrote (FINDINGS F37)
   SSL_get_shutdown: (call) => {

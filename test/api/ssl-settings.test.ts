@@ -111,3 +111,19 @@ describe('quiet shutdown (ssl3_shutdown with s->quiet_shutdown)', () => {
     expect(returns(body.filter((l) => !l.startsWith('SSL_shutdown'))).at(-1)).toBe(0);
   });
 });
+
+describe('the handshake state (SSL_in_init, SSL_in_before, SSL_is_init_finished)', () => {
+  const state = ['SSL_in_init(s)', 'SSL_in_before(s)', 'SSL_is_init_finished(s)'];
+
+  it('before, after and again in init for a requested ticket, then after SSL_clear', () => {
+    expect(returns([...state, 'connect(c, s)', ...state, 'SSL_new_session_ticket(s)', ...state, 'read(s)', ...state, 'SSL_clear(s)', ...state])).toEqual([
+      1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0,
+    ]);
+  });
+
+  it('a failed handshake is in init, and past before', () => {
+    expect(returns(['SSL_set_max_proto_version(c, TLS1_2_VERSION)', 'SSL_set_min_proto_version(s, TLS1_3_VERSION)', 'connect(c, s)', 'SSL_in_init(c)', 'SSL_is_init_finished(c)', 'SSL_in_before(c)'])).toEqual([
+      1, 1, 0, 1, 0, 0,
+    ]);
+  });
+});

@@ -117,7 +117,7 @@ export function sslSidCtxOp(p: Program, op: Op): void {
   if (ssl) p.call('SSL_set_session_id_context', [p.handle(ssl.names[0]!), bytesArg(value), intArg(1)]);
 }
 
-/** The reads of an SSL's own fields: its shutdown flags, its settings, its ctx (borrowed: never kept here). */
+/** The reads of an SSL's own fields: its shutdown flags, its settings, its ctx (borrowed: never kept here), its handshake state. */
 const SSL_QUERIES = [
   'SSL_get_shutdown',
   'SSL_get_options',
@@ -127,6 +127,9 @@ const SSL_QUERIES = [
   'SSL_get_min_proto_version',
   'SSL_get_max_proto_version',
   'SSL_get_quiet_shutdown',
+  'SSL_in_init',
+  'SSL_in_before',
+  'SSL_is_init_finished',
 ] as const;
 
 export function sslQueryOp(p: Program, op: Op): void {
