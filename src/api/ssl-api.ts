@@ -7,7 +7,7 @@ import type { Handler } from './types.ts';
 import { int, intArg, isNullArg, objectArg, objectRet, toInt32, VOID } from './types.ts';
 import { idBytes } from './id-bytes.ts';
 import type { World } from '../world/world.ts';
-import { canWrite, inBefore, isVersionMethod, pairAlive, writeCloseNotify } from '../handshake/bio-pair.ts';
+import { canWrite, inBefore, inInit, isVersionMethod, pairAlive, writeCloseNotify } from '../handshake/bio-pair.ts';
 import { failLeavingBuffer } from '../handshake/fatal.ts';
 import { readRecords } from '../handshake/record-layer.ts';
 import { remapFunc, stateFunc } from '../handshake/handshake-func.ts';
@@ -241,7 +241,7 @@ function shutdown(world: World, ssl: string): ReturnType<Handler> {
   world.sendSsl(ssl, ACCESS);
   const state = world.stateOf('ssl', ssl);
   // SSL_in_init: before or during a handshake, or in init again for requested tickets (new-session-ticket.ts)
-  if ((state !== 'connected' && state !== 'closed') || world.ssl(ssl).ticketInit) return int(-1);
+  if (inInit(world, ssl)) return int(-1);
   if (world.ssl(ssl).config.quietShutdown !== 0) {
     // ssl3_shutdown: quiet, both flags set, nothing written or read, 1 (spec §3 ssl_clear_bad_session)
     world.sendSsl(ssl, { type: 'SHUTDOWN' });

@@ -10,7 +10,7 @@ import type { World } from '../world/world.ts';
 import { type Call, type Handler, int, intArg, objectArg, objectRet, toInt32, toUint32, VOID } from './types.ts';
 import { newProtoBound, options64 } from './proto-bounds.ts';
 import { ACCESS } from '../../machines/refcount.ts';
-import { inBefore } from '../handshake/bio-pair.ts';
+import { inBefore, inInit } from '../handshake/bio-pair.ts';
 
 /**
  * The SSL argument, used: a destroyed one is a use-after-free (the ACCESS event's fault), and null then, so
@@ -69,12 +69,6 @@ function read(key: 'numTickets' | 'maxEarlyData' | 'minProto' | 'maxProto'): Han
     const ssl = liveSsl(call);
     return int(ssl === null ? 0 : call.world.ssl(ssl).config[key]);
   };
-}
-
-/** s->statem.in_init: every state but a finished handshake's, and a finished one asked for tickets (machines/ssl.ts). */
-function inInit(world: World, ssl: string): boolean {
-  const state = world.stateOf('ssl', ssl);
-  return !(state === 'connected' || state === 'closed') || world.ssl(ssl).ticketInit;
 }
 
 export const sslSettingsApi: Readonly<Record<string, Handler>> = {

@@ -98,6 +98,17 @@ export function inBefore(world: World, ssl: string): boolean {
   return world.stateOf('ssl', ssl) === 'before' && !world.ssl(ssl).accepting;
 }
 
+/**
+ * SSL_in_init (s->statem.in_init): set by SSL_new and SSL_clear until a handshake finishes, again by a fatal error,
+ * and by SSL_new_session_ticket until the tickets it asked for are written (machines/ssl.ts `ticketInit`). What
+ * SSL_shutdown and the bad-session rule ask (spec §3 ssl_clear_bad_session); SSL_do_handshake returns 1 only when
+ * it is clear.
+ */
+export function inInit(world: World, ssl: string): boolean {
+  const state = world.stateOf('ssl', ssl);
+  return !(state === 'connected' || state === 'closed') || world.ssl(ssl).ticketInit;
+}
+
 /** The SSL's BIO pair still has its other end: not freed and not attached elsewhere since. */
 export function pairAlive(world: World, ssl: string): boolean {
   const { peer, link } = world.ssl(ssl);

@@ -19,7 +19,7 @@
 import type { ClientOffer, PeerFlight } from '../../machines/ssl.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import type { World } from '../world/world.ts';
-import { attachPair, hasIncoming, inBefore, pairAlive, waitingClientHello, writeClientHello } from './bio-pair.ts';
+import { attachPair, hasIncoming, inBefore, inInit, pairAlive, waitingClientHello, writeClientHello } from './bio-pair.ts';
 import { errorStateLeavingBuffer, failLeavingBuffer, fatal, flightFailed } from './fatal.ts';
 import {
   consumeFirstRecord,
@@ -402,8 +402,7 @@ const MAX_ROUNDS = 8;
  * and not in init again for tickets SSL_new_session_ticket asked for (new-session-ticket.ts).
  */
 export function finished(world: World, ssl: string): boolean {
-  const state = world.stateOf('ssl', ssl);
-  return (state === 'connected' || state === 'closed') && !world.ssl(ssl).ticketInit;
+  return !inInit(world, ssl);
 }
 
 /** A side still in the handshake with something new in its live pair. */

@@ -13,7 +13,7 @@ import type { World } from '../world/world.ts';
 import { UsageError } from '../world/usage-error.ts';
 import { makeDiagnostic } from '../world/diagnostics.ts';
 import { ACCESS } from '../../machines/refcount.ts';
-import { canWrite, pairAlive } from './bio-pair.ts';
+import { canWrite, inInit, pairAlive } from './bio-pair.ts';
 import { readRecords } from './record-layer.ts';
 import { failLeavingBuffer, fatal } from './fatal.ts';
 import { hasVersions } from './versions.ts';
@@ -33,14 +33,14 @@ export function newSessionTicket(world: World, ssl: string): number {
   const s = world.ssl(ssl);
   const state = world.stateOf('ssl', ssl);
   const finished = state === 'connected' || state === 'closed';
-  const inInit = !finished || s.ticketInit;
-  if (inInit && s.extraTickets === 0) return 0;
+  const initNow = inInit(world, ssl);
+  if (initNow && s.extraTickets === 0) return 0;
   // SSL_IS_FIRST_HANDSHAKE: no Finished since s3 was last cleared (SSL_clear, a method reset); an SSL that failed
   // in init after its handshake is past its first one only if it was in init for tickets
   const pastFirst = (finished || (state === 'failed' && s.ticketInit)) && !s.methodReset;
   // SSL_IS_TLS13 reads s->method: a version's own method, not a generic one
   if (!pastFirst || s.role !== 'server' || !s.method.startsWith(`${TLS1_3}:`)) return 0;
-  world.sendSsl(ssl, { type: 'CONNECTION', fields: { extraTickets: s.extraTickets + 1, ticketInit: s.ticketInit || (!inInit && !s.recordUnsent) } });
+  world.sendSsl(ssl, { type: 'CONNECTION', fields: { extraTickets: s.extraTickets + 1, ticketInit: s.ticketInit || (!initNow && !s.recordUnsent) } });
   return 1;
 }
 
